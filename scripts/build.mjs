@@ -1,0 +1,38 @@
+// Build: bundle the commands and the library with esbuild (ESM, code splitting), emit type declarations,
+// write the oclif manifest and the man pages. A bundle plus a manifest is what keeps start-up near `node -e 0`.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function listEntries(dir) {
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+    const rel = join(dir, entry.name);
+    if (entry.isDirectory()) return listEntries(rel);
+    return entry.name.endsWith('.ts') ? [rel] : [];
+  });
+}
+
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+await build({
+  absWorkingDir: root,
+  entryPoints: [...listEntries('src/commands'), 'src/index.ts'],
+  outdir: 'dist',
+  outbase: 'src',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  chunkNames: 'chunks/[name]-[hash]',
+  sourcemap: false,
+  logLevel: 'warning',
+});
+
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
+run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest']);
+run(process.execPath, [join(root, 'scripts/gen-man.mjs')]);

@@ -1,0 +1,115 @@
+/**
+ * The one error type of liberty-crypto. Every failure a user can see is a LibertyError with a stable
+ * code; the code decides the exit status through EXIT_CODES, the only table of exit codes.
+ * Messages are lower case, name the file and field, and never hold a value or a key.
+ */
+
+export const EXIT = {
+  OK: 0,
+  CHECK_FAILED: 1,
+  USAGE: 2,
+  KEY: 3,
+  AUTH: 4,
+  MALFORMED: 5,
+  IO: 6,
+  NOT_CONFIRMED: 7,
+  PERMISSION: 8,
+  INTERNAL: 70,
+} as const;
+
+export const EXIT_CODES = {
+  E_CHECK_FAILED: EXIT.CHECK_FAILED,
+  E_USAGE: EXIT.USAGE,
+  E_MASTER_KEY_NOT_SET: EXIT.KEY,
+  E_KEY_NOT_SET: EXIT.KEY,
+  E_KEY_MALFORMED: EXIT.KEY,
+  E_MASTER_KEY_MALFORMED: EXIT.KEY,
+  E_NO_MATCHING_KEY: EXIT.KEY,
+  E_FINGERPRINT_MISMATCH: EXIT.KEY,
+  E_KEY_ON_DISK: EXIT.KEY,
+  E_AUTH_FAILED: EXIT.AUTH,
+  E_INVALID_TOML: EXIT.MALFORMED,
+  E_MALFORMED_BLOB: EXIT.MALFORMED,
+  E_NOT_ENCRYPTED: EXIT.MALFORMED,
+  E_FIELD_NOT_FOUND: EXIT.MALFORMED,
+  E_BAD_FIELD_REF: EXIT.MALFORMED,
+  E_BAD_SETTINGS: EXIT.MALFORMED,
+  E_IO: EXIT.IO,
+  E_LOCK_HELD: EXIT.IO,
+  E_AUDIT_LOG: EXIT.IO,
+  E_NOT_CONFIRMED: EXIT.NOT_CONFIRMED,
+  E_WRONG_FINGERPRINT: EXIT.NOT_CONFIRMED,
+  E_NO_TERMINAL: EXIT.NOT_CONFIRMED,
+  E_PERMISSION_DENIED: EXIT.PERMISSION,
+  E_FIELD_LOCKED: EXIT.PERMISSION,
+  E_INTERNAL: EXIT.INTERNAL,
+} as const;
+
+export type ErrorCode = keyof typeof EXIT_CODES;
+
+export interface ErrorDetails {
+  hint?: string;
+  /** settings file, relative to the settings directory, when one is involved */
+  file?: string;
+  /** dotted key of the field, when one is involved */
+  field?: string;
+  cause?: unknown;
+}
+
+export class LibertyError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hint?: string;
+  readonly file?: string;
+  readonly field?: string;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'LibertyError';
+    this.code = code;
+    this.exitCode = EXIT_CODES[code];
+    this.hint = details.hint;
+    this.file = details.file;
+    this.field = details.field;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; hint?: string } {
+    return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
+  }
+}
+
+export function isLibertyError(error: unknown): error is LibertyError {
+  return error instanceof LibertyError;
+}
+
+/** A location prefix for messages: `connectors.toml: pools.main.password: `. */
+export function where(file?: string, field?: string): string {
+  return [file, field].filter(Boolean).map((part) => `${part}: `).join('');
+}
+
+/** Wraps a Node fs error into E_IO (or E_PERMISSION_DENIED), naming the path but never data. */
+export function ioError(action: string, path: string, error: unknown): LibertyError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const reason = code ? ` (${code})` : '';
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new LibertyError('E_IO', `cannot ${action} ${path}: permission denied${reason}`, {
+      hint: 'check the owner and mode of the file and its directory',
+      cause: error,
+    });
+  }
+  return new LibertyError('E_IO', `cannot ${action} ${path}${reason}`, { cause: error });
+}
+
+/** Table of exit codes for help text and man pages. */
+export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
+  [0, 'success'],
+  [1, 'a check found problems (--check modes, status, audit verify)'],
+  [2, 'usage error'],
+  [3, 'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file'],
+  [4, 'authentication failed: tag mismatch (tampered blob or wrong key)'],
+  [5, 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found'],
+  [6, 'I/O failure (including the audit log and the settings lock)'],
+  [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step'],
+  [8, 'permission denied'],
+  [70, 'internal error'],
+];
