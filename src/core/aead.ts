@@ -1,0 +1,76 @@
+/**
+ * The only module that touches node:crypto ciphers: AES-256-GCM with a 128-bit tag, and the PBKDF2
+ * derivation of the legacy format. The tag is checked by OpenSSL before `final()` returns, and no
+ * plaintext is handed out before that.
+ */
+import { createCipheriv, createDecipheriv, pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { LibertyError } from './errors.js';
+
+export const KEY_BYTES = 32;
+export const TAG_BYTES = 16;
+export const V2_NONCE_BYTES = 12;
+
+export interface Sealed {
+  ciphertext: Buffer;
+  tag: Buffer;
+}
+
+function checkKeyAndIv(key: Uint8Array, iv: Uint8Array): void {
+  if (key.length !== KEY_BYTES) throw new LibertyError('E_INTERNAL', `aes-256-gcm needs a ${KEY_BYTES}-byte key`);
+  if (iv.length === 0) throw new LibertyError('E_INTERNAL', 'aes-256-gcm needs a non-empty iv');
+}
+
+export function sealGcm(key: Uint8Array, iv: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Sealed {
+  checkKeyAndIv(key, iv);
+  const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  if (aad && aad.length > 0) cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return { ciphertext, tag: cipher.getAuthTag() };
+}
+
+/** Opens a GCM box; a wrong tag (tampered data or wrong key) throws E_AUTH_FAILED, never returns bytes. */
+export function openGcm(key: Uint8Array, iv: Uint8Array, sealed: Sealed, aad?: Uint8Array): Buffer {
+  checkKeyAndIv(key, iv);
+  if (sealed.tag.length !== TAG_BYTES) throw authFailed();
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  decipher.setAuthTag(sealed.tag);
+  if (aad && aad.length > 0) decipher.setAAD(aad);
+  const head = decipher.update(sealed.ciphertext);
+  try {
+    const tail = decipher.final();
+    return Buffer.concat([head, tail]);
+  } catch {
+    head.fill(0);
+    throw authFailed();
+  }
+}
+
+export function authFailed(): LibertyError {
+  return new LibertyError('E_AUTH_FAILED', 'crypto: authentication tag mismatch', {
+    hint: 'never edit ciphertext by hand; re-encrypt the value from its plaintext source',
+  });
+}
+
+export function randomNonce(): Buffer {
+  return randomBytes(V2_NONCE_BYTES);
+}
+
+export function randomKeyBytes(): Buffer {
+  return randomBytes(KEY_BYTES);
+}
+
+/** Legacy format key derivation: PBKDF2-HMAC-SHA512(key string, salt, 2145, 32). */
+export const LEGACY_PBKDF2_ITERATIONS = 2145;
+
+export function deriveLegacyKeySync(secret: Uint8Array, salt: Uint8Array): Buffer {
+  return pbkdf2Sync(secret, salt, LEGACY_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512');
+}
+
+/** Runs on the libuv thread pool, so many legacy blobs derive their keys in parallel. */
+export function deriveLegacyKey(secret: Uint8Array, salt: Uint8Array): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    pbkdf2(secret, salt, LEGACY_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512', (error, derived) =>
+      error ? reject(error) : resolve(derived),
+    );
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * The ENC: grammar, both formats, parse and format only (no keys, no I/O).
+ *   v2:     ENC:v2:<kid>:<base64url, no padding, of nonce(12) | ciphertext | tag(16)>
+ *   legacy: ENC:<standard base64, padded, of salt(64) | iv(16) | tag(16) | ciphertext>
+ * Only canonical encodings are accepted, so every accepted blob re-encodes to the same text.
+ */
+import { TAG_BYTES, V2_NONCE_BYTES } from './aead.js';
+import { LibertyError } from './errors.js';
+
+export const BLOB_PREFIX = 'ENC:';
+const V2_PREFIX = 'ENC:v2:';
+const KID = /^[0-9a-f]{8}$/;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+export const LEGACY_SALT_BYTES = 64;
+export const LEGACY_IV_BYTES = 16;
+
+export interface V2Blob {
+  format: 'v2';
+  kid: string;
+  nonce: Buffer;
+  ciphertext: Buffer;
+  tag: Buffer;
+}
+
+export interface LegacyBlob {
+  format: 'legacy';
+  salt: Buffer;
+  iv: Buffer;
+  tag: Buffer;
+  ciphertext: Buffer;
+}
+
+export type Blob = V2Blob | LegacyBlob;
+export type BlobFormat = Blob['format'];
+
+/** True when the value is meant to be a blob (it may still be malformed). */
+export function isBlobText(value: string): boolean {
+  return value.startsWith(BLOB_PREFIX);
+}
+
+/** The additional authenticated data of a v2 blob: its header, so the kid cannot be swapped. */
+export function v2Aad(kid: string): Buffer {
+  return Buffer.from(`${V2_PREFIX}${kid}:`, 'ascii');
+}
+
+function malformed(reason: string): LibertyError {
+  return new LibertyError('E_MALFORMED_BLOB', `malformed blob: ${reason}`, {
+    hint: 'a blob is ENC:v2:<kid>:<base64url> or a legacy ENC:<base64>; never edit it by hand',
+  });
+}
+
+function decodeCanonical(text: string, encoding: 'base64' | 'base64url'): Buffer | undefined {
+  const bytes = Buffer.from(text, encoding);
+  return bytes.toString(encoding) === text ? bytes : undefined;
+}
+
+/** Parses a blob; throws E_NOT_ENCRYPTED for a plain value, E_MALFORMED_BLOB for a broken one. */
+export function parseBlob(value: string): Blob {
+  if (!isBlobText(value)) {
+    throw new LibertyError('E_NOT_ENCRYPTED', 'value is not encrypted', {
+      hint: 'an encrypted value starts with ENC:',
+    });
+  }
+  const body = value.slice(BLOB_PREFIX.length);
+  return body.includes(':') ? parseVersioned(value) : parseLegacy(body);
+}
+
+function parseVersioned(value: string): V2Blob {
+  if (!value.startsWith(V2_PREFIX)) throw malformed('unknown format version');
+  const rest = value.slice(V2_PREFIX.length);
+  const colon = rest.indexOf(':');
+  if (colon < 0) throw malformed('missing key id');
+  const kid = rest.slice(0, colon);
+  const payload = rest.slice(colon + 1);
+  if (!KID.test(kid)) throw malformed('key id must be 8 lower-case hex characters');
+  if (!BASE64URL.test(payload) || payload.length % 4 === 1) throw malformed('payload is not base64url without padding');
+  const bytes = decodeCanonical(payload, 'base64url');
+  if (!bytes) throw malformed('payload is not canonical base64url');
+  if (bytes.length < V2_NONCE_BYTES + TAG_BYTES) throw malformed('payload too short');
+  return {
+    format: 'v2',
+    kid,
+    nonce: bytes.subarray(0, V2_NONCE_BYTES),
+    ciphertext: bytes.subarray(V2_NONCE_BYTES, bytes.length - TAG_BYTES),
+    tag: bytes.subarray(bytes.length - TAG_BYTES),
+  };
+}
+
+function parseLegacy(body: string): LegacyBlob {
+  if (!BASE64.test(body) || body.length % 4 !== 0) throw malformed('legacy payload is not padded base64');
+  const bytes = decodeCanonical(body, 'base64');
+  if (!bytes) throw malformed('legacy payload is not canonical base64');
+  const header = LEGACY_SALT_BYTES + LEGACY_IV_BYTES + TAG_BYTES;
+  if (bytes.length < header) throw malformed('legacy payload too short');
+  return {
+    format: 'legacy',
+    salt: bytes.subarray(0, LEGACY_SALT_BYTES),
+    iv: bytes.subarray(LEGACY_SALT_BYTES, LEGACY_SALT_BYTES + LEGACY_IV_BYTES),
+    tag: bytes.subarray(LEGACY_SALT_BYTES + LEGACY_IV_BYTES, header),
+    ciphertext: bytes.subarray(header),
+  };
+}
+
+export function formatBlob(blob: Blob): string {
+  if (blob.format === 'v2') {
+    const payload = Buffer.concat([blob.nonce, blob.ciphertext, blob.tag]).toString('base64url');
+    return `${V2_PREFIX}${blob.kid}:${payload}`;
+  }
+  return BLOB_PREFIX + Buffer.concat([blob.salt, blob.iv, blob.tag, blob.ciphertext]).toString('base64');
+}
+
+/** Parses without throwing: undefined for anything that is not a well-formed blob. */
+export function tryParseBlob(value: string): Blob | undefined {
+  try {
+    return parseBlob(value);
+  } catch {
+    return undefined;
+  }
+}
