@@ -1,0 +1,86 @@
+// Writes man/liberty-crypto.1 and one page per command (man/liberty-crypto-<id>.1) from the oclif
+// manifest, so the pages always match the commands' own metadata. Every page lists the exit codes.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+const root = new URL('..', import.meta.url);
+const manifest = JSON.parse(readFileSync(new URL('oclif.manifest.json', root), 'utf8'));
+const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
+const errorsSource = readFileSync(new URL('src/core/errors.ts', root), 'utf8');
+const exitTable = [...errorsSource.matchAll(/^\s*\[(\d+), '([^']+)'\],$/gm)].map((m) => [m[1], m[2]]);
+if (exitTable.length < 10) throw new Error('gen-man: could not read EXIT_STATUS_TABLE from src/core/errors.ts');
+
+const esc = (text = '') => text.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1').replace(/-/g, '\\-');
+const bin = pkg.oclif.bin;
+const date = '2026-11-28';
+const commands = Object.values(manifest.commands).sort((a, b) => a.id.localeCompare(b.id));
+
+function exitSection() {
+  return ['.SH EXIT STATUS', ...exitTable.flatMap(([code, text]) => ['.TP', `.B ${code}`, esc(text)])].join('\n');
+}
+
+function flagLines(command) {
+  return Object.values(command.flags)
+    .filter((flag) => !flag.hidden)
+    .flatMap((flag) => {
+      const names = [flag.char ? `\\-${flag.char}, ` : '', `\\-\\-${flag.name}`, flag.type === 'option' ? ` ${flag.helpValue ?? 'VALUE'}` : ''].join('');
+      return ['.TP', `.B ${names}`, esc(flag.summary ?? flag.description ?? '')];
+    });
+}
+
+function examples(command) {
+  return (command.examples ?? []).flatMap((example) => {
+    const item = typeof example === 'string' ? { command: example } : example;
+    const line = item.command.replace(/<%= config.bin %>/g, bin);
+    return [item.description ? esc(item.description) : '', '.PP', '.RS', '.nf', esc(line), '.fi', '.RE'].filter(Boolean);
+  });
+}
+
+function commandPage(command) {
+  const name = `${bin}-${command.id.replace(/:/g, '-')}`;
+  const args = Object.values(command.args ?? {}).map((arg) => (arg.required ? arg.name.toUpperCase() : `[${arg.name.toUpperCase()}]`));
+  return [
+    `.TH ${name.toUpperCase()} 1 "${date}" "${bin} ${pkg.version}"`,
+    '.SH NAME',
+    `${name} \\- ${esc(command.summary ?? '')}`,
+    '.SH SYNOPSIS',
+    `.B ${bin} ${command.id.replace(/:/g, ' ')}`,
+    `${args.join(' ')} [OPTIONS]`,
+    '.SH DESCRIPTION',
+    esc(command.description ?? command.summary ?? ''),
+    '.SH OPTIONS',
+    ...flagLines(command),
+    ...(command.examples?.length ? ['.SH EXAMPLES', ...examples(command)] : []),
+    exitSection(),
+    '.SH SEE ALSO',
+    `.BR ${bin} (1)`,
+    '',
+  ].join('\n');
+}
+
+function mainPage() {
+  return [
+    `.TH ${bin.toUpperCase()} 1 "${date}" "${bin} ${pkg.version}"`,
+    '.SH NAME',
+    `${bin} \\- ${esc(pkg.description)}`,
+    '.SH SYNOPSIS',
+    `.B ${bin}`,
+    'COMMAND [ARGS] [OPTIONS]',
+    '.SH DESCRIPTION',
+    esc('Keeps the secrets of a Liberty settings directory as ENC: blobs, AES-256-GCM encrypted under a master key held only in the environment (LIBERTY_MASTER_KEY by default). Every command takes --json; errors under --json print {"error": {"code", "message", "hint"}}.'),
+    '.SH COMMANDS',
+    ...commands.flatMap((command) => ['.TP', `.B ${command.id.replace(/:/g, ' ')}`, `${esc(command.summary ?? '')} See`, `.BR ${bin}-${command.id.replace(/:/g, '-')} (1).`]),
+    '.SH ENVIRONMENT',
+    '.TP', '.B LIBERTY_MASTER_KEY', esc('the master key, 64 hex characters (the variable name is configurable in app.toml [crypto] master_key)'),
+    '.TP', '.B LIBERTY_SETTINGS_DIR', esc('the settings directory when --settings is not given (default ./config)'),
+    '.TP', '.B LIBERTY_AUDIT_LOG', esc('the audit log path (default: app.toml [audit] path, else <settings>/audit.jsonl)'),
+    '.TP', '.B NO_COLOR', esc('disables colours'),
+    exitSection(),
+    '',
+  ].join('\n');
+}
+
+mkdirSync(new URL('man/', root), { recursive: true });
+writeFileSync(new URL(`man/${bin}.1`, root), mainPage());
+for (const command of commands) {
+  writeFileSync(new URL(`man/${bin}-${command.id.replace(/:/g, '-')}.1`, root), commandPage(command));
+}

@@ -1,0 +1,70 @@
+/**
+ * The base of every command: the --json envelope, the mapping from errors to exit codes, and the
+ * common flags. Commands parse, call core, render, and return the value that --json prints.
+ */
+import { Command, Flags } from '@oclif/core';
+import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
+import { resolveSettingsDir, type SettingsLocation } from './context.js';
+
+export const settingsFlag = {
+  settings: Flags.string({
+    char: 's',
+    summary: 'settings directory (default: $LIBERTY_SETTINGS_DIR, else ./config)',
+    helpValue: 'DIR',
+  }),
+};
+
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true;
+
+  /** Marks the result as "a check found problems": exit 1, the result is still printed. */
+  protected reportProblems(): void {
+    process.exitCode = EXIT.CHECK_FAILED;
+  }
+
+  protected settingsLocation(flag: string | undefined): SettingsLocation {
+    return resolveSettingsDir(flag);
+  }
+
+  /** Writes a line of human output to stdout, but never under --json. */
+  protected say(line = ''): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${line}\n`);
+  }
+
+  /** Notes for the operator go to stderr, so stdout carries only the requested data. */
+  protected note(line: string): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${line}\n`);
+  }
+
+  override async catch(error: Error & { oclif?: { exit?: number }; parse?: unknown }): Promise<void> {
+    const failure = toLibertyError(error);
+    process.exitCode = failure.exitCode;
+    if (this.jsonEnabled()) {
+      process.stdout.write(`${JSON.stringify({ error: failure.toJSON() })}\n`);
+      return;
+    }
+    process.stderr.write(`liberty-crypto: error: ${failure.message}\n`);
+    if (failure.hint) process.stderr.write(`liberty-crypto: hint: ${failure.hint}\n`);
+    if (failure.code === 'E_INTERNAL' && process.env.LIBERTY_DEBUG && error.stack) {
+      process.stderr.write(`${error.stack}\n`);
+    }
+  }
+}
+
+/** Maps anything thrown to a LibertyError: parser errors are usage errors, the rest internal. */
+export function toLibertyError(error: Error & { oclif?: { exit?: number }; parse?: unknown; code?: unknown }): LibertyError {
+  if (isLibertyError(error)) return error;
+  if (error.parse !== undefined || error.oclif?.exit === EXIT.USAGE) {
+    return new LibertyError('E_USAGE', firstLine(error.message), { hint: 'see liberty-crypto help' });
+  }
+  if (error.code === 'EPIPE') return new LibertyError('E_IO', 'output closed early (broken pipe)');
+  // an unexpected error: its message could quote data, so only its type is shown
+  return new LibertyError('E_INTERNAL', `internal error (${error.name})`, {
+    hint: 'set LIBERTY_DEBUG=1 to see the stack trace; please report it',
+  });
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n').find((part) => part.trim() !== '') ?? text;
+  return line.trim().replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
+}

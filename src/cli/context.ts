@@ -1,0 +1,46 @@
+/**
+ * What the CLI hands to core: the environment map, a clock, the settings directory and who is running.
+ * The only place (with the prompter) that reads process state.
+ */
+import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import type { Environment } from '../core/keyring.js';
+
+export const DEFAULT_SETTINGS_DIR = './config';
+
+export interface SettingsLocation {
+  dir: string;
+  /** true when the user named it (--settings or LIBERTY_SETTINGS_DIR), false for the ./config default */
+  explicit: boolean;
+}
+
+export function currentEnvironment(): Environment {
+  return process.env;
+}
+
+export function resolveSettingsDir(flag: string | undefined, env: Environment = process.env): SettingsLocation {
+  const named = flag ?? env.LIBERTY_SETTINGS_DIR;
+  return { dir: resolve(named || DEFAULT_SETTINGS_DIR), explicit: Boolean(named) };
+}
+
+export interface Identity {
+  operator: string;
+  osUser: string;
+  host: string;
+  pid: number;
+}
+
+export function currentOsUser(): { name: string; uid: number } {
+  try {
+    const info = userInfo();
+    return { name: info.username, uid: info.uid };
+  } catch {
+    return { name: process.env.USER ?? 'unknown', uid: process.getuid?.() ?? -1 };
+  }
+}
+
+export function currentHost(): string {
+  return hostname();
+}
+
+export const systemClock = (): Date => new Date();

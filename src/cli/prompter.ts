@@ -1,0 +1,52 @@
+/**
+ * Interactive prompts on the terminal. @inquirer/prompts costs tens of milliseconds to import, so it
+ * is loaded only when a prompt is really shown. Prompts draw on stderr: stdout stays for data.
+ */
+import { LibertyError } from '../core/errors.js';
+
+const context = () => ({ output: process.stderr, clearPromptOnDone: true });
+
+function notConfirmed(error: unknown): never {
+  if ((error as Error)?.name === 'ExitPromptError' || (error as Error)?.name === 'AbortPromptError') {
+    throw new LibertyError('E_NOT_CONFIRMED', 'cancelled at the prompt');
+  }
+  throw error;
+}
+
+export async function promptSecret(message: string): Promise<string> {
+  const { password } = await import('@inquirer/prompts');
+  return password({ message, mask: '*' }, context()).catch(notConfirmed);
+}
+
+/** Asks for a new secret twice; a mismatch is not a confirmation (exit 7). */
+export async function promptNewSecret(label: string): Promise<string> {
+  const first = await promptSecret(`${label}:`);
+  const second = await promptSecret(`${label} (again):`);
+  if (first !== second) throw new LibertyError('E_NOT_CONFIRMED', 'the two entries differ; nothing was encrypted');
+  return first;
+}
+
+export async function promptConfirm(message: string): Promise<boolean> {
+  const { confirm } = await import('@inquirer/prompts');
+  return confirm({ message, default: false }, context()).catch(notConfirmed);
+}
+
+export interface Choice {
+  name: string;
+  value: string;
+}
+
+/** A searchable list: typing filters the choices. */
+export async function promptSearch(message: string, choices: Choice[]): Promise<string> {
+  const { search } = await import('@inquirer/prompts');
+  return search(
+    {
+      message,
+      source: (term) => {
+        const needle = (term ?? '').toLowerCase();
+        return choices.filter((choice) => choice.name.toLowerCase().includes(needle));
+      },
+    },
+    context(),
+  ).catch(notConfirmed);
+}

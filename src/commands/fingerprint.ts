@@ -1,0 +1,62 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { currentEnvironment } from '../cli/context.js';
+import { dropTrailingNewline, readStdin } from '../cli/io.js';
+import { describeBlob, describeKeys, type BlobDescription, type KeyDescription, type KeyReport } from '../core/key-report.js';
+import { loadSettings, settingsKeyring } from '../core/settings.js';
+
+export default class Fingerprint extends BaseCommand {
+  static override summary = 'show the fingerprints of the configured keys, or which key opens a blob';
+  static override description =
+    'Without an argument: the master key (env var, fingerprint, key id), each legacy key, and the fingerprint ' +
+    'stored in app.toml [crypto] with whether it matches. A mismatch is reported, not an error. ' +
+    'With a BLOB (or - to read it from stdin): its format, key id and the configured key that opens it; ' +
+    'the plaintext is never printed. The fingerprint is the SHA-256 of the key bytes: ' +
+    '`printf %s "$KEY" | xxd -r -p | sha256sum` gives the same.';
+  static override examples = [
+    { description: 'the key setup at a glance', command: '<%= config.bin %> fingerprint --settings ./config' },
+    { description: 'for a cron job: exit 0 only when the loaded key matches app.toml', command: '<%= config.bin %> fingerprint --check' },
+    { description: 'which key opens a blob', command: '<%= config.bin %> fingerprint - < blob.txt' },
+  ];
+  static override args = {
+    blob: Args.string({ ignoreStdin: true, description: 'a blob to inspect, or - to read it from stdin' }),
+  };
+  static override flags = {
+    ...settingsFlag,
+    check: Flags.boolean({ summary: 'exit 0 only when the master key is loaded and matches the stored fingerprint, else 1' }),
+  };
+
+  async run(): Promise<KeyReport | BlobDescription> {
+    const { args, flags } = await this.parse(Fingerprint);
+    const location = this.settingsLocation(flags.settings);
+    const settings = await loadSettings(location.dir, { mustExist: location.explicit });
+    const keyring = settingsKeyring(settings, currentEnvironment());
+
+    if (args.blob !== undefined) {
+      const text = args.blob === '-' ? dropTrailingNewline(await readStdin()) : args.blob;
+      const description = await describeBlob(keyring, text);
+      this.say(`format    ${description.format}`);
+      this.say(`key id    ${description.keyId ?? '(none: legacy blobs name no key)'}`);
+      this.say(`opens with ${description.opensWith} (${description.role})`);
+      return description;
+    }
+
+    const report = describeKeys(keyring);
+    this.say(describeLine('master', report.master));
+    report.legacy.forEach((legacy) => this.say(describeLine('legacy', legacy)));
+    this.say(`stored  ${report.stored ?? '(none)'}  ${matchWord(report.matches)}`);
+    if (flags.check && report.matches !== true) this.reportProblems();
+    return report;
+  }
+}
+
+function describeLine(role: string, key: KeyDescription): string {
+  if (!key.set) return `${role}  ${key.env}  (not set)`;
+  const note = key.canEncrypt ? '' : '  (passphrase key: opens legacy blobs only)';
+  return `${role}  ${key.env}  ${key.keyId}  ${key.fingerprint}${note}`;
+}
+
+function matchWord(matches: boolean | null): string {
+  if (matches === null) return '';
+  return matches ? 'matches the master key' : 'MISMATCH: the loaded master key differs (wrong key for this host?)';
+}

@@ -1,0 +1,60 @@
+/** What `fingerprint` reports: the configured keys, their fingerprints, and the stored fingerprint. */
+import { parseBlob, type BlobFormat } from './blob.js';
+import { fingerprintMatches, openParsedBlob, type Keyring, type KeySlot } from './keyring.js';
+
+export interface KeyDescription {
+  env: string;
+  set: boolean;
+  fingerprint: string | null;
+  keyId: string | null;
+  /** false for a passphrase key that can only open legacy blobs */
+  canEncrypt: boolean;
+}
+
+export interface KeyReport {
+  master: KeyDescription;
+  legacy: KeyDescription[];
+  stored: string | null;
+  /** null when there is nothing to compare (no stored fingerprint or no master key) */
+  matches: boolean | null;
+}
+
+export function describeSlot(slot: KeySlot): KeyDescription {
+  return {
+    env: slot.env,
+    set: Boolean(slot.key),
+    fingerprint: slot.key?.fingerprint ?? null,
+    keyId: slot.key?.kid ?? null,
+    canEncrypt: Boolean(slot.key?.aesKey),
+  };
+}
+
+export function describeKeys(keyring: Keyring): KeyReport {
+  return {
+    master: describeSlot(keyring.master),
+    legacy: keyring.legacy.map(describeSlot),
+    stored: keyring.storedFingerprint ?? null,
+    matches: fingerprintMatches(keyring) ?? null,
+  };
+}
+
+export interface BlobDescription {
+  format: BlobFormat;
+  /** the key id in a v2 header; null for the legacy format, which names no key */
+  keyId: string | null;
+  /** the env var of the configured key that opens it */
+  opensWith: string;
+  role: KeySlot['role'];
+}
+
+/** Finds the key that opens a blob by really opening it; the plaintext is dropped at once. */
+export async function describeBlob(keyring: Keyring, text: string): Promise<BlobDescription> {
+  const blob = parseBlob(text);
+  const opened = await openParsedBlob(keyring, blob);
+  return {
+    format: blob.format,
+    keyId: blob.format === 'v2' ? blob.kid : null,
+    opensWith: opened.slot.env,
+    role: opened.slot.role,
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Which fields are secrets: data, not code. Patterns over dotted key paths, `*` one segment, `**` any
+ * number (zero included). app.toml [crypto.fields] `secret` / `locked` replace the defaults.
+ */
+import { isTable } from './crypto-config.js';
+import { LibertyError } from './errors.js';
+import type { KeyPath } from './toml-edit.js';
+
+export const DEFAULT_SECRET_PATTERNS = [
+  '**.password',
+  '**.auth_token',
+  '**.auth_password',
+  '**.api_key',
+  '**.client_secret',
+  '**.webhook_url',
+] as const;
+
+export const DEFAULT_LOCKED_PATTERNS = ['**.oidc.client_secret', '**.slack.webhook_url'] as const;
+
+/** Framework-global secrets that belong in the environment, with the variable each convention uses. */
+export const ENV_ONLY_SECRETS: ReadonlyArray<{ pattern: string; what: string; env: string }> = [
+  { pattern: '**.jwt_signing_key', what: 'JWT signing key', env: 'LIBERTY_JWT_SIGNING_KEY' },
+  { pattern: '**.jwt.signing_key', what: 'JWT signing key', env: 'LIBERTY_JWT_SIGNING_KEY' },
+  { pattern: '**.jwt_secret', what: 'JWT signing key', env: 'LIBERTY_JWT_SIGNING_KEY' },
+  { pattern: '**.license_key', what: 'license key', env: 'LIBERTY_LICENSE_KEY' },
+  { pattern: '**.license.key', what: 'license key', env: 'LIBERTY_LICENSE_KEY' },
+  { pattern: '**.ai.api_key', what: 'AI provider API key', env: 'ANTHROPIC_API_KEY' },
+  { pattern: '**.ai_api_key', what: 'AI provider API key', env: 'ANTHROPIC_API_KEY' },
+  { pattern: '**.anthropic_api_key', what: 'AI provider API key', env: 'ANTHROPIC_API_KEY' },
+  { pattern: '**.master_key', what: 'master key', env: 'LIBERTY_MASTER_KEY' },
+];
+
+export interface FieldRules {
+  secret: string[];
+  locked: string[];
+}
+
+export type FieldClass = 'locked' | 'secret' | 'other';
+
+export function matchesPattern(pattern: string, path: KeyPath): boolean {
+  const parts = pattern.split('.');
+  const match = (p: number, k: number): boolean => {
+    if (p === parts.length) return k === path.length;
+    if (parts[p] === '**') {
+      for (let skip = k; skip <= path.length; skip += 1) if (match(p + 1, skip)) return true;
+      return false;
+    }
+    if (k === path.length) return false;
+    return (parts[p] === '*' || parts[p] === path[k]) && match(p + 1, k + 1);
+  };
+  return match(0, 0);
+}
+
+/** Reads [crypto.fields] from the parsed [crypto] table; absent lists keep the defaults. */
+export function readFieldRules(crypto: unknown, file = 'app.toml'): FieldRules {
+  const fields = isTable(crypto) ? crypto.fields : undefined;
+  const rules: FieldRules = { secret: [...DEFAULT_SECRET_PATTERNS], locked: [...DEFAULT_LOCKED_PATTERNS] };
+  if (fields === undefined) return rules;
+  if (!isTable(fields)) throw badRules(file, 'crypto.fields', 'must be a table');
+  for (const name of ['secret', 'locked'] as const) {
+    const list = fields[name];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || !list.every((item) => typeof item === 'string' && item.length > 0)) {
+      throw badRules(file, `crypto.fields.${name}`, 'must be an array of dotted-key patterns');
+    }
+    rules[name] = list as string[];
+  }
+  return rules;
+}
+
+export function classifyField(rules: FieldRules, path: KeyPath): FieldClass {
+  if (rules.locked.some((pattern) => matchesPattern(pattern, path))) return 'locked';
+  if (rules.secret.some((pattern) => matchesPattern(pattern, path))) return 'secret';
+  return 'other';
+}
+
+export function envOnlySecret(path: KeyPath): { what: string; env: string } | undefined {
+  return ENV_ONLY_SECRETS.find((entry) => matchesPattern(entry.pattern, path));
+}
+
+function badRules(file: string, field: string, reason: string): LibertyError {
+  return new LibertyError('E_BAD_SETTINGS', `${file}: ${field}: ${reason}`, { file, field });
+}

@@ -1,0 +1,77 @@
+/**
+ * The settings directory as core sees it: app.toml and its [crypto] table, the keyring that follows
+ * from it, and reading one settings file. All paths given to users are relative to the directory.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readCryptoConfig, type CryptoConfig } from './crypto-config.js';
+import { LibertyError, ioError } from './errors.js';
+import { loadKeyring, type Environment, type Keyring } from './keyring.js';
+import { parseTomlDocument, type TomlDocument } from './toml-edit.js';
+
+export const APP_FILE = 'app.toml';
+
+export interface Settings {
+  dir: string;
+  /** app.toml, when present */
+  app?: TomlDocument;
+  crypto: CryptoConfig;
+}
+
+export interface LoadOptions {
+  /** false: a missing directory is read as empty (the ./config default for blob-only commands) */
+  mustExist: boolean;
+}
+
+export async function checkSettingsDir(dir: string): Promise<boolean> {
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) {
+      throw new LibertyError('E_IO', `settings path is not a directory: ${dir}`, {
+        hint: 'pass the directory holding app.toml with --settings DIR (or LIBERTY_SETTINGS_DIR)',
+      });
+    }
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (error instanceof LibertyError) throw error;
+    throw ioError('read settings directory', dir, error);
+  }
+}
+
+export function missingSettingsDir(dir: string): LibertyError {
+  return new LibertyError('E_IO', `settings directory not found: ${dir}`, {
+    hint: 'pass the directory holding app.toml with --settings DIR (or LIBERTY_SETTINGS_DIR)',
+  });
+}
+
+/** Reads one settings file (relative path) into a parsed document. */
+export async function readSettingsFile(dir: string, file: string): Promise<TomlDocument> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(dir, file));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new LibertyError('E_FIELD_NOT_FOUND', `${file}: file not found in the settings directory`, { file });
+    }
+    throw ioError('read', file, error);
+  }
+  return parseTomlDocument(file, bytes);
+}
+
+export async function loadSettings(dir: string, options: LoadOptions = { mustExist: true }): Promise<Settings> {
+  const exists = await checkSettingsDir(dir);
+  if (!exists) {
+    if (options.mustExist) throw missingSettingsDir(dir);
+    return { dir, crypto: readCryptoConfig(undefined) };
+  }
+  const app = await readSettingsFile(dir, APP_FILE).catch((error: unknown) => {
+    if (error instanceof LibertyError && error.code === 'E_FIELD_NOT_FOUND') return undefined;
+    throw error;
+  });
+  return { dir, ...(app ? { app } : {}), crypto: readCryptoConfig(app?.data.crypto) };
+}
+
+export function settingsKeyring(settings: Settings, env: Environment): Keyring {
+  return loadKeyring(settings.crypto, env);
+}
