@@ -1,7 +1,12 @@
 import { Args, Flags } from '@oclif/core';
+import { recordAudit } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { readNewPlaintext } from '../cli/plaintext-input.js';
+import { withSettingsLock } from '../cli/with-lock.js';
+import { LibertyError } from '../core/errors.js';
+import { parseFieldRef } from '../core/field-ref.js';
+import { encryptAllSecretFields, encryptExistingField, encryptIntoField, type EncryptAllResult, type EncryptFieldResult } from '../core/field-writes.js';
 import { requireSealingKey, sealWithKey } from '../core/keyring.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 
@@ -11,14 +16,19 @@ export interface EncryptResult {
 }
 
 export default class Encrypt extends BaseCommand {
-  static override summary = 'encrypt a secret under the current master key';
+  static override summary = 'encrypt a secret under the current master key, to stdout or into a field';
   static override description =
     'Reads the plaintext from stdin when it is piped (one trailing newline is dropped), from --from-env VAR, ' +
-    'or from a hidden prompt asked twice on a terminal, and prints an ENC:v2 blob. ' +
-    'The plaintext is never accepted as a command-line argument: it would land in shell history and ps.';
+    'or from a hidden prompt asked twice on a terminal. Without FILE:KEY it prints an ENC:v2 blob; with ' +
+    'FILE:KEY it writes the blob into that field, creating the key or table if absent. --existing encrypts ' +
+    'the plaintext already in the field; --all does that for every non-empty plaintext in a secret field of ' +
+    'the directory. The plaintext is never accepted as a command-line argument: it would land in shell ' +
+    'history and ps. The first write into a directory whose app.toml stores no fingerprint stores it.';
   static override examples = [
     { description: 'encrypt a secret piped from a vault', command: 'vault kv get -field=password secret/db | <%= config.bin %> encrypt' },
-    { description: 'encrypt a CI variable', command: '<%= config.bin %> encrypt --from-env DB_PASSWORD --json' },
+    { description: 'encrypt a CI variable into a field', command: '<%= config.bin %> encrypt connectors.toml:pools.main.password --from-env DB_PASSWORD' },
+    { description: 'toggle a plain field to encrypted', command: '<%= config.bin %> encrypt connectors.toml:connectors.billing.auth_token --existing' },
+    { description: 'encrypt every plaintext secret field', command: '<%= config.bin %> encrypt --all --json' },
   ];
   static override args = {
     field: Args.string({ ignoreStdin: true, description: 'FILE:KEY to write the blob into (instead of printing it)' }),
@@ -26,17 +36,47 @@ export default class Encrypt extends BaseCommand {
   static override flags = {
     ...settingsFlag,
     'from-env': Flags.string({ summary: 'read the plaintext from this environment variable', helpValue: 'VAR' }),
+    existing: Flags.boolean({ summary: 'encrypt the plaintext value already in FILE:KEY', exclusive: ['from-env', 'all'] }),
+    all: Flags.boolean({ summary: 'encrypt every non-empty plaintext value in a secret field', exclusive: ['from-env', 'existing'] }),
   };
 
-  async run(): Promise<EncryptResult> {
-    const { flags } = await this.parse(Encrypt);
+  async run(): Promise<EncryptResult | EncryptFieldResult | EncryptAllResult> {
+    const { args, flags } = await this.parse(Encrypt);
     const env = currentEnvironment();
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: location.explicit });
-    const key = requireSealingKey(settingsKeyring(settings, env));
-    const plaintext = await readNewPlaintext(flags['from-env'], env);
-    const blob = sealWithKey(key, plaintext);
-    this.say(blob);
-    return { blob, keyId: key.kid };
+    const writes = args.field !== undefined || flags.all;
+    if (flags.existing && args.field === undefined) throw new LibertyError('E_USAGE', '--existing needs FILE:KEY');
+    if (flags.all && args.field !== undefined) throw new LibertyError('E_USAGE', '--all takes no FILE:KEY');
+    const settings = await loadSettings(location.dir, { mustExist: location.explicit || writes });
+    const keyring = settingsKeyring(settings, env);
+    const key = requireSealingKey(keyring);
+
+    if (!writes) {
+      const blob = sealWithKey(key, await readNewPlaintext(flags['from-env'], env));
+      this.say(blob);
+      return { blob, keyId: key.kid };
+    }
+    if (flags.all) {
+      const result = await withSettingsLock(settings.dir, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }));
+      for (const write of result.encrypted) await recordAudit(settings, { event: 'encrypt', outcome: 'ok', field: write.field, keyId: write.keyId });
+      result.encrypted.forEach((write) => this.say(`encrypted ${write.field}`));
+      this.say(`${result.encrypted.length} secret fields encrypted with key ${key.kid}`);
+      if (result.skippedEmpty.length > 0) this.note(`left plain (empty): ${result.skippedEmpty.join(', ')}`);
+      return result;
+    }
+
+    const ref = parseFieldRef(args.field!);
+    const plaintext = flags.existing ? undefined : await readNewPlaintext(flags['from-env'], env);
+    const result = await withSettingsLock(settings.dir, 'encrypt', () =>
+      plaintext === undefined ? encryptExistingField({ settings, keyring }, ref) : encryptIntoField({ settings, keyring }, ref, plaintext),
+    );
+    if (!result.written) {
+      this.say(`${result.field} is already encrypted; nothing written`);
+      return result;
+    }
+    await recordAudit(settings, { event: 'encrypt', outcome: 'ok', field: result.field, keyId: result.keyId });
+    this.say(`encrypted ${result.field} with key ${result.keyId}`);
+    if (result.storedFingerprint) this.note(`stored the master key fingerprint in app.toml [crypto]`);
+    return result;
   }
 }

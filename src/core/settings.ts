@@ -3,10 +3,11 @@
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readCryptoConfig, type CryptoConfig } from './crypto-config.js';
+import { join, resolve } from 'node:path';
+import { isTable, readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
+import { readFieldRules, type FieldRules } from './secret-fields.js';
 import { parseTomlDocument, type TomlDocument } from './toml-edit.js';
 
 export const APP_FILE = 'app.toml';
@@ -16,6 +17,7 @@ export interface Settings {
   /** app.toml, when present */
   app?: TomlDocument;
   crypto: CryptoConfig;
+  fields: FieldRules;
 }
 
 export interface LoadOptions {
@@ -63,15 +65,40 @@ export async function loadSettings(dir: string, options: LoadOptions = { mustExi
   const exists = await checkSettingsDir(dir);
   if (!exists) {
     if (options.mustExist) throw missingSettingsDir(dir);
-    return { dir, crypto: readCryptoConfig(undefined) };
+    return { dir, crypto: readCryptoConfig(undefined), fields: readFieldRules(undefined) };
   }
   const app = await readSettingsFile(dir, APP_FILE).catch((error: unknown) => {
     if (error instanceof LibertyError && error.code === 'E_FIELD_NOT_FOUND') return undefined;
     throw error;
   });
-  return { dir, ...(app ? { app } : {}), crypto: readCryptoConfig(app?.data.crypto) };
+  const crypto = app?.data.crypto;
+  return { dir, ...(app ? { app } : {}), crypto: readCryptoConfig(crypto), fields: readFieldRules(crypto) };
 }
 
 export function settingsKeyring(settings: Settings, env: Environment): Keyring {
   return loadKeyring(settings.crypto, env);
+}
+
+export const DEFAULT_AUDIT_FILE = 'audit.jsonl';
+
+/** The audit log: LIBERTY_AUDIT_LOG, else app.toml [audit] path (relative to the directory), else audit.jsonl. */
+export function auditLogPath(settings: Settings, env: Environment): string {
+  const fromEnv = env.LIBERTY_AUDIT_LOG;
+  if (fromEnv) return resolve(fromEnv);
+  const audit = settings.app?.data.audit;
+  if (audit !== undefined) {
+    const path = isTable(audit) ? audit.path : undefined;
+    if (path !== undefined) {
+      if (typeof path !== 'string' || path === '') {
+        throw new LibertyError('E_BAD_SETTINGS', `${APP_FILE}: audit.path: must be a non-empty string`, { file: APP_FILE, field: 'audit.path' });
+      }
+      return resolve(settings.dir, path);
+    }
+  }
+  return join(settings.dir, DEFAULT_AUDIT_FILE);
+}
+
+/** The parsed [permissions] table of app.toml, undefined when there is none. */
+export function permissionsTable(settings: Settings): unknown {
+  return settings.app?.data.permissions;
 }

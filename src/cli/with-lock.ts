@@ -1,0 +1,20 @@
+/** Runs a mutation of the settings directory under its lock, after clearing what a crashed run left. */
+import { removeStaleTempFiles } from '../core/fs-atomic.js';
+import { acquireSettingsLock } from '../core/settings-lock.js';
+import { currentIdentity } from './audit-trail.js';
+import { systemClock } from './context.js';
+
+export async function withSettingsLock<T>(dir: string, command: string, work: () => Promise<T>): Promise<T> {
+  const identity = currentIdentity();
+  const lock = await acquireSettingsLock(dir, {
+    holder: { pid: identity.pid, host: identity.host, user: identity.osUser, command },
+    clock: systemClock,
+  });
+  try {
+    // we hold the lock, so any temporary file in the directory is left over from a killed run
+    await removeStaleTempFiles(dir);
+    return await work();
+  } finally {
+    await lock.release();
+  }
+}

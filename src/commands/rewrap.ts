@@ -1,0 +1,73 @@
+import { Flags } from '@oclif/core';
+import { recordAudit } from '../cli/audit-trail.js';
+import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { currentEnvironment } from '../cli/context.js';
+import { stdoutIsTerminal } from '../cli/io.js';
+import { startProgress } from '../cli/progress.js';
+import { withSettingsLock } from '../cli/with-lock.js';
+import { rewrapSettings, worstExitCode, type RewrapReport } from '../core/rewrap.js';
+import { loadSettings, settingsKeyring } from '../core/settings.js';
+
+export default class Rewrap extends BaseCommand {
+  static override summary = 're-encrypt every blob under the current master key';
+  static override description =
+    'Crawls every *.toml file of the settings directory (or only --files), opens each blob with whichever ' +
+    'configured key works, and re-encrypts under the current master key every blob that is not already v2 ' +
+    'under it; legacy-format blobs are migrated to v2 on the way. Idempotent. A blob no key opens, or a file ' +
+    'that does not parse, is reported and left untouched; the exit code is then that of the worst problem ' +
+    '(the highest of 3, 4, 5 and 6). With --check nothing is written: exit 0 only when every blob is v2 under ' +
+    'the master and readable, else 1 (or 3/4/5 for unreadable ones). This is what a nightly cron job runs.';
+  static override examples = [
+    { description: 'after a rotation', command: '<%= config.bin %> rewrap --settings ./config' },
+    { description: 'nightly cron check', command: '<%= config.bin %> rewrap --check --json' },
+    { description: 'fresh nonces for two files', command: '<%= config.bin %> rewrap --all --files app.toml,connectors.toml' },
+  ];
+  static override flags = {
+    ...settingsFlag,
+    check: Flags.boolean({ summary: 'write nothing; exit 1 when any blob is on a legacy key or format' }),
+    all: Flags.boolean({ summary: 're-encrypt every blob, also those already under the master (new nonces)' }),
+    files: Flags.string({ summary: 'only these files, comma-separated, relative to the settings directory', helpValue: 'A.toml,B.toml' }),
+  };
+
+  async run(): Promise<RewrapReport> {
+    const { flags } = await this.parse(Rewrap);
+    const location = this.settingsLocation(flags.settings);
+    const settings = await loadSettings(location.dir, { mustExist: true });
+    const keyring = settingsKeyring(settings, currentEnvironment());
+    const files = flags.files?.split(',').map((file) => file.trim()).filter(Boolean);
+    const progress = await startProgress('re-wrapping', !this.jsonEnabled() && stdoutIsTerminal());
+    const rewrap = () =>
+      rewrapSettings(settings.dir, keyring, settings.fields, { files, all: flags.all, check: flags.check, onProgress: progress.update });
+    let report: RewrapReport;
+    try {
+      report = flags.check ? await rewrap() : await withSettingsLock(settings.dir, 'rewrap', rewrap);
+    } finally {
+      progress.stop();
+    }
+    if (!flags.check && report.rewrapped > 0) {
+      await recordAudit(settings, {
+        event: 'rewrap',
+        outcome: report.problems.length > 0 ? 'failed' : 'ok',
+        keyId: keyring.master.key?.kid,
+        details: { rewrapped: report.rewrapped, current: report.current, legacy: report.legacy, unreadable: report.unreadable, files: report.files.length },
+      });
+    }
+    this.render(report);
+    const worst = worstExitCode(report.problems);
+    if (worst !== undefined) process.exitCode = worst;
+    else if (flags.check && report.rewrapped > 0) this.reportProblems();
+    return report;
+  }
+
+  private render(report: RewrapReport): void {
+    for (const problem of report.problems) {
+      const where = [problem.file, problem.key].filter(Boolean).join(':');
+      const kid = problem.kid ? ` (key id ${problem.kid})` : '';
+      this.note(`liberty-crypto: problem: ${where}${kid}: ${problem.message.replace(`${where}: `, '')}`);
+    }
+    const verb = report.check ? 'would be re-wrapped' : 're-wrapped';
+    this.say(`${report.rewrapped} encrypted fields ${verb} with the current master key`);
+    this.say(`${report.legacy} still using legacy keys`);
+    if (report.unreadable > 0) this.say(`${report.unreadable} unreadable`);
+  }
+}

@@ -1,0 +1,56 @@
+import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { currentEnvironment } from '../cli/context.js';
+import { renderTable } from '../cli/table.js';
+import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { collectStatus, type StatusReport } from '../core/status.js';
+
+export default class Status extends BaseCommand {
+  static override summary = 'the key and blob situation of a settings directory at a glance';
+  static override description =
+    'Shows the keys (env var, key id, whether set), the stored fingerprint and whether it matches, blob counts ' +
+    'per key and per format, unreadable blobs, plaintext values in secret fields, locked fields in plain, legacy ' +
+    'keys nothing uses any more, and framework-global secrets found in files. Problems exit 1: blobs on a legacy ' +
+    'key or format, unreadable blobs, a fingerprint mismatch, a locked field in plain, a master key that cannot ' +
+    'encrypt. Warnings keep exit 0: a non-empty plaintext in another secret field, an unused legacy key, ' +
+    'env-only secrets in files.';
+  static override examples = [
+    { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
+    { description: 'problems only, for a script', command: "<%= config.bin %> status --json | jq '.problems'" },
+  ];
+  static override flags = { ...settingsFlag };
+
+  async run(): Promise<StatusReport> {
+    const { flags } = await this.parse(Status);
+    const location = this.settingsLocation(flags.settings);
+    const settings = await loadSettings(location.dir, { mustExist: true });
+    const report = await collectStatus(settings, settingsKeyring(settings, currentEnvironment()));
+    if (!this.jsonEnabled()) this.render(report);
+    if (report.problems.length > 0) this.reportProblems();
+    return report;
+  }
+
+  private render(report: StatusReport): void {
+    const { keys } = report;
+    const keyRows = [keys.master, ...keys.legacy].map((key, index) => [
+      index === 0 ? 'master' : 'legacy',
+      key.env,
+      key.set ? (key.keyId ?? '') : '-',
+      key.set ? (key.canEncrypt ? 'set' : 'set (passphrase: legacy blobs only)') : 'NOT SET',
+    ]);
+    renderTable(['role', 'env', 'key id', 'state'], keyRows).forEach((line) => this.say(line));
+    const stored = keys.stored ? `${keys.stored.slice(0, 8)} (${keys.matches === false ? 'MISMATCH' : keys.matches ? 'matches' : 'master not set'})` : 'none stored';
+    this.say(`fingerprint: ${stored}`);
+    this.say('');
+    this.say(`${report.blobs.total} blobs in ${report.files} files: ${report.blobs.v2} v2, ${report.blobs.legacy} legacy format`);
+    if (report.byKey.length > 0) {
+      const rows = report.byKey.map((use) => [use.env ?? '(no configured key)', use.keyId ?? '-', use.role ?? '-', String(use.v2), String(use.legacy)]);
+      renderTable(['key', 'key id', 'role', 'v2', 'legacy format'], rows).forEach((line) => this.say(`  ${line}`));
+    }
+    const emptyPlain = report.plaintextSecrets.filter((field) => field.empty).length;
+    if (emptyPlain > 0) this.say(`${emptyPlain} empty secret fields left plain (no secret to protect)`);
+    this.say('');
+    if (report.problems.length === 0 && report.warnings.length === 0) this.say('ok: nothing to do');
+    for (const problem of report.problems) this.say(`problem: ${problem.message}${problem.hint ? `\n  hint: ${problem.hint}` : ''}`);
+    for (const warning of report.warnings) this.say(`warning: ${warning.message}${warning.hint ? `\n  hint: ${warning.hint}` : ''}`);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Writes into settings files: a new secret into a field, the plain-to-encrypted toggle of one field or of
+ * every secret field, the encrypted-to-plain toggle, and the stored fingerprint. Callers hold the
+ * settings lock. Every new blob is opened again and compared before the file is written atomically.
+ */
+import { join } from 'node:path';
+import { isBlobText } from './blob.js';
+import { LibertyError } from './errors.js';
+import { formatFieldRef, type FieldRef } from './field-ref.js';
+import { stringAt, valueAt } from './field-value.js';
+import { writeFileAtomic } from './fs-atomic.js';
+import { openBlob, requireSealingKey, type Keyring } from './keyring.js';
+import type { Key } from './keys.js';
+import { sealVerified } from './rewrap.js';
+import { classifyField } from './secret-fields.js';
+import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
+import { APP_FILE, readSettingsFile, type Settings } from './settings.js';
+import { applyEdits, formatKeyPath, parseTomlDocument, type FieldEdit, type TomlDocument } from './toml-edit.js';
+
+export const FINGERPRINT_PATH = ['crypto', 'fingerprint'] as const;
+
+export interface FieldWrite {
+  field: string;
+  keyId: string;
+}
+
+export interface EncryptFieldResult extends FieldWrite {
+  /** false when --existing found the value already encrypted and wrote nothing */
+  written: boolean;
+  /** true when this write also stored the master fingerprint in app.toml */
+  storedFingerprint: boolean;
+}
+
+export interface WriteContext {
+  settings: Settings;
+  keyring: Keyring;
+}
+
+/** encrypt FILE:KEY: seals a new plaintext into the field, creating the key or table if absent. */
+export async function encryptIntoField(ctx: WriteContext, ref: FieldRef, plaintext: string): Promise<EncryptFieldResult> {
+  const key = requireSealingKey(ctx.keyring);
+  const document = await readSettingsFile(ctx.settings.dir, ref.file);
+  checkTargetIsString(document, ref);
+  const blob = await sealVerified(ctx.keyring, key, plaintext, ref.file);
+  const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }]);
+  return { field: formatFieldRef(ref), keyId: key.kid, written: true, storedFingerprint };
+}
+
+/** encrypt FILE:KEY --existing: the toggle from plain to encrypted of the value already there. */
+export async function encryptExistingField(ctx: WriteContext, ref: FieldRef): Promise<EncryptFieldResult> {
+  const key = requireSealingKey(ctx.keyring);
+  const document = await readSettingsFile(ctx.settings.dir, ref.file);
+  const value = stringAt(document.data, ref);
+  if (isBlobText(value)) return { field: formatFieldRef(ref), keyId: key.kid, written: false, storedFingerprint: false };
+  const blob = await sealVerified(ctx.keyring, key, value, ref.file);
+  const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }]);
+  return { field: formatFieldRef(ref), keyId: key.kid, written: true, storedFingerprint };
+}
+
+export interface EncryptAllResult {
+  encrypted: FieldWrite[];
+  /** secret fields left plain because they are empty (an empty value holds no secret) */
+  skippedEmpty: string[];
+  storedFingerprint: boolean;
+}
+
+/** encrypt --all: the plain-to-encrypted toggle for every non-empty plaintext in a secret field. */
+export async function encryptAllSecretFields(ctx: WriteContext): Promise<EncryptAllResult> {
+  const key = requireSealingKey(ctx.keyring);
+  const files = await selectFiles(ctx.settings.dir);
+  const result: EncryptAllResult = { encrypted: [], skippedEmpty: [], storedFingerprint: false };
+  const scans = await mapLimit(files, 8, (file) => scanFile(ctx.settings.dir, file, ctx.settings.fields));
+  for (const scan of scans) {
+    if (!scan.ok) throw scan.error;
+  }
+  for (const scan of scans) {
+    if (!scan.ok) continue;
+    const plain = scan.fields.filter((field) => !field.encrypted && field.fieldClass !== 'other');
+    const edits: FieldEdit[] = [];
+    for (const field of plain) {
+      const label = `${scan.file}:${formatKeyPath(field.path)}`;
+      if (field.value === '') {
+        result.skippedEmpty.push(label);
+        continue;
+      }
+      edits.push({ path: field.path, value: await sealVerified(ctx.keyring, key, field.value, scan.file) });
+      result.encrypted.push({ field: label, keyId: key.kid });
+    }
+    if (edits.length > 0) {
+      result.storedFingerprint = (await writeWithFingerprint(ctx, key, scan.document, edits)) || result.storedFingerprint;
+    }
+  }
+  return result;
+}
+
+/** decrypt FILE:KEY --to-plain: writes the plaintext back into the field. Refused on a locked field. */
+export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef): Promise<{ field: string; keyId: string; plaintext: string }> {
+  if (classifyField(ctx.settings.fields, ref.path) === 'locked') {
+    throw new LibertyError('E_FIELD_LOCKED', `${formatFieldRef(ref)}: field is locked: it is always encrypted`, {
+      hint: 'locked fields are set in app.toml [crypto.fields] locked',
+    });
+  }
+  const document = await readSettingsFile(ctx.settings.dir, ref.file);
+  const value = stringAt(document.data, ref);
+  const opened = await openBlob(ctx.keyring, value);
+  const text = applyEdits(document, [{ path: ref.path, value: opened.plaintext }]);
+  await writeFileAtomic(join(ctx.settings.dir, ref.file), text);
+  return { field: formatFieldRef(ref), keyId: opened.slot.key.kid, plaintext: opened.plaintext };
+}
+
+/** fingerprint --write: stores the current master fingerprint in app.toml [crypto]. */
+export async function storeMasterFingerprint(ctx: WriteContext, key: Key): Promise<boolean> {
+  const document = await readAppDocument(ctx.settings);
+  if (ctx.settings.crypto.storedFingerprint === key.fingerprint) return false;
+  await writeDocument(ctx.settings.dir, document, [{ path: FINGERPRINT_PATH, value: key.fingerprint }]);
+  return true;
+}
+
+/**
+ * Writes `edits` into `document`, and stores the master fingerprint in app.toml when none is stored yet
+ * (in the same write when the document is app.toml). Returns whether the fingerprint was stored.
+ */
+async function writeWithFingerprint(ctx: WriteContext, key: Key, document: TomlDocument, edits: FieldEdit[]): Promise<boolean> {
+  const storeFingerprint = !ctx.settings.crypto.storedFingerprint;
+  if (storeFingerprint && document.file === APP_FILE) {
+    await writeDocument(ctx.settings.dir, document, [...edits, { path: FINGERPRINT_PATH, value: key.fingerprint }]);
+  } else {
+    await writeDocument(ctx.settings.dir, document, edits);
+    if (storeFingerprint) await writeDocument(ctx.settings.dir, await readAppDocument(ctx.settings), [{ path: FINGERPRINT_PATH, value: key.fingerprint }]);
+  }
+  if (storeFingerprint) ctx.settings.crypto.storedFingerprint = key.fingerprint;
+  return storeFingerprint;
+}
+
+async function writeDocument(dir: string, document: TomlDocument, edits: FieldEdit[]): Promise<void> {
+  await writeFileAtomic(join(dir, document.file), applyEdits(document, edits));
+}
+
+/** app.toml as it is on disk now (an empty document when there is none yet). */
+async function readAppDocument(settings: Settings): Promise<TomlDocument> {
+  try {
+    return await readSettingsFile(settings.dir, APP_FILE);
+  } catch (error) {
+    if (error instanceof LibertyError && error.code === 'E_FIELD_NOT_FOUND') return parseTomlDocument(APP_FILE, '');
+    throw error;
+  }
+}
+
+function checkTargetIsString(document: TomlDocument, ref: FieldRef): void {
+  const value = valueAt(document.data, ref.path);
+  if (value !== undefined && typeof value !== 'string') {
+    throw new LibertyError('E_BAD_SETTINGS', `${formatFieldRef(ref)}: not a string value`, { file: ref.file });
+  }
+}
