@@ -1,0 +1,152 @@
+/**
+ * Finding settings files. The rules, in one place:
+ * - every `*.toml` file under the settings directory, recursively, relative with `/` separators, sorted
+ *   by code unit (the same order on every machine and locale);
+ * - hidden files and folders (name starts with `.`) are skipped: lock and temporary files live there;
+ * - a symbolic link to a directory is never followed (no cycles, no second path to one file);
+ * - a symbolic link to a file is included only when its real path stays inside the settings directory;
+ *   a link pointing outside, or a broken link, is skipped.
+ */
+import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+import { ioError, LibertyError } from './errors.js';
+
+export const SETTINGS_EXTENSION = '.toml';
+
+const SETTINGS_HINT = 'pass --settings <dir> or set LIBERTY_SETTINGS_DIR';
+
+/** Every settings file under `dir` (see the module comment for the rules). */
+export async function crawlSettings(dir: string): Promise<string[]> {
+  const root = await resolveSettingsDir(dir);
+  const found: string[] = [];
+  await walk(root, root, '', found);
+  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Resolves the user-given `relFile` against the settings directory and returns its absolute path (as
+ * given, links not resolved). Throws E_USAGE when the path leaves the directory lexically (`..`, an
+ * absolute path elsewhere) and E_BAD_SETTINGS when a symbolic link inside the directory leads outside.
+ */
+export function resolveInside(dir: string, relFile: string): string {
+  if (relFile.trim() === '') {
+    throw new LibertyError('E_USAGE', 'settings file path is empty', { hint: 'name a file relative to the settings directory' });
+  }
+  const root = resolve(dir);
+  const full = resolve(root, relFile);
+  if (!isWithin(root, full)) {
+    throw new LibertyError('E_USAGE', `file is outside the settings directory: ${relFile}`, {
+      hint: 'name a file relative to the settings directory, without ..',
+      file: relFile,
+    });
+  }
+  const realRoot = realpathOrSelf(root);
+  const real = realpathOfExistingPart(full);
+  if (!isWithin(realRoot, real)) {
+    throw new LibertyError('E_BAD_SETTINGS', `${relFile}: a symbolic link leads outside the settings directory`, {
+      hint: 'replace the link with the file itself or a link that stays inside the directory',
+      file: relFile,
+    });
+  }
+  return full;
+}
+
+/** The real path of the settings directory; E_IO when it is missing or not a directory. */
+async function resolveSettingsDir(dir: string): Promise<string> {
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new LibertyError('E_IO', `settings directory not found: ${dir}`, { hint: SETTINGS_HINT, cause: error });
+    }
+    throw ioError('read the settings directory', dir, error);
+  }
+  if (!info.isDirectory()) {
+    throw new LibertyError('E_IO', `settings path is not a directory: ${dir}`, { hint: SETTINGS_HINT });
+  }
+  try {
+    return await realpath(dir);
+  } catch (error) {
+    throw ioError('read the settings directory', dir, error);
+  }
+}
+
+async function walk(root: string, abs: string, rel: string, found: string[]): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(abs, { withFileTypes: true });
+  } catch (error) {
+    throw ioError('read directory', abs, error);
+  }
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const childAbs = join(abs, entry.name);
+    const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    if (entry.isDirectory()) {
+      await walk(root, childAbs, childRel, found);
+    } else if (entry.name.endsWith(SETTINGS_EXTENSION)) {
+      if (entry.isFile() || (entry.isSymbolicLink() && (await isFileLinkInside(root, childAbs)))) {
+        found.push(childRel);
+      }
+    }
+  }
+}
+
+/** True when the link at `linkPath` resolves to a regular file inside `root`; broken links give false. */
+async function isFileLinkInside(root: string, linkPath: string): Promise<boolean> {
+  try {
+    const real = await realpath(linkPath);
+    return isWithin(root, real) && (await stat(real)).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return false;
+    throw ioError('resolve link', linkPath, error);
+  }
+}
+
+function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function realpathOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The real path of `path`, resolving the longest existing prefix (a file about to be created may not
+ * exist). A dangling link is followed lexically, so a link to a missing file outside still shows as outside.
+ */
+function realpathOfExistingPart(path: string, depth = 0): string {
+  let head = path;
+  const tail: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(head), ...tail);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' && depth < 40 && isSymbolicLink(head)) {
+        return realpathOfExistingPart(join(resolve(dirname(head), readlinkSync(head)), ...tail), depth + 1);
+      }
+      const parent = dirname(head);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === head) return path;
+      tail.unshift(basename(head));
+      head = parent;
+    }
+  }
+}
+
+function isSymbolicLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * The settings lock: a mutating command holds `.liberty-crypto.lock` in the settings directory.
+ *
+ * The lock file is created with O_EXCL and holds JSON about its holder plus a random token. A lock whose
+ * holder ran on this host and is gone (`kill(pid, 0)` fails with ESRCH) is taken over at once. The
+ * takeover is race-free: to remove a stale lock with token T a contender must first create the claim file
+ * `<lock>.lc-tmp-T` with O_EXCL; holding the claim it re-reads the lock and removes it only if it still
+ * carries T, then drops the claim and competes for the lock like anybody else. While the lock carries T
+ * only the one claim holder can remove it, so two contenders never both win. A claim left by a contender
+ * that died is itself broken the same way (claims have tokens too).
+ *
+ * A lock file that cannot be parsed (a holder killed between create and write, or garbage) is treated as
+ * held until its mtime is UNREADABLE_STALE_MS old by the wall clock, then as stale. A holder on another
+ * host is never judged stale: we cannot see its processes. A dead holder's pid reused by a new process
+ * looks alive: the wait then ends in E_LOCK_HELD, whose hint says to remove the file.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { ioError, LibertyError } from './errors.js';
+import { TEMP_MARKER } from './fs-atomic.js';
+
+export const LOCK_FILE_NAME = '.liberty-crypto.lock';
+export const DEFAULT_LOCK_WAIT_MS = 5000;
+/** An unparseable lock file younger than this is taken as held (its writer may be mid-write). */
+export const UNREADABLE_STALE_MS = 30_000;
+
+export interface LockHolder {
+  pid: number;
+  host: string;
+  user: string;
+  command: string;
+}
+
+/** What the lock file holds. */
+export interface LockRecord extends LockHolder {
+  /** ISO 8601 time the lock was taken */
+  since: string;
+  /** random, `<pid>-<hex>`: tells our lock from a later one and names its claim file */
+  token: string;
+}
+
+export interface HeldLock {
+  /** the lock file */
+  readonly path: string;
+  /** removes the lock file if it still carries our token; safe to call twice */
+  release(): Promise<void>;
+}
+
+export interface AcquireLockOptions {
+  holder: LockHolder;
+  /** how long to wait for a live holder before E_LOCK_HELD (default 5000) */
+  waitMs?: number;
+  /** mean pause between attempts (default 75) */
+  pollMs?: number;
+  clock?: () => Date;
+}
+
+/** Takes the settings lock of `dir` (see the module comment); E_LOCK_HELD after `waitMs`. */
+export async function acquireSettingsLock(dir: string, options: AcquireLockOptions): Promise<HeldLock> {
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) {
+      throw new LibertyError('E_IO', `settings path is not a directory: ${dir}`);
+    }
+  } catch (error) {
+    if (error instanceof LibertyError) throw error;
+    throw ioError('lock the settings directory', dir, error);
+  }
+  return acquireLockFile(join(dir, LOCK_FILE_NAME), options);
+}
+
+/**
+ * Takes the lock file `lockPath` (any lock of this shape, the audit log's too). Throws E_LOCK_HELD when a
+ * live holder keeps it past `waitMs`, E_IO when the file system fails.
+ */
+export async function acquireLockFile(lockPath: string, options: AcquireLockOptions): Promise<HeldLock> {
+  const clock = options.clock ?? (() => new Date());
+  const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const pollMs = options.pollMs ?? 75;
+  const started = Date.now();
+  const record: LockRecord = {
+    ...pickHolder(options.holder),
+    since: clock().toISOString(),
+    token: makeToken(options.holder.pid),
+  };
+  for (;;) {
+    if (await tryCreate(lockPath, record)) return makeHeldLock(lockPath, record.token);
+    const current = await readLockFile(lockPath);
+    if (current === undefined) continue; // released between our create and our read
+    if (isStale(current, options.holder.host)) {
+      if (await breakStale(lockPath, current, options.holder, clock)) continue;
+      // another live contender is breaking it: give it a moment
+      if (Date.now() - started >= waitMs) throw lockHeldError(lockPath, current);
+      await sleep(5 + Math.random() * 10);
+      continue;
+    }
+    if (Date.now() - started >= waitMs) throw lockHeldError(lockPath, current);
+    await sleep(pollMs / 2 + Math.random() * pollMs);
+  }
+}
+
+/** What was read from a lock file: its record, or only its identity when it cannot be parsed. */
+interface LockState {
+  record?: LockRecord;
+  /** the record's token, or a made-up one from the inode for an unparseable file */
+  token: string;
+  mtimeMs: number;
+}
+
+function pickHolder(holder: LockHolder): LockHolder {
+  return { pid: holder.pid, host: holder.host, user: holder.user, command: holder.command };
+}
+
+function makeToken(pid: number): string {
+  return `${pid}-${randomBytes(8).toString('hex')}`;
+}
+
+function makeHeldLock(lockPath: string, token: string): HeldLock {
+  let released = false;
+  return {
+    path: lockPath,
+    async release() {
+      if (released) return;
+      const current = await readLockFile(lockPath);
+      if (current?.token === token) await removeFile(lockPath);
+      released = true;
+    },
+  };
+}
+
+/** Creates the lock file with O_EXCL; false when it already exists. */
+async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(lockPath, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw ioError('create the lock file', lockPath, error);
+  }
+  try {
+    await handle.writeFile(`${JSON.stringify(record)}\n`);
+    await handle.sync();
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(lockPath).catch(() => undefined);
+    throw ioError('write the lock file', lockPath, error);
+  }
+  return true;
+}
+
+/** Reads a lock (or claim) file; undefined when it does not exist. */
+async function readLockFile(lockPath: string): Promise<LockState | undefined> {
+  try {
+    const handle = await open(lockPath, 'r');
+    try {
+      const info = await handle.stat();
+      const text = await handle.readFile('utf8');
+      const record = parseLockRecord(text);
+      if (record) return { record, token: record.token, mtimeMs: info.mtimeMs };
+      return { token: `0-${info.ino.toString(16)}${Math.floor(info.mtimeMs).toString(16)}`, mtimeMs: info.mtimeMs };
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError('read the lock file', lockPath, error);
+  }
+}
+
+function parseLockRecord(text: string): LockRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const r = value as Record<string, unknown>;
+  const ok =
+    Number.isSafeInteger(r.pid) &&
+    (r.pid as number) > 0 &&
+    typeof r.host === 'string' &&
+    typeof r.user === 'string' &&
+    typeof r.command === 'string' &&
+    typeof r.since === 'string' &&
+    typeof r.token === 'string' &&
+    /^\d+-[0-9a-f]+$/.test(r.token);
+  return ok ? (r as unknown as LockRecord) : undefined;
+}
+
+/** Stale: an unreadable file old enough (by the wall clock, as mtime is), or a holder here that is gone. */
+function isStale(state: LockState, ourHost: string): boolean {
+  if (!state.record) return Date.now() - state.mtimeMs >= UNREADABLE_STALE_MS;
+  if (state.record.host !== ourHost) return false;
+  return !isProcessAlive(state.record.pid);
+}
+
+/** `kill(pid, 0)`: ESRCH means gone; EPERM means alive under another user. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes the stale file at `path` (a lock or a claim) if it still carries `stale.token`, under the claim
+ * `<lockBase>.lc-tmp-<token>`. Returns false when another live contender holds the claim, true when the
+ * caller should simply try again (the stale file, or a dead claimant's claim, is gone).
+ */
+async function breakStale(
+  path: string,
+  stale: LockState,
+  holder: LockHolder,
+  clock: () => Date,
+  depth = 0,
+): Promise<boolean> {
+  if (depth > 8) return false; // a chain of dead claimants this long is not worth chasing; the wait times out
+  const claimPath = `${path.replace(/\.lc-tmp-[^/]*$/, '')}${TEMP_MARKER}${stale.token}`;
+  const claim: LockRecord = { ...pickHolder(holder), since: clock().toISOString(), token: makeToken(holder.pid) };
+  if (!(await tryCreate(claimPath, claim))) {
+    const other = await readLockFile(claimPath);
+    if (other === undefined) return true; // that claimant just finished
+    if (isStale(other, holder.host)) return breakStale(claimPath, other, holder, clock, depth + 1);
+    return false;
+  }
+  try {
+    const current = await readLockFile(path);
+    if (current?.token === stale.token) await removeFile(path);
+  } finally {
+    await removeFile(claimPath);
+  }
+  return true;
+}
+
+async function removeFile(path: string): Promise<void> {
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('remove the lock file', path, error);
+  }
+}
+
+function lockHeldError(lockPath: string, state: LockState): LibertyError {
+  const hint = `wait for the other command to finish, or remove ${lockPath} if that process is gone`;
+  const r = state.record;
+  if (!r) {
+    return new LibertyError('E_LOCK_HELD', `lock file is held and unreadable: ${lockPath}`, {
+      hint: `${hint} (an unreadable lock file is taken over once it is ${UNREADABLE_STALE_MS / 1000} s old)`,
+    });
+  }
+  return new LibertyError(
+    'E_LOCK_HELD',
+    `lock held: ${lockPath}: pid ${r.pid} on ${r.host}, user ${r.user}, command ${JSON.stringify(r.command)}, since ${r.since}`,
+    { hint },
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

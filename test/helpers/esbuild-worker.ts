@@ -1,0 +1,29 @@
+/**
+ * Bundles a TypeScript worker entry (and the src modules it imports) into one temporary .mjs file, so
+ * multi-process tests can spawn `node <file>` without a build of the project.
+ */
+import { build } from 'esbuild';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Returns the path of the bundled worker; `entry` is relative to the project root. */
+export async function bundleWorker(entry: string): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'lc-worker-'));
+  const outfile = join(outDir, `${basename(entry, '.ts')}.mjs`);
+  await build({
+    absWorkingDir: ROOT,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return outfile;
+}

@@ -1,0 +1,234 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+
+import { LibertyError } from '../../src/core/errors.js';
+import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, type LockHolder } from '../../src/core/settings-lock.js';
+import { bundleWorker } from '../helpers/esbuild-worker.js';
+
+const HOST = hostname();
+const holder = (command: string, pid = process.pid): LockHolder => ({ pid, host: HOST, user: 'tester', command });
+
+let worker: string;
+let dir: string;
+
+beforeAll(async () => {
+  worker = await bundleWorker('test/helpers/lock-worker.ts');
+});
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lc-lock-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function rejection(promise: Promise<unknown>): Promise<LibertyError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(LibertyError);
+  return error as LibertyError;
+}
+
+/** A pid that is certainly not running: a child that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
+}
+
+function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('acquireSettingsLock', () => {
+  it('writes the holder into the lock file and removes it on release', async () => {
+    const clock = () => new Date('2024-05-01T10:00:00.000Z');
+    const lock = await acquireSettingsLock(dir, { holder: holder('rewrap'), clock });
+    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+    const record = JSON.parse(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8'));
+    expect(record).toMatchObject({ pid: process.pid, host: HOST, user: 'tester', command: 'rewrap', since: '2024-05-01T10:00:00.000Z' });
+    await lock.release();
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('makes a second acquirer wait, then fail with E_LOCK_HELD naming the holder', async () => {
+    const clock = () => new Date('2024-05-01T10:00:00.000Z');
+    const first = await acquireSettingsLock(dir, { holder: holder('keys rotate'), clock });
+    const started = Date.now();
+    const error = await rejection(acquireSettingsLock(dir, { holder: holder('rewrap'), waitMs: 400 }));
+    const waited = Date.now() - started;
+    expect(error.code).toBe('E_LOCK_HELD');
+    expect(error.exitCode).toBe(6);
+    expect(waited).toBeGreaterThanOrEqual(400);
+    expect(error.message).toContain(`pid ${process.pid}`);
+    expect(error.message).toContain('tester');
+    expect(error.message).toContain('keys rotate');
+    expect(error.message).toContain('2024-05-01T10:00:00.000Z');
+    expect(error.message).toContain(join(dir, LOCK_FILE_NAME));
+    expect(error.hint).toMatch(/wait .* or remove/);
+    await first.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('gets the lock once the holder releases it while waiting', async () => {
+    const first = await acquireSettingsLock(dir, { holder: holder('a') });
+    setTimeout(() => void first.release(), 150);
+    const second = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 3000 });
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8')).command).toBe('b');
+    await second.release();
+  });
+
+  it('release does not remove a lock that is no longer ours', async () => {
+    const lock = await acquireSettingsLock(dir, { holder: holder('a') });
+    const other = { pid: process.pid, host: HOST, user: 'x', command: 'other', since: 'now', token: '1-ab' };
+    writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(other));
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+  });
+
+  it('takes over at once a lock whose holder on this host is gone', async () => {
+    const stale = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'rewrap', since: '2020-01-01T00:00:00.000Z', token: '9-ff' };
+    writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(stale));
+    const started = Date.now();
+    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8')).command).toBe('b');
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('never takes over a lock held on another host', async () => {
+    const remote = { pid: await deadPid(), host: `${HOST}-elsewhere`, user: 'bob', command: 'rewrap', since: '2024-01-01T00:00:00.000Z', token: '9-ee' };
+    writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(remote));
+    const error = await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200 }));
+    expect(error.code).toBe('E_LOCK_HELD');
+    expect(error.message).toContain(`${HOST}-elsewhere`);
+  });
+
+  it('treats an unreadable lock file as held until it is 30 s old, then takes it over', async () => {
+    const path = join(dir, LOCK_FILE_NAME);
+    writeFileSync(path, 'garbage');
+    const error = await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200 }));
+    expect(error.code).toBe('E_LOCK_HELD');
+    const old = new Date(Date.now() - 31_000);
+    utimesSync(path, old, old);
+    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200 });
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('fails with E_IO for a missing directory or a file', async () => {
+    expect((await rejection(acquireSettingsLock(join(dir, 'nope'), { holder: holder('a') }))).code).toBe('E_IO');
+    writeFileSync(join(dir, 'file'), '');
+    expect((await rejection(acquireSettingsLock(join(dir, 'file'), { holder: holder('a') }))).code).toBe('E_IO');
+  });
+
+  it('leaves a stale lock alone while a live contender holds its claim', async () => {
+    const stale = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'x', since: 'then', token: '6-aa' };
+    writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(stale));
+    const claim = { pid: process.pid, host: HOST, user: 'other', command: 'claim', since: 'now', token: `${process.pid}-cc` };
+    writeFileSync(join(dir, `${LOCK_FILE_NAME}.lc-tmp-6-aa`), JSON.stringify(claim));
+    const error = await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200 }));
+    expect(error.code).toBe('E_LOCK_HELD');
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8')).token).toBe('6-aa');
+  });
+
+  it('breaks the claim of a contender that died mid-takeover, then the stale lock', async () => {
+    const stale = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'x', since: 'then', token: '6-aa' };
+    writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(stale));
+    const claim = { pid: await deadPid(), host: HOST, user: 'other', command: 'claim', since: 'then', token: '8-cc' };
+    writeFileSync(join(dir, `${LOCK_FILE_NAME}.lc-tmp-6-aa`), JSON.stringify(claim));
+    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 1000 });
+    expect(JSON.parse(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8')).command).toBe('b');
+    expect(readdirSync(dir)).toEqual([LOCK_FILE_NAME]);
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('lets one of many contenders in this process take over a stale lock', async () => {
+    const stale = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'x', since: 'then', token: '7-aa' };
+    const lockPath = join(dir, 'custom.lock');
+    writeFileSync(lockPath, JSON.stringify(stale));
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 10 }, async (_, i) => {
+        const lock = await acquireLockFile(lockPath, { holder: holder(`c${i}`), waitMs: 10_000, pollMs: 5 });
+        inside += 1;
+        maxInside = Math.max(maxInside, inside);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inside -= 1;
+        await lock.release();
+      }),
+    );
+    expect(maxInside).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('settings lock across processes', () => {
+  it('takes over immediately a lock left by a killed process', async () => {
+    const child = spawn(process.execPath, [worker, 'hold', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+      child.on('exit', () => reject(new Error('worker exited before locking')));
+    });
+    const held = JSON.parse(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8'));
+    expect(held.pid).toBe(child.pid);
+    // while it lives, the lock is held
+    expect((await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 150 }))).code).toBe('E_LOCK_HELD');
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    const started = Date.now();
+    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 5000 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    await lock.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('gives the lock to one process at a time', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'lc-counter-'));
+    try {
+      const counter = join(shared, 'counter');
+      writeFileSync(counter, '0');
+      const processes = 8;
+      const rounds = 5;
+      const results = await Promise.all(
+        Array.from({ length: processes }, () => run(['count', dir, counter, join(shared, 'inside'), String(rounds), '20000'])),
+      );
+      for (const result of results) expect(result).toEqual({ code: 0, stderr: '' });
+      expect(Number(readFileSync(counter, 'utf8'))).toBe(processes * rounds);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('lets exactly one of many processes take over a stale lock at a time', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'lc-counter-'));
+    try {
+      const stale = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'x', since: 'then', token: '5-bb' };
+      writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(stale));
+      const counter = join(shared, 'counter');
+      writeFileSync(counter, '0');
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => run(['count', dir, counter, join(shared, 'inside'), '1', '20000'])),
+      );
+      for (const result of results) expect(result).toEqual({ code: 0, stderr: '' });
+      expect(Number(readFileSync(counter, 'utf8'))).toBe(8);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+});
