@@ -1,0 +1,629 @@
+/**
+ * A byte-preserving TOML editor: locate a value's source range, splice a new token in, verify.
+ * Pure functions; no I/O.
+ *
+ *   parseTomlDocument(file: string, bytes: Uint8Array | string): TomlDocument      throws E_INVALID_TOML
+ *   listStringValues(doc: TomlDocument): StringValue[]
+ *   readStringValue(doc: TomlDocument, path: KeyPath): StringValue            throws E_FIELD_NOT_FOUND
+ *   applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): string        the new text, BOM included
+ *   (re-exported from toml-keys) KeyPath, parseKeyPath, formatKeyPath, encodeTomlString
+ *
+ * Valid TOML means both toml-eslint-parser (TOML 1.0.0) and smol-toml accept the text; each alone
+ * lets some invalid documents through. toml-eslint-parser gives the source ranges, smol-toml the data.
+ *
+ * An edit sets a field to a string. An existing string value has exactly its token replaced by
+ * encodeTomlString(value); every other byte stays as it was (comments, blank lines, key order, CRLF,
+ * the BOM, trailing whitespace). A missing field is created:
+ *   - in its table, as a `key = "value"` line right after the table's last key/value line (root keys
+ *     at the start of the file when the root has none), with the file's line ending and the
+ *     indentation of that line; missing intermediate tables under an array-of-tables element or a
+ *     table defined by dotted keys become a dotted key (`tls.cert = "..."`) in the owning table;
+ *   - inside an inline table, as `, key = "value"` after its last entry;
+ *   - when its table is missing (or exists only implicitly through deeper headers), as a new
+ *     `[table]` header with the key line, appended at the end of the file after a blank line.
+ * Edits are refused with E_BAD_SETTINGS when the field or its parent exists but has the wrong type,
+ * or when the place to create it is ambiguous (a table implicit under an array of tables).
+ * The result is parsed again and compared with the original data: anything but the edited fields
+ * changing is E_INTERNAL, and the text is never returned.
+ */
+import { parse as parseData, TomlError } from 'smol-toml';
+import { parseTOML, ParseError } from 'toml-eslint-parser';
+import type { AST } from 'toml-eslint-parser';
+import { LibertyError, where } from './errors.js';
+import { encodeTomlString, formatKeyPath, type KeyPath } from './toml-keys.js';
+
+export { encodeTomlString, formatKeyPath, parseKeyPath, type KeyPath } from './toml-keys.js';
+
+export interface TomlDocument {
+  /** the file name used in messages, relative to the settings directory */
+  readonly file: string;
+  /** the text without the BOM; source ranges index into it */
+  readonly text: string;
+  /** whether the file starts with a UTF-8 BOM (kept on output) */
+  readonly bom: boolean;
+  /** the parsed data (smol-toml values, integers as bigint); treat as read-only */
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface StringValue {
+  readonly path: KeyPath;
+  readonly value: string;
+  /** 1-based line of the value's first character */
+  readonly line: number;
+}
+
+export interface FieldEdit {
+  readonly path: KeyPath;
+  /** the new string value */
+  readonly value: string;
+}
+
+const BOM = '\uFEFF';
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Decodes, strips the BOM and parses with both parsers. Throws E_INVALID_TOML naming file and line. */
+export function parseTomlDocument(file: string, bytes: Uint8Array | string): TomlDocument {
+  const decoded = decodeText(file, bytes);
+  const bom = decoded.startsWith(BOM);
+  const text = bom ? decoded.slice(1) : decoded;
+  const ast = parseSyntax(file, text);
+  const data = parseValues(file, text);
+  const doc: TomlDocument = { file, text, bom, data };
+  PARSED.set(doc, { text, ast, index: undefined });
+  return doc;
+}
+
+/**
+ * Every string value whose path is a key path: in tables, under dotted keys, in inline tables and in
+ * array-of-tables elements (the element's index is a path part: ['servers', '0', 'password']).
+ * Strings inside plain arrays are skipped. Document order.
+ */
+export function listStringValues(doc: TomlDocument): StringValue[] {
+  const values: StringValue[] = [];
+  for (const entry of indexOf(doc).values()) {
+    if (entry.kind === 'value' && isStringNode(entry.node)) values.push(describeValue(doc, entry));
+  }
+  return values;
+}
+
+/** The string at `path`. E_FIELD_NOT_FOUND when missing, E_BAD_SETTINGS when not a string. */
+export function readStringValue(doc: TomlDocument, path: KeyPath): StringValue {
+  const entry = indexOf(doc).get(keyOf(path));
+  const field = formatKeyPath(path);
+  if (entry === undefined) {
+    throw new LibertyError('E_FIELD_NOT_FOUND', `${where(doc.file, field)}field not found`, { file: doc.file, field });
+  }
+  if (entry.kind !== 'value' || !isStringNode(entry.node)) throw notAString(doc.file, field);
+  return describeValue(doc, entry);
+}
+
+/**
+ * Sets each field to its new string value in one pass and returns the whole new text, BOM
+ * included. Zero edits return the original text unchanged.
+ */
+export function applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): string {
+  const prefix = doc.bom ? BOM : '';
+  if (edits.length === 0) return prefix + doc.text;
+  checkEdits(doc.file, edits);
+  const index = indexOf(doc);
+  const planner = new SplicePlanner(doc, index);
+  for (const edit of edits) planner.add(edit);
+  const text = planner.render();
+  verifyEdits(doc, edits, text);
+  return prefix + text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// decoding and parsing
+
+function decodeText(file: string, bytes: Uint8Array | string): string {
+  if (typeof bytes === 'string') {
+    const bad = bytes.search(LONE_SURROGATE);
+    if (bad !== -1) throw invalidToml(file, ...lineAndColumn(bytes, bad), 'invalid unicode');
+    return bytes;
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const bad = findInvalidUtf8(bytes);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < bad; i += 1) {
+      if (bytes[i] === 0x0a) {
+        line += 1;
+        lineStart = i + 1;
+      }
+    }
+    throw invalidToml(file, line, bad - lineStart + 1, 'invalid utf-8');
+  }
+}
+
+/** Offset of the first byte that does not start a well-formed UTF-8 sequence. */
+function findInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i]!;
+    const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    if (size === 0) return i;
+    // the second byte's range excludes overlong forms, surrogates and code points above U+10FFFF
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    for (let k = 1; k < size; k += 1) {
+      const next = bytes[i + k];
+      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) return i;
+    }
+    i += size;
+  }
+  return bytes.length;
+}
+
+function parseSyntax(file: string, text: string): AST.TOMLProgram {
+  try {
+    return parseTOML(text, { tomlVersion: '1.0.0' });
+  } catch (error) {
+    if (error instanceof ParseError) {
+      throw invalidToml(file, error.lineNumber, error.column + 1, describeSyntaxError(error.message));
+    }
+    throw invalidToml(file, 1, 1, 'the document could not be parsed');
+  }
+}
+
+function parseValues(file: string, text: string): Record<string, unknown> {
+  try {
+    return parseData(text, { integersAsBigInt: true });
+  } catch (error) {
+    if (error instanceof TomlError) {
+      throw invalidToml(file, error.line, error.column, describeDataError(error.message));
+    }
+    throw invalidToml(file, 1, 1, 'the document could not be parsed');
+  }
+}
+
+/** The parser's own error is not kept as the cause: its message may quote source lines, secrets included. */
+function invalidToml(file: string, line: number, column: number, reason: string): LibertyError {
+  return new LibertyError('E_INVALID_TOML', `${file}: invalid toml at line ${line}, column ${column}: ${reason}`, { file });
+}
+
+/** toml-eslint-parser's fixed messages; two others embed a code point, and anything else is generic. */
+const SYNTAX_REASONS = new Set([
+  'Unterminated string constant', 'Unterminated table-key', 'Unterminated array', 'Unterminated inline table',
+  'Empty bare keys are not allowed', 'Must be a newline', 'Expected equal (=) token', 'Unspecified values are invalid',
+  'Expected comma (,) token', 'Defining a key multiple times is invalid', 'Unexpected character', 'Unexpected token',
+  'Control characters (codes < 0x1f and 0x7f) are not allowed',
+  'The key, equals sign, and value must be on the same line',
+  'No newlines are allowed between the curly braces unless they are valid within a value',
+  'Underscores are allowed between digits', 'Unexpected spaces', 'Three or more quotes are not permitted',
+  'Unexpected invalid date', 'Unexpected invalid time', 'Leading zeros are not allowed',
+  'Trailing comma is not permitted in an inline table', 'Invalid character in escape sequence',
+  'Consecutive dots are not permitted in keys', 'Keys cannot end with a dot', 'Keys cannot start with a dot',
+]);
+
+function describeSyntaxError(message: string): string {
+  if (message.startsWith('Invalid code point')) {
+    return message.endsWith('within comments') ? 'invalid code point within a comment' : 'invalid code point';
+  }
+  return SYNTAX_REASONS.has(message) ? lowerFirst(message) : 'syntax error';
+}
+
+/** smol-toml's fixed reasons; its message also carries a code block of source lines, never copied. */
+const DATA_REASONS = new Set([
+  'control characters are not allowed in comments', 'control characters are not allowed in strings',
+  'document contains an unsafe property', 'document contains excessively nested structures. aborting.',
+  'each key-value declaration must be followed by an end-of-line', 'expected comma or end of structure',
+  'expected end of table array declaration', 'illegal character in key', 'illegal empty bare key',
+  'illegal leading zero', 'illegal quoted key: multiline strings are not allowed', 'illegal underscore',
+  'incomplete key-value: cannot find end of key', 'integer value cannot be represented losslessly', 'invalid date',
+  'invalid date-time: date part is malformed', 'invalid date-time: time part is malformed',
+  'invalid escape: only line-ending whitespace may be escaped', 'invalid non-hex character in unicode escape',
+  'invalid unicode escape', 'invalid value', 'trying to redefine an already defined value',
+  'trying to redefine an already defined table or value', 'unexpected end of key', 'unfinished array',
+  'unfinished numeric value', 'unfinished string', 'unfinished table', 'unrecognised escape sequence',
+  'illegal character in numeric literal',
+]);
+
+function describeDataError(message: string): string {
+  const reason = message.replace(/^Invalid TOML document: /, '').split('\n\n')[0] ?? '';
+  return DATA_REASONS.has(reason) ? reason.replace(/\. aborting\.$/, '') : 'syntax error';
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+function lineAndColumn(text: string, offset: number): [number, number] {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line += 1;
+    lineStart = i + 1;
+  }
+  return [line, offset - lineStart + 1];
+}
+
+// ---------------------------------------------------------------------------------------------
+// the index: every key path of the document and how it is defined
+
+/** Where new key/value lines can go: a table's block of lines, or an inline table. */
+type Owner =
+  | { kind: 'block'; path: KeyPath; lastKv: AST.TOMLKeyValue | undefined; header: AST.TOMLTable | undefined }
+  | { kind: 'inline'; path: KeyPath; node: AST.TOMLInlineTable };
+
+type TableHow = 'root' | 'header' | 'element' | 'implicit' | 'dotted' | 'inline';
+
+type Entry =
+  | { kind: 'value'; path: KeyPath; node: AST.TOMLContentNode }
+  | { kind: 'array-of-tables' }
+  | { kind: 'table'; how: TableHow; owner: Owner | undefined };
+
+type Index = Map<string, Entry>;
+
+interface Parsed {
+  text: string;
+  ast: AST.TOMLProgram;
+  index: Index | undefined;
+}
+
+/** The syntax tree and index of each parsed document, so an edit batch parses the file only once. */
+const PARSED = new WeakMap<TomlDocument, Parsed>();
+
+function indexOf(doc: TomlDocument): Index {
+  let parsed = PARSED.get(doc);
+  if (parsed === undefined || parsed.text !== doc.text) {
+    parsed = { text: doc.text, ast: parseSyntax(doc.file, doc.text), index: undefined };
+    PARSED.set(doc, parsed);
+  }
+  parsed.index ??= buildIndex(parsed.ast);
+  return parsed.index;
+}
+
+function keyOf(path: KeyPath): string {
+  return JSON.stringify(path);
+}
+
+function buildIndex(ast: AST.TOMLProgram): Index {
+  const index: Index = new Map();
+  const top = ast.body[0];
+  const rootKvs = top.body.filter((item): item is AST.TOMLKeyValue => item.type === 'TOMLKeyValue');
+  const root: Owner = { kind: 'block', path: [], lastKv: rootKvs.at(-1), header: undefined };
+  index.set(keyOf([]), { kind: 'table', how: 'root', owner: root });
+  for (const kv of rootKvs) indexKeyValue(index, kv, root);
+  for (const item of top.body) {
+    if (item.type !== 'TOMLTable') continue;
+    const path = item.resolvedKey.map(String);
+    for (let depth = 1; depth < path.length; depth += 1) {
+      const prefix = keyOf(path.slice(0, depth));
+      if (item.kind === 'array' && depth === path.length - 1) index.set(prefix, { kind: 'array-of-tables' });
+      else if (!index.has(prefix)) index.set(prefix, { kind: 'table', how: 'implicit', owner: undefined });
+    }
+    const owner: Owner = { kind: 'block', path, lastKv: item.body.at(-1), header: item };
+    index.set(keyOf(path), { kind: 'table', how: item.kind === 'array' ? 'element' : 'header', owner });
+    for (const kv of item.body) indexKeyValue(index, kv, owner);
+  }
+  return index;
+}
+
+function indexKeyValue(index: Index, kv: AST.TOMLKeyValue, owner: Owner): void {
+  let path = owner.path;
+  const keys = kv.key.keys.map((key) => (key.type === 'TOMLBare' ? key.name : key.value));
+  for (const key of keys.slice(0, -1)) {
+    path = [...path, key];
+    if (!index.has(keyOf(path))) index.set(keyOf(path), { kind: 'table', how: 'dotted', owner });
+  }
+  path = [...path, keys.at(-1)!];
+  if (kv.value.type === 'TOMLInlineTable') {
+    const inline: Owner = { kind: 'inline', path, node: kv.value };
+    index.set(keyOf(path), { kind: 'table', how: 'inline', owner: inline });
+    for (const inner of kv.value.body) indexKeyValue(index, inner, inline);
+  } else {
+    index.set(keyOf(path), { kind: 'value', path, node: kv.value });
+  }
+}
+
+function isStringNode(node: AST.TOMLContentNode): node is AST.TOMLStringValue {
+  return node.type === 'TOMLValue' && node.kind === 'string';
+}
+
+function describeValue(doc: TomlDocument, entry: Extract<Entry, { kind: 'value' }>): StringValue {
+  // the value comes from smol-toml, the data of record (the parsers differ on CRLF in multi-line strings)
+  const value = readIn(doc.data, entry.path);
+  if (typeof value !== 'string') {
+    throw new LibertyError('E_INTERNAL', `${where(doc.file, formatKeyPath(entry.path))}the toml parsers disagree on this field`);
+  }
+  return { path: entry.path, value, line: entry.node.loc.start.line };
+}
+
+function notAString(file: string, field: string): LibertyError {
+  return new LibertyError('E_BAD_SETTINGS', `${where(file, field)}is not a string`, { file, field });
+}
+
+// ---------------------------------------------------------------------------------------------
+// planning the splices
+
+function checkEdits(file: string, edits: readonly FieldEdit[]): void {
+  const targets = new Set<string>();
+  const parents = new Set<string>();
+  for (const { path, value } of edits) {
+    if (path.length === 0) throw new LibertyError('E_BAD_FIELD_REF', `${file}: empty field reference`, { file });
+    if (path.some((part) => LONE_SURROGATE.test(part))) {
+      throw new LibertyError('E_BAD_FIELD_REF', `${file}: a field name is not valid unicode`, { file });
+    }
+    const refuse = (code: 'E_BAD_FIELD_REF' | 'E_BAD_SETTINGS', reason: string): never => {
+      const field = formatKeyPath(path);
+      throw new LibertyError(code, `${where(file, field)}${reason}`, { file, field });
+    };
+    if (LONE_SURROGATE.test(value)) refuse('E_BAD_SETTINGS', 'the new value is not valid unicode');
+    const key = keyOf(path);
+    if (targets.has(key) || parents.has(key)) refuse('E_BAD_FIELD_REF', 'edited twice, or also edited as a table');
+    for (let depth = 1; depth < path.length; depth += 1) {
+      const parent = keyOf(path.slice(0, depth));
+      if (targets.has(parent)) refuse('E_BAD_FIELD_REF', 'its parent is also edited as a string');
+      parents.add(parent);
+    }
+    targets.add(key);
+  }
+}
+
+interface Splice {
+  start: number;
+  end: number;
+  text: string;
+  /** insertions that must begin on a new line (block lines, appended headers) */
+  atLineStart: boolean;
+  order: number;
+}
+
+interface LineGroup {
+  at: number;
+  indent: string;
+  lines: string[];
+  order: number;
+}
+
+interface InlineGroup {
+  node: AST.TOMLInlineTable;
+  entries: string[];
+  order: number;
+}
+
+class SplicePlanner {
+  private readonly replacements: Splice[] = [];
+  private readonly lineGroups = new Map<number, LineGroup>();
+  private readonly inlineGroups = new Map<AST.TOMLInlineTable, InlineGroup>();
+  /** appended `[table]` headers, by header text, in the order of the edits */
+  private readonly headerGroups = new Map<string, string[]>();
+  private readonly eol: string;
+  private order = 0;
+
+  constructor(
+    private readonly doc: TomlDocument,
+    private readonly index: Index,
+  ) {
+    const firstNewline = doc.text.indexOf('\n');
+    this.eol = firstNewline > 0 && doc.text[firstNewline - 1] === '\r' ? '\r\n' : '\n';
+  }
+
+  add({ path, value }: FieldEdit): void {
+    const token = encodeTomlString(value);
+    const entry = this.index.get(keyOf(path));
+    if (entry !== undefined) {
+      if (entry.kind !== 'value' || !isStringNode(entry.node)) throw notAString(this.doc.file, formatKeyPath(path));
+      const [start, end] = entry.node.range;
+      this.replacements.push({ start, end, text: token, atLineStart: false, order: this.order++ });
+      return;
+    }
+    this.planCreation(path, token);
+  }
+
+  private planCreation(path: KeyPath, token: string): void {
+    const parent = path.slice(0, -1);
+    let depth = parent.length;
+    while (depth > 0 && !this.index.has(keyOf(parent.slice(0, depth)))) depth -= 1;
+    const existing = parent.slice(0, depth);
+    const entry = this.index.get(keyOf(existing))!;
+    if (entry.kind !== 'table') {
+      const what =
+        entry.kind === 'array-of-tables' ? 'an array of tables' : entry.node.type === 'TOMLArray' ? 'an inline array' : 'not a table';
+      this.refuse(path, `${formatKeyPath(existing)} is ${what}`);
+    }
+    const missingTables = depth < parent.length;
+    const crossesArray = this.crossesArrayOfTables(existing);
+    switch (entry.how) {
+      case 'root':
+      case 'header':
+        if (missingTables && !crossesArray) return this.appendHeader(parent, path.at(-1)!, token);
+        return this.insertInto(entry.owner!, path, token);
+      case 'implicit':
+        if (crossesArray) this.refuse(path, `${formatKeyPath(existing)} is only implied by deeper table headers`);
+        return this.appendHeader(parent, path.at(-1)!, token);
+      case 'element':
+      case 'dotted':
+      case 'inline':
+        return this.insertInto(entry.owner!, path, token);
+    }
+  }
+
+  private crossesArrayOfTables(path: KeyPath): boolean {
+    for (let depth = 1; depth < path.length; depth += 1) {
+      if (this.index.get(keyOf(path.slice(0, depth)))?.kind === 'array-of-tables') return true;
+    }
+    return false;
+  }
+
+  private refuse(path: KeyPath, reason: string): never {
+    const field = formatKeyPath(path);
+    throw new LibertyError('E_BAD_SETTINGS', `${where(this.doc.file, field)}cannot create the field: ${reason}`, {
+      file: this.doc.file,
+      field,
+      hint: 'add the field to the file by hand, then run the command again',
+    });
+  }
+
+  private insertInto(owner: Owner, path: KeyPath, token: string): void {
+    const entry = `${formatKeyPath(path.slice(owner.path.length))} = ${token}`;
+    if (owner.kind === 'inline') {
+      const group = this.inlineGroups.get(owner.node) ?? { node: owner.node, entries: [], order: this.order++ };
+      group.entries.push(entry);
+      this.inlineGroups.set(owner.node, group);
+      return;
+    }
+    const text = this.doc.text;
+    let at = 0;
+    let indent = '';
+    const anchor = owner.lastKv ?? owner.header;
+    if (anchor !== undefined) {
+      const from = owner.lastKv ? owner.lastKv.range[1] : owner.header!.key.range[1];
+      const newline = text.indexOf('\n', from);
+      at = newline === -1 ? text.length : newline + 1;
+      if (owner.lastKv) {
+        const lineStart = text.lastIndexOf('\n', owner.lastKv.range[0] - 1) + 1;
+        const lead = text.slice(lineStart, owner.lastKv.range[0]);
+        if (/^[ \t]*$/.test(lead)) indent = lead;
+      }
+    }
+    const group = this.lineGroups.get(at) ?? { at, indent, lines: [], order: this.order++ };
+    group.lines.push(entry);
+    this.lineGroups.set(at, group);
+  }
+
+  private appendHeader(table: KeyPath, key: string, token: string): void {
+    const header = `[${formatKeyPath(table)}]`;
+    const lines = this.headerGroups.get(header) ?? [];
+    lines.push(`${formatKeyPath([key])} = ${token}`);
+    this.headerGroups.set(header, lines);
+  }
+
+  /** Builds the new text front to back from the sorted splices: linear in the file size. */
+  render(): string {
+    const { text } = this.doc;
+    const eol = this.eol;
+    const splices = [...this.replacements];
+    for (const group of this.lineGroups.values()) {
+      const body = group.lines.map((line) => group.indent + line + eol).join('');
+      splices.push({ start: group.at, end: group.at, text: body, atLineStart: true, order: group.order });
+    }
+    for (const group of this.inlineGroups.values()) {
+      const { node } = group;
+      if (node.body.length > 0) {
+        const at = node.body.at(-1)!.range[1];
+        splices.push({ start: at, end: at, text: group.entries.map((e) => `, ${e}`).join(''), atLineStart: false, order: group.order });
+      } else {
+        const at = node.range[0] + 1;
+        const closes = text[at] === '}';
+        const body = ` ${group.entries.join(', ')}${closes ? ' ' : ''}`;
+        splices.push({ start: at, end: at, text: body, atLineStart: false, order: group.order });
+      }
+    }
+    if (this.headerGroups.size > 0) {
+      let appended = '';
+      const linesAtEnd = this.lineGroups.has(text.length);
+      let endsWithBlankLine = !linesAtEnd && (text.length === 0 || /(^|\n)[ \t]*\r?\n$/.test(text));
+      for (const [header, lines] of this.headerGroups) {
+        if (!endsWithBlankLine) appended += eol;
+        appended += header + eol + lines.map((line) => line + eol).join('');
+        endsWithBlankLine = false;
+      }
+      splices.push({ start: text.length, end: text.length, text: appended, atLineStart: true, order: Number.MAX_SAFE_INTEGER });
+    }
+    splices.sort((a, b) => a.start - b.start || a.order - b.order);
+
+    const parts: string[] = [];
+    let cursor = 0;
+    let newlineAdded = false;
+    const missingFinalNewline = text.length > 0 && !text.endsWith('\n');
+    for (const splice of splices) {
+      parts.push(text.slice(cursor, splice.start));
+      if (splice.atLineStart && splice.start === text.length && missingFinalNewline && !newlineAdded) {
+        parts.push(eol);
+        newlineAdded = true;
+      }
+      parts.push(splice.text);
+      cursor = splice.end;
+    }
+    parts.push(text.slice(cursor));
+    return parts.join('');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// verification: the new text must parse to the old data with exactly the edited fields changed
+
+function verifyEdits(doc: TomlDocument, edits: readonly FieldEdit[], text: string): void {
+  let actual: Record<string, unknown>;
+  try {
+    parseTOML(text, { tomlVersion: '1.0.0' });
+    actual = parseData(text, { integersAsBigInt: true });
+  } catch {
+    throw failedVerification(doc.file, 'the edited text is not valid toml');
+  }
+  const expected = writeAll(doc.data, edits);
+  if (!isDeepEqual(expected, actual)) throw failedVerification(doc.file, 'the edited text does not hold the expected data');
+}
+
+function failedVerification(file: string, reason: string): LibertyError {
+  return new LibertyError('E_INTERNAL', `${file}: edit refused: ${reason}`, {
+    file,
+    hint: 'the file was not changed; please report this with the structure of the file (not its values)',
+  });
+}
+
+type Container = Record<string, unknown> | unknown[];
+
+function isContainer(value: unknown): value is Container {
+  return typeof value === 'object' && value !== null && !(value instanceof Date);
+}
+
+/** A copy of `data` with every edit applied; containers along the paths are copied once. */
+function writeAll(data: Readonly<Record<string, unknown>>, edits: readonly FieldEdit[]): Container {
+  const fresh = new WeakSet<object>();
+  const own = (container: unknown): Container => {
+    if (isContainer(container) && fresh.has(container)) return container;
+    const copy: Container = Array.isArray(container)
+      ? [...(container as unknown[])]
+      : Object.assign(Object.create(null) as Record<string, unknown>, isContainer(container) ? container : {});
+    fresh.add(copy);
+    return copy;
+  };
+  const root = own(data);
+  for (const { path, value } of edits) {
+    let container = root;
+    for (const key of path.slice(0, -1)) {
+      const child = own(readOwn(container, key));
+      (container as Record<string, unknown>)[key] = child;
+      container = child;
+    }
+    (container as Record<string, unknown>)[path.at(-1)!] = value;
+  }
+  return root;
+}
+
+function readOwn(container: unknown, key: string): unknown {
+  return isContainer(container) && Object.prototype.hasOwnProperty.call(container, key)
+    ? (container as Record<string, unknown>)[key]
+    : undefined;
+}
+
+function readIn(data: unknown, path: KeyPath): unknown {
+  let value = data;
+  for (const key of path) value = readOwn(value, key);
+  return value;
+}
+
+function isDeepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (a instanceof Date || b instanceof Date) return isSameDate(a, b);
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((item, i) => isDeepEqual(item, b[i]));
+  }
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) => Object.prototype.hasOwnProperty.call(b, key) && isDeepEqual(readOwn(a, key), readOwn(b, key)));
+}
+
+function isSameDate(a: object, b: object): boolean {
+  if (!(a instanceof Date) || !(b instanceof Date) || a.constructor !== b.constructor) return false;
+  if (!Object.is(a.getTime(), b.getTime())) return false;
+  return Number.isNaN(a.getTime()) || a.toISOString() === b.toISOString();
+}

@@ -1,0 +1,276 @@
+import fc from 'fast-check';
+import { parse } from 'smol-toml';
+import { describe, expect, it } from 'vitest';
+import {
+  applyEdits,
+  encodeTomlString,
+  formatKeyPath,
+  listStringValues,
+  parseKeyPath,
+  parseTomlDocument,
+  type KeyPath,
+} from '../../src/core/toml-edit.js';
+
+function dataOf(text: string): Record<string, unknown> {
+  return parse(text.replace(/^\uFEFF/, ''), { integersAsBigInt: true });
+}
+
+/** Characters that matter to TOML (quotes, escapes, controls, comment and key syntax) and any code point. */
+const trickyChar = fc.oneof(
+  fc.constantFrom('a', 'Z', ' ', '"', "'", '\\', '#', '=', '.', '\t', '\n', '\r', '\b', '\u0000', '\u007f', '\u0085', '\u00e9', '\u{1F511}'),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+);
+const anyValue = fc.string({ unit: trickyChar, maxLength: 24 });
+/** Text TOML allows in a comment or single-line literal (no control characters but tab). */
+const plainText = (exclude: RegExp) =>
+  fc.string({ unit: trickyChar, maxLength: 12 }).map((text) => text.replace(/[\u0000-\u0008\n-\u001f\u007f]/g, '').replace(exclude, ''));
+const lineEnd = fc.constantFrom('\n', '\r\n');
+const space = fc.constantFrom('', ' ', '\t', '  ', ' \t');
+
+describe('encodeTomlString', () => {
+  it('round-trips any string through both parsers', () => {
+    fc.assert(
+      fc.property(anyValue, (value) => {
+        const doc = parseTomlDocument('p.toml', Buffer.from(`k = ${encodeTomlString(value)}\n`, 'utf8'));
+        expect(doc.data.k).toBe(value);
+        expect(listStringValues(doc)).toEqual([{ path: ['k'], value, line: 1 }]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('key paths', () => {
+  const part = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,6}$/), fc.string({ unit: 'binary', maxLength: 6 }));
+  const path = fc.array(part, { minLength: 1, maxLength: 4 });
+
+  it('parseKeyPath(formatKeyPath(path)) is the path', () => {
+    fc.assert(
+      fc.property(path, (p) => {
+        expect(parseKeyPath(formatKeyPath(p))).toEqual(p);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('formatKeyPath writes a key TOML reads back as the same path', () => {
+    fc.assert(
+      fc.property(path, (p) => {
+        let node: any = dataOf(`${formatKeyPath(p)} = 1\n`);
+        for (const key of p) node = node[key];
+        expect(node).toBe(1n);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// random documents: the generator records where each string token starts, independently of the parser
+
+type Piece =
+  | { kind: 'blank'; space: string }
+  | { kind: 'comment'; space: string; text: string }
+  | { kind: 'kv'; keyStyle: number; token: TokenSpec; before: string; around: string; after: string; comment: string | null };
+
+type TokenSpec =
+  | { style: 'basic'; value: string }
+  | { style: 'literal'; value: string }
+  | { style: 'ml-basic'; value: string; eol: string }
+  | { style: 'ml-literal'; value: string; eol: string }
+  | { style: 'integer'; value: number }
+  | { style: 'inline'; value: string };
+
+const tokenSpec: fc.Arbitrary<TokenSpec> = fc.oneof(
+  fc.record({ style: fc.constant('basic' as const), value: anyValue }),
+  fc.record({ style: fc.constant('literal' as const), value: plainText(/'/g) }),
+  fc.record({ style: fc.constant('ml-basic' as const), value: plainText(/["\\]/g), eol: lineEnd }),
+  fc.record({ style: fc.constant('ml-literal' as const), value: plainText(/'/g), eol: lineEnd }),
+  fc.record({ style: fc.constant('integer' as const), value: fc.integer() }),
+  fc.record({ style: fc.constant('inline' as const), value: anyValue }),
+);
+
+const piece: fc.Arbitrary<Piece> = fc.oneof(
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('blank' as const), space }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('comment' as const), space, text: plainText(/(?!)/g) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('kv' as const),
+      keyStyle: fc.integer({ min: 0, max: 3 }),
+      token: tokenSpec,
+      before: space,
+      around: space,
+      after: space,
+      comment: fc.option(plainText(/(?!)/g)),
+    }),
+  },
+);
+
+const section = fc.record({
+  header: fc.constantFrom('root', 'table', 'element'),
+  pieces: fc.array(fc.tuple(piece, lineEnd), { maxLength: 8 }),
+});
+
+const documentSpec = fc.record({
+  bom: fc.boolean(),
+  sections: fc.array(section, { minLength: 1, maxLength: 4 }),
+  finalNewline: fc.boolean(),
+});
+
+interface StringToken {
+  path: KeyPath;
+  start: number;
+  token: string;
+}
+
+interface BuiltDocument {
+  text: string;
+  strings: StringToken[];
+  tables: KeyPath[];
+}
+
+function writeToken(spec: TokenSpec): { token: string; innerOffset: number; innerToken: string } | { token: string } {
+  switch (spec.style) {
+    case 'basic':
+      return { token: encodeTomlString(spec.value) };
+    case 'literal':
+      return { token: `'${spec.value}'` };
+    case 'ml-basic':
+      return { token: `"""${spec.eol}${spec.value}${spec.eol}x"""` };
+    case 'ml-literal':
+      return { token: `'''${spec.eol}${spec.value}${spec.eol}x'''` };
+    case 'integer':
+      return { token: String(spec.value) };
+    case 'inline': {
+      const innerToken = encodeTomlString(spec.value);
+      return { token: `{ n = 1, s = ${innerToken} }`, innerOffset: '{ n = 1, s = '.length, innerToken };
+    }
+  }
+}
+
+type DocumentSpec = typeof documentSpec extends fc.Arbitrary<infer T> ? T : never;
+
+function buildDocument(spec: DocumentSpec): BuiltDocument {
+  let text = spec.bom ? '\uFEFF' : '';
+  const strings: StringToken[] = [];
+  const tables: KeyPath[] = [[]];
+  let elements = 0;
+  let counter = 0;
+  spec.sections.forEach((sec, s) => {
+    let base: string[] = [];
+    if (s > 0 || sec.header !== 'root') {
+      if (sec.header === 'element') {
+        base = ['arr', String(elements++)];
+        text += `[[arr]]\n`;
+      } else {
+        base = [`t${s}`];
+        text += `[t${s}]\n`;
+      }
+      tables.push(base);
+    }
+    for (const [p, eol] of sec.pieces) {
+      if (p.kind === 'blank') text += p.space;
+      if (p.kind === 'comment') text += `${p.space}#${p.text}`;
+      if (p.kind === 'kv') {
+        const n = counter++;
+        const [key, keyPath] = [
+          [`k${n}`, [`k${n}`]],
+          [`"k ${n}"`, [`k ${n}`]],
+          [`'k.${n}'`, [`k.${n}`]],
+          [`g . k${n}`, ['g', `k${n}`]],
+        ][p.keyStyle] as [string, string[]];
+        const written = writeToken(p.token);
+        text += `${p.before}${key}${p.around}=${p.around}`;
+        const path = [...base, ...keyPath];
+        if (p.token.style === 'inline' && 'innerToken' in written) {
+          strings.push({ path: [...path, 's'], start: text.length + written.innerOffset, token: written.innerToken });
+          tables.push(path);
+        } else if (p.token.style !== 'integer') {
+          strings.push({ path, start: text.length, token: written.token });
+        }
+        text += written.token + p.after + (p.comment === null ? '' : `#${p.comment}`);
+      }
+      text += eol;
+    }
+  });
+  if (!spec.finalNewline) text = text.replace(/\r?\n$/, '');
+  return { text, strings, tables };
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
+  return i;
+}
+
+function commonSuffix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[a.length - 1 - i] === b[b.length - 1 - i]) i += 1;
+  return i;
+}
+
+describe('random documents', () => {
+  it('finds every string token where the generator put it', () => {
+    fc.assert(
+      fc.property(documentSpec, (spec) => {
+        const built = buildDocument(spec);
+        const doc = parseTomlDocument('r.toml', Buffer.from(built.text, 'utf8'));
+        const listed = listStringValues(doc).map(({ path }) => formatKeyPath(path));
+        expect(listed.sort()).toEqual(built.strings.map(({ path }) => formatKeyPath(path)).sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('editing string values changes exactly their tokens', () => {
+    const scenario = documentSpec.chain((spec) => {
+      const built = buildDocument(spec);
+      return fc.tuple(
+        fc.constant(built),
+        fc.subarray(built.strings.map((_, i) => i)),
+        fc.array(anyValue, { minLength: built.strings.length, maxLength: built.strings.length }),
+      );
+    });
+    fc.assert(
+      fc.property(scenario, ([built, chosen, values]) => {
+        const doc = parseTomlDocument('r.toml', Buffer.from(built.text, 'utf8'));
+        const edits = chosen.map((i) => ({ path: built.strings[i]!.path, value: values[i]! }));
+        // expected bytes: splice each token by the offsets the generator recorded, from the end
+        let expected = built.text;
+        for (const i of [...chosen].sort((a, b) => built.strings[b]!.start - built.strings[a]!.start)) {
+          const { start, token } = built.strings[i]!;
+          expect(expected.slice(start, start + token.length)).toBe(token);
+          expected = expected.slice(0, start) + encodeTomlString(values[i]!) + expected.slice(start + token.length);
+        }
+        expect(applyEdits(doc, edits)).toBe(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('creating a field inserts text at one place and adds exactly that field', () => {
+    const scenario = documentSpec.chain((spec) => {
+      const built = buildDocument(spec);
+      const target = fc.oneof(
+        fc.constantFrom(...built.tables).map((table) => [...table, 'zz_new']),
+        fc.constant(['zz_table', 'zz_new']),
+        fc.constantFrom(...built.tables).map((table) => [...table, 'zz_sub', 'zz_new']),
+      );
+      return fc.tuple(fc.constant(built), target, anyValue);
+    });
+    fc.assert(
+      fc.property(scenario, ([built, path, value]) => {
+        const doc = parseTomlDocument('r.toml', Buffer.from(built.text, 'utf8'));
+        const text = applyEdits(doc, [{ path, value }]);
+        expect(commonPrefix(text, built.text) + commonSuffix(text, built.text)).toBeGreaterThanOrEqual(built.text.length);
+        const expected: any = dataOf(built.text);
+        let node = expected;
+        for (const key of path.slice(0, -1)) node = node[key] ??= {};
+        node[path.at(-1)!] = value;
+        expect(dataOf(text)).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
