@@ -1,57 +1,91 @@
-import { Args } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
+import { recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin, stdinIsTerminal } from '../cli/io.js';
+import { promptConfirm } from '../cli/prompter.js';
+import { withSettingsLock } from '../cli/with-lock.js';
 import { LibertyError, locateError } from '../core/errors.js';
-import { formatFieldRef, looksLikeFieldRef, parseFieldRef } from '../core/field-ref.js';
+import { formatFieldRef, looksLikeFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
 import { stringAt } from '../core/field-value.js';
-import { openBlob } from '../core/keyring.js';
-import { loadSettings, readSettingsFile, settingsKeyring } from '../core/settings.js';
+import { writeFieldPlain } from '../core/field-writes.js';
+import { openBlob, type Keyring } from '../core/keyring.js';
+import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
 
 export default class Decrypt extends BaseCommand {
   static override summary = 'print the plaintext of a blob or of an encrypted field';
   static override description =
     'Takes a blob as argument, a field reference FILE:KEY (FILE relative to the settings directory, KEY a TOML ' +
     'dotted key), or a blob on stdin when no argument is given (one trailing newline is ignored), and prints ' +
-    'the plaintext exactly, with no newline added when stdout is not a terminal.';
+    'the plaintext exactly, with no newline added when stdout is not a terminal. Needs the permission ' +
+    'settings:reveal-secrets in app.toml [permissions]; every plaintext output is audit-logged (and fsynced) ' +
+    'before it is shown. --to-plain writes the plaintext back into the field instead (the toggle from encrypted ' +
+    'to plain): it asks for confirmation on a terminal, needs --yes elsewhere, and is refused on a locked field.';
   static override examples = [
     { description: 'a field of a settings file', command: '<%= config.bin %> decrypt connectors.toml:pools.main.password' },
     { description: 'a blob from a pipe, as JSON', command: 'echo "$BLOB" | <%= config.bin %> decrypt --json' },
+    { description: 'switch a field back to plain', command: '<%= config.bin %> decrypt connectors.toml:pools.cache.password --to-plain --yes' },
   ];
   static override args = {
     source: Args.string({ ignoreStdin: true, description: 'a blob, or FILE:KEY; omitted: the blob is read from stdin' }),
   };
   static override flags = {
     ...settingsFlag,
+    'to-plain': Flags.boolean({ summary: 'write the plaintext back into FILE:KEY instead of printing it' }),
+    yes: Flags.boolean({ char: 'y', summary: 'confirm --to-plain without a prompt (needed off a terminal)' }),
   };
 
-  async run(): Promise<{ plaintext: string }> {
+  async run(): Promise<{ plaintext: string } | { field: string; keyId: string }> {
     const { args, flags } = await this.parse(Decrypt);
-    const where = this.settingsLocation(flags.settings);
-    const isField = args.source !== undefined && looksLikeFieldRef(args.source);
-    const settings = await loadSettings(where.dir, { mustExist: where.explicit || isField });
+    const location = this.settingsLocation(flags.settings);
+    const settings = await loadSettings(location.dir, { mustExist: true });
     const keyring = settingsKeyring(settings, currentEnvironment());
+    const isField = args.source !== undefined && looksLikeFieldRef(args.source);
 
-    let blob: string;
-    let label = 'blob';
-    if (args.source === undefined) {
-      if (stdinIsTerminal()) {
-        throw new LibertyError('E_USAGE', 'no blob given', { hint: 'pass a blob or FILE:KEY, or pipe the blob on stdin' });
-      }
-      blob = dropTrailingNewline(await readStdin());
-    } else if (isField) {
-      const ref = parseFieldRef(args.source);
-      const document = await readSettingsFile(settings.dir, ref.file);
-      blob = stringAt(document.data, ref);
-      label = formatFieldRef(ref);
-    } else {
-      blob = args.source;
+    if (flags['to-plain']) {
+      if (!isField) throw new LibertyError('E_USAGE', '--to-plain needs FILE:KEY');
+      return this.toPlain(settings, keyring, parseFieldRef(args.source!), flags.yes);
     }
 
-    const opened = await openBlob(keyring, blob).catch((error: unknown) => {
-      throw isField ? locateError(error, label) : error;
+    const ref = isField ? parseFieldRef(args.source!) : undefined;
+    const field = ref ? formatFieldRef(ref) : undefined;
+    await requirePermission(settings, 'settings:reveal-secrets', { event: 'decrypt', field });
+    const blob = await this.readBlob(settings, args.source, ref);
+    const opened = await openBlob(keyring, blob).catch(async (error: unknown) => {
+      await recordAudit(settings, { event: 'decrypt', outcome: 'failed', field }).catch(() => undefined);
+      throw field ? locateError(error, field) : error;
     });
+    // fail closed: the audit line is on disk before any plaintext leaves
+    await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.slot.key.kid });
     if (!this.jsonEnabled()) process.stdout.write(process.stdout.isTTY ? `${opened.plaintext}\n` : opened.plaintext);
     return { plaintext: opened.plaintext };
+  }
+
+  private async readBlob(settings: Settings, source: string | undefined, ref: FieldRef | undefined): Promise<string> {
+    if (ref) return stringAt((await readSettingsFile(settings.dir, ref.file)).data, ref);
+    if (source !== undefined) return source;
+    if (stdinIsTerminal()) {
+      throw new LibertyError('E_USAGE', 'no blob given', { hint: 'pass a blob or FILE:KEY, or pipe the blob on stdin' });
+    }
+    return dropTrailingNewline(await readStdin());
+  }
+
+  private async toPlain(settings: Settings, keyring: Keyring, ref: FieldRef, yes: boolean): Promise<{ field: string; keyId: string }> {
+    const field = formatFieldRef(ref);
+    await requirePermission(settings, 'settings:reveal-secrets', { event: 'to-plain', field });
+    if (!yes) {
+      if (!stdinIsTerminal() || !process.stderr.isTTY) {
+        throw new LibertyError('E_NO_TERMINAL', `${field}: --to-plain writes the plaintext to disk and needs confirmation`, {
+          hint: 'pass --yes to confirm off a terminal',
+        });
+      }
+      const confirmed = await promptConfirm(`write the plaintext of ${field} into ${ref.file}, unencrypted?`);
+      if (!confirmed) throw new LibertyError('E_NOT_CONFIRMED', `${field}: not confirmed; nothing written`);
+    }
+    const result = await withSettingsLock(settings.dir, 'decrypt --to-plain', () =>
+      writeFieldPlain({ settings, keyring }, ref, () => recordAudit(settings, { event: 'to-plain', outcome: 'ok', field })),
+    );
+    this.say(`${result.field} is now plain text in ${ref.file}`);
+    return { field: result.field, keyId: result.keyId };
   }
 }

@@ -3,7 +3,11 @@ import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin } from '../cli/io.js';
 import { describeBlob, describeKeys, type BlobDescription, type KeyDescription, type KeyReport } from '../core/key-report.js';
-import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { storeMasterFingerprint } from '../core/field-writes.js';
+import { requireMaster, type Keyring } from '../core/keyring.js';
+import { loadSettings, settingsKeyring, type Settings } from '../core/settings.js';
+import { recordAudit, requirePermission } from '../cli/audit-trail.js';
+import { withSettingsLock } from '../cli/with-lock.js';
 
 export default class Fingerprint extends BaseCommand {
   static override summary = 'show the fingerprints of the configured keys, or which key opens a blob';
@@ -11,7 +15,8 @@ export default class Fingerprint extends BaseCommand {
     'Without an argument: the master key (env var, fingerprint, key id), each legacy key, and the fingerprint ' +
     'stored in app.toml [crypto] with whether it matches. A mismatch is reported, not an error. ' +
     'With a BLOB (or - to read it from stdin): its format, key id and the configured key that opens it; ' +
-    'the plaintext is never printed. The fingerprint is the SHA-256 of the key bytes: ' +
+    'the plaintext is never printed. --write stores the current master fingerprint in app.toml (for an install ' +
+    'that has none, or after a deliberate change). The fingerprint is the SHA-256 of the key bytes: ' +
     '`printf %s "$KEY" | xxd -r -p | sha256sum` gives the same.';
   static override examples = [
     { description: 'the key setup at a glance', command: '<%= config.bin %> fingerprint --settings ./config' },
@@ -24,6 +29,7 @@ export default class Fingerprint extends BaseCommand {
   static override flags = {
     ...settingsFlag,
     check: Flags.boolean({ summary: 'exit 0 only when the master key is loaded and matches the stored fingerprint, else 1' }),
+    write: Flags.boolean({ summary: 'store the current master fingerprint in app.toml [crypto] (needs settings:framework)', exclusive: ['check'] }),
   };
 
   async run(): Promise<KeyReport | BlobDescription> {
@@ -41,12 +47,25 @@ export default class Fingerprint extends BaseCommand {
       return description;
     }
 
-    const report = describeKeys(keyring);
+    if (flags.write) await this.writeFingerprint(settings, keyring);
+    const report = describeKeys(flags.write ? settingsKeyring(await loadSettings(settings.dir), currentEnvironment()) : keyring);
     this.say(describeLine('master', report.master));
     report.legacy.forEach((legacy) => this.say(describeLine('legacy', legacy)));
     this.say(`stored  ${report.stored ?? '(none)'}  ${matchWord(report.matches)}`);
     if (flags.check && report.matches !== true) this.reportProblems();
     return report;
+  }
+
+  private async writeFingerprint(settings: Settings, keyring: Keyring): Promise<void> {
+    await requirePermission(settings, 'settings:framework', { event: 'fingerprint.write' });
+    const master = keyring.master.key;
+    if (!master) requireMaster(keyring);
+    const written = await withSettingsLock(settings.dir, 'fingerprint --write', async () => {
+      const changed = await storeMasterFingerprint({ settings, keyring }, master!);
+      if (changed) await recordAudit(settings, { event: 'fingerprint.write', outcome: 'ok', keyId: master!.kid, details: { env: master!.env } });
+      return changed;
+    });
+    this.note(written ? `stored the fingerprint of ${master!.env} in app.toml [crypto]` : 'app.toml already stores this fingerprint');
   }
 }
 

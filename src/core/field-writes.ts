@@ -14,8 +14,8 @@ import type { Key } from './keys.js';
 import { sealVerified } from './rewrap.js';
 import { classifyField } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
-import { APP_FILE, readSettingsFile, type Settings } from './settings.js';
-import { applyEdits, formatKeyPath, parseTomlDocument, type FieldEdit, type TomlDocument } from './toml-edit.js';
+import { APP_FILE, readAppDocument, readSettingsFile, type Settings } from './settings.js';
+import { applyEdits, formatKeyPath, type FieldEdit, type TomlDocument } from './toml-edit.js';
 
 export const FINGERPRINT_PATH = ['crypto', 'fingerprint'] as const;
 
@@ -93,8 +93,15 @@ export async function encryptAllSecretFields(ctx: WriteContext): Promise<Encrypt
   return result;
 }
 
-/** decrypt FILE:KEY --to-plain: writes the plaintext back into the field. Refused on a locked field. */
-export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef): Promise<{ field: string; keyId: string; plaintext: string }> {
+/**
+ * decrypt FILE:KEY --to-plain: writes the plaintext back into the field. Refused on a locked field.
+ * `beforeWrite` runs once the blob has opened and before the file changes (the audit line goes there).
+ */
+export async function writeFieldPlain(
+  ctx: WriteContext,
+  ref: FieldRef,
+  beforeWrite: () => Promise<unknown> = async () => undefined,
+): Promise<{ field: string; keyId: string }> {
   if (classifyField(ctx.settings.fields, ref.path) === 'locked') {
     throw new LibertyError('E_FIELD_LOCKED', `${formatFieldRef(ref)}: field is locked: it is always encrypted`, {
       hint: 'locked fields are set in app.toml [crypto.fields] locked',
@@ -104,8 +111,9 @@ export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef): Promise
   const value = stringAt(document.data, ref);
   const opened = await openBlob(ctx.keyring, value);
   const text = applyEdits(document, [{ path: ref.path, value: opened.plaintext }]);
+  await beforeWrite();
   await writeFileAtomic(join(ctx.settings.dir, ref.file), text);
-  return { field: formatFieldRef(ref), keyId: opened.slot.key.kid, plaintext: opened.plaintext };
+  return { field: formatFieldRef(ref), keyId: opened.slot.key.kid };
 }
 
 /** fingerprint --write: stores the current master fingerprint in app.toml [crypto]. */
@@ -134,16 +142,6 @@ async function writeWithFingerprint(ctx: WriteContext, key: Key, document: TomlD
 
 async function writeDocument(dir: string, document: TomlDocument, edits: FieldEdit[]): Promise<void> {
   await writeFileAtomic(join(dir, document.file), applyEdits(document, edits));
-}
-
-/** app.toml as it is on disk now (an empty document when there is none yet). */
-async function readAppDocument(settings: Settings): Promise<TomlDocument> {
-  try {
-    return await readSettingsFile(settings.dir, APP_FILE);
-  } catch (error) {
-    if (error instanceof LibertyError && error.code === 'E_FIELD_NOT_FOUND') return parseTomlDocument(APP_FILE, '');
-    throw error;
-  }
 }
 
 function checkTargetIsString(document: TomlDocument, ref: FieldRef): void {

@@ -61,6 +61,16 @@ export async function readSettingsFile(dir: string, file: string): Promise<TomlD
   return parseTomlDocument(file, bytes);
 }
 
+/** app.toml as it is on disk now; an empty document when there is none yet (a write will create it). */
+export async function readAppDocument(settings: Settings): Promise<TomlDocument> {
+  try {
+    return await readSettingsFile(settings.dir, APP_FILE);
+  } catch (error) {
+    if (error instanceof LibertyError && error.code === 'E_FIELD_NOT_FOUND') return parseTomlDocument(APP_FILE, '');
+    throw error;
+  }
+}
+
 export async function loadSettings(dir: string, options: LoadOptions = { mustExist: true }): Promise<Settings> {
   const exists = await checkSettingsDir(dir);
   if (!exists) {

@@ -54,8 +54,8 @@ export interface StringValue {
 
 export interface FieldEdit {
   readonly path: KeyPath;
-  /** the new string value */
-  readonly value: string;
+  /** the new value: a string, or an array of strings (app.toml [crypto] legacy_keys) */
+  readonly value: string | readonly string[];
 }
 
 const BOM = '\uFEFF';
@@ -352,7 +352,9 @@ function checkEdits(file: string, edits: readonly FieldEdit[]): void {
       const field = formatKeyPath(path);
       throw new LibertyError(code, `${where(file, field)}${reason}`, { file, field });
     };
-    if (LONE_SURROGATE.test(value)) refuse('E_BAD_SETTINGS', 'the new value is not valid unicode');
+    if ((typeof value === 'string' ? [value] : value).some((item) => LONE_SURROGATE.test(item))) {
+      refuse('E_BAD_SETTINGS', 'the new value is not valid unicode');
+    }
     const key = keyOf(path);
     if (targets.has(key) || parents.has(key)) refuse('E_BAD_FIELD_REF', 'edited twice, or also edited as a table');
     for (let depth = 1; depth < path.length; depth += 1) {
@@ -404,10 +406,12 @@ class SplicePlanner {
   }
 
   add({ path, value }: FieldEdit): void {
-    const token = encodeTomlString(value);
+    const token = typeof value === 'string' ? encodeTomlString(value) : `[${value.map(encodeTomlString).join(', ')}]`;
     const entry = this.index.get(keyOf(path));
     if (entry !== undefined) {
-      if (entry.kind !== 'value' || !isStringNode(entry.node)) throw notAString(this.doc.file, formatKeyPath(path));
+      if (entry.kind !== 'value') throw notAString(this.doc.file, formatKeyPath(path));
+      const sameKind = typeof value === 'string' ? isStringNode(entry.node) : entry.node.type === 'TOMLArray';
+      if (!sameKind) throw notAString(this.doc.file, formatKeyPath(path));
       const [start, end] = entry.node.range;
       this.replacements.push({ start, end, text: token, atLineStart: false, order: this.order++ });
       return;

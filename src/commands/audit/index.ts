@@ -1,0 +1,50 @@
+import { Flags } from '@oclif/core';
+import { locateAuditLog } from '../../cli/audit-location.js';
+import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
+import { systemClock } from '../../cli/context.js';
+import { renderTable } from '../../cli/table.js';
+import { filterAuditEntries, parseTimeBound, readAuditLog, type AuditEntry } from '../../core/audit-log.js';
+
+export default class Audit extends BaseCommand {
+  static override summary = 'list audit log events, newest first';
+  static override description =
+    'Reads the append-only audit log (LIBERTY_AUDIT_LOG, else app.toml [audit] path, else <settings>/audit.jsonl) ' +
+    'and lists its events newest first: time, operator, event, field, outcome. --since and --until take a date ' +
+    '(2026-11-28, 2026-11-28T09:00Z) or a duration back from now (30m, 24h, 7d, 2w). --json gives the entries as ' +
+    'an array. Reading the log needs no permission.';
+  static override examples = [
+    { description: 'the last day', command: '<%= config.bin %> audit --since 24h' },
+    { description: "who revealed what, for a script", command: '<%= config.bin %> audit --event reveal --json' },
+  ];
+  static override flags = {
+    ...settingsFlag,
+    since: Flags.string({ summary: 'only events at or after this date or duration ago', helpValue: 'WHEN' }),
+    until: Flags.string({ summary: 'only events at or before this date or duration ago', helpValue: 'WHEN' }),
+    event: Flags.string({ summary: 'only this event (keys matches keys.rotate and keys.drop-legacy)', helpValue: 'EVENT' }),
+    operator: Flags.string({ summary: 'only this operator', helpValue: 'NAME' }),
+    field: Flags.string({ summary: 'only this field (FILE:KEY) or file', helpValue: 'FIELD' }),
+    limit: Flags.integer({ summary: 'at most this many events', min: 1, helpValue: 'N' }),
+  };
+
+  async run(): Promise<AuditEntry[]> {
+    const { flags } = await this.parse(Audit);
+    const logPath = await locateAuditLog(flags.settings);
+    const now = systemClock();
+    const entries = filterAuditEntries(await readAuditLog(logPath), {
+      since: flags.since ? parseTimeBound(flags.since, now) : undefined,
+      until: flags.until ? parseTimeBound(flags.until, now) : undefined,
+      event: flags.event,
+      operator: flags.operator,
+      field: flags.field,
+      limit: flags.limit,
+    });
+    if (!this.jsonEnabled()) {
+      if (entries.length === 0) this.note('no matching events');
+      else {
+        const rows = entries.map((entry) => [String(entry.seq), entry.ts, entry.operator, entry.event, entry.field ?? '-', entry.outcome]);
+        renderTable(['seq', 'time', 'operator', 'event', 'field', 'outcome'], rows).forEach((line) => this.say(line));
+      }
+    }
+    return entries;
+  }
+}

@@ -1,0 +1,149 @@
+import { Args, Flags } from '@oclif/core';
+import { recordAudit, requirePermission } from '../cli/audit-trail.js';
+import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { currentEnvironment } from '../cli/context.js';
+import { stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
+import { promptSearch, promptSecret, type Choice } from '../cli/prompter.js';
+import { showOnAlternateScreen } from '../cli/reveal-screen.js';
+import { isBlobText, parseBlob, type Blob } from '../core/blob.js';
+import { LibertyError, locateError } from '../core/errors.js';
+import { formatFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
+import { stringAt } from '../core/field-value.js';
+import { openParsedBlob, requireMaster, type Keyring } from '../core/keyring.js';
+import { fingerprintConfirms, type Key } from '../core/keys.js';
+import { mapLimit, scanFile, selectFiles } from '../core/settings-scan.js';
+import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
+
+const FINGERPRINT_TRIES = 3;
+
+export interface RevealResult {
+  field: string;
+  keyId: string;
+  seconds: number;
+  auditSeq: number;
+  hiddenEarly: boolean;
+}
+
+export default class Reveal extends BaseCommand {
+  static override summary = 'show the plaintext of an encrypted field on the terminal for a few seconds, then wipe it';
+  static override description =
+    'For an operator at a terminal (stdin and stdout must be one; scripts use decrypt). Without FILE:KEY it ' +
+    'offers a searchable list of every encrypted field in the settings directory. Needs the permission ' +
+    'settings:reveal-secrets in app.toml [permissions], and asks you to type the fingerprint of the master key ' +
+    '(all 64 hex characters or at least the first 16; case, spaces and colons do not matter) in a hidden ' +
+    'prompt; three wrong tries end it, each one audit-logged. The reveal is audit-logged (and fsynced) before ' +
+    'anything is shown. The plaintext is drawn on the alternate screen with a countdown for --seconds, or until ' +
+    'a key is pressed, then the screen is cleared and left: nothing of it stays on the screen or in the ' +
+    'scrollback. Afterwards one line names the field and the audit entry, never the value; --json prints that ' +
+    'summary as JSON.';
+  static override examples = [
+    { description: 'pick a field from a searchable list', command: '<%= config.bin %> reveal --settings ./config' },
+    { description: 'one field, shown for 5 seconds', command: '<%= config.bin %> reveal connectors.toml:pools.main.password --seconds 5' },
+    { description: 'the summary as JSON', command: '<%= config.bin %> reveal connectors.toml:pools.main.password --json' },
+  ];
+  static override args = {
+    field: Args.string({ ignoreStdin: true, description: 'FILE:KEY of an encrypted field; omitted: pick one from a list' }),
+  };
+  static override flags = {
+    ...settingsFlag,
+    seconds: Flags.integer({ summary: 'how long the plaintext stays on the screen', min: 1, max: 60, default: 10, helpValue: 'N' }),
+  };
+
+  async run(): Promise<RevealResult> {
+    const { args, flags } = await this.parse(Reveal);
+    if (!stdinIsTerminal() || !stdoutIsTerminal()) {
+      throw new LibertyError('E_NO_TERMINAL', 'reveal shows a secret on the terminal screen: stdin and stdout must be a terminal', {
+        hint: 'to print a plaintext in a script, use liberty-crypto decrypt',
+      });
+    }
+    const location = this.settingsLocation(flags.settings);
+    const settings = await loadSettings(location.dir, { mustExist: true });
+    const keyring = settingsKeyring(settings, currentEnvironment());
+    const given = args.field === undefined ? undefined : parseFieldRef(args.field);
+    await requirePermission(settings, 'settings:reveal-secrets', { event: 'reveal', field: given && formatFieldRef(given) });
+    const master = requireMaster(keyring);
+
+    const ref = given ?? (await this.pickField(settings));
+    const field = formatFieldRef(ref);
+    const blob = await readFieldBlob(settings, ref);
+    await this.confirmFingerprint(settings, master, field);
+    const opened = await this.open(settings, keyring, blob, field);
+
+    // fail closed: the audit line is on disk before anything is shown
+    const entry = await recordAudit(settings, { event: 'reveal', outcome: 'ok', field, keyId: opened.keyId });
+    const { hiddenEarly } = await showOnAlternateScreen(opened.plaintext, { title: field, seconds: flags.seconds });
+    this.say(
+      hiddenEarly
+        ? `revealed ${field}, hidden early by a key press (audit entry ${entry.seq})`
+        : `revealed ${field} for ${flags.seconds} s (audit entry ${entry.seq})`,
+    );
+    return { field, keyId: opened.keyId, seconds: flags.seconds, auditSeq: entry.seq, hiddenEarly };
+  }
+
+  /** The searchable list of every encrypted field of the directory. */
+  private async pickField(settings: Settings): Promise<FieldRef> {
+    const files = await selectFiles(settings.dir);
+    const scans = await mapLimit(files, 8, (file) => scanFile(settings.dir, file, settings.fields));
+    const refs = new Map<string, FieldRef>();
+    for (const scan of scans) {
+      if (!scan.ok) {
+        this.note(`skipped ${scan.error.message}`);
+        continue;
+      }
+      for (const found of scan.fields) {
+        if (!found.encrypted) continue;
+        const ref = { file: scan.file, path: found.path };
+        refs.set(formatFieldRef(ref), ref);
+      }
+    }
+    if (refs.size === 0) {
+      throw new LibertyError('E_FIELD_NOT_FOUND', `no encrypted field in the settings directory ${settings.dir}`, {
+        hint: 'encrypt one with liberty-crypto encrypt FILE:KEY, or pass --settings DIR',
+      });
+    }
+    const choices: Choice[] = [...refs.keys()].map((name) => ({ name, value: name }));
+    const picked = await promptSearch(`field to reveal (${choices.length} encrypted; type to filter):`, choices);
+    return refs.get(picked)!;
+  }
+
+  /** Asks for the master key fingerprint in a hidden prompt, up to three times; each miss is audit-logged. */
+  private async confirmFingerprint(settings: Settings, master: Key, field: string): Promise<void> {
+    for (let attempt = 1; attempt <= FINGERPRINT_TRIES; attempt++) {
+      const tries = attempt > 1 ? `, try ${attempt} of ${FINGERPRINT_TRIES}` : '';
+      const typed = await promptSecret(`to reveal ${field}, type the fingerprint of the master key ${master.env} (64 hex characters or the first 16${tries}):`);
+      if (fingerprintConfirms(typed, master.fingerprint)) return;
+      await recordAudit(settings, { event: 'reveal', outcome: 'wrong-fingerprint', field });
+      if (attempt < FINGERPRINT_TRIES) this.note(`that is not the fingerprint of ${master.env}`);
+    }
+    throw new LibertyError('E_WRONG_FINGERPRINT', `${field}: master key fingerprint not confirmed after ${FINGERPRINT_TRIES} tries; nothing revealed`, {
+      hint: 'liberty-crypto fingerprint prints the fingerprint of the loaded master key',
+    });
+  }
+
+  private async open(settings: Settings, keyring: Keyring, blob: Blob, field: string): Promise<{ plaintext: string; keyId: string }> {
+    try {
+      const opened = await openParsedBlob(keyring, blob);
+      return { plaintext: opened.plaintext, keyId: opened.slot.key.kid };
+    } catch (error) {
+      await recordAudit(settings, { event: 'reveal', outcome: 'failed', field }).catch(() => undefined);
+      throw locateError(error, field);
+    }
+  }
+}
+
+/** The blob held by a field, parsed; a plain value is E_NOT_ENCRYPTED. */
+async function readFieldBlob(settings: Settings, ref: FieldRef): Promise<Blob> {
+  const field = formatFieldRef(ref);
+  const value = stringAt((await readSettingsFile(settings.dir, ref.file)).data, ref);
+  if (!isBlobText(value)) {
+    throw new LibertyError('E_NOT_ENCRYPTED', `${field}: not encrypted: the field holds a plain value`, {
+      file: ref.file,
+      hint: 'reveal shows encrypted fields only; encrypt it with liberty-crypto encrypt FILE:KEY --existing',
+    });
+  }
+  try {
+    return parseBlob(value);
+  } catch (error) {
+    throw locateError(error, field, ref.file);
+  }
+}

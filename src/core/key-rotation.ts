@@ -1,0 +1,108 @@
+/**
+ * Rotation from the command line, on app.toml [crypto]: make a new key the master (the previous master
+ * becomes the first legacy key), and drop a legacy key once no blob needs it.
+ */
+import { join } from 'node:path';
+import { tryParseBlob } from './blob.js';
+import { formatEnvRef, isEnvName } from './crypto-config.js';
+import { LibertyError } from './errors.js';
+import { writeFileAtomic } from './fs-atomic.js';
+import { openParsedBlob, type Environment, type Keyring } from './keyring.js';
+import { isHexKey, parseKey } from './keys.js';
+import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
+import { APP_FILE, readAppDocument, type Settings } from './settings.js';
+import { applyEdits, type FieldEdit } from './toml-edit.js';
+
+export interface RotationResult {
+  from: string;
+  to: string;
+  keyId: string;
+  fingerprint: string;
+  legacy: string[];
+}
+
+export function checkEnvName(name: string, flag: string): void {
+  if (!isEnvName(name)) {
+    throw new LibertyError('E_USAGE', `${flag}: not an environment variable name`, { hint: 'give the name only, e.g. LIBERTY_MASTER_KEY_NEW' });
+  }
+}
+
+/** keys rotate --to NAME: NAME must hold a 64-hex key; app.toml gets the new master, legacy list and fingerprint. */
+export async function rotateMasterKey(settings: Settings, env: Environment, to: string): Promise<RotationResult> {
+  checkEnvName(to, '--to');
+  const value = env[to];
+  if (!value) {
+    throw new LibertyError('E_KEY_NOT_SET', `crypto: key not set (${to} is empty)`, {
+      hint: `generate one and export it first: export ${to}=$(liberty-crypto genkey)`,
+    });
+  }
+  if (!isHexKey(value)) {
+    throw new LibertyError('E_KEY_MALFORMED', `crypto: ${to} is malformed: a master key must be 64 hex characters`, {
+      hint: 'generate a key with liberty-crypto genkey',
+    });
+  }
+  const from = settings.crypto.masterEnv;
+  if (from === to) throw new LibertyError('E_USAGE', `${to} is already the master key`);
+  const legacy = [...new Set([from, ...settings.crypto.legacyEnvs])].filter((name) => name !== to);
+  const key = parseKey(to, value);
+  await editApp(settings, [
+    { path: ['crypto', 'master_key'], value: formatEnvRef(to) },
+    { path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) },
+    { path: ['crypto', 'fingerprint'], value: key.fingerprint },
+  ]);
+  return { from, to, keyId: key.kid, fingerprint: key.fingerprint, legacy };
+}
+
+export interface LegacyKeyUsage {
+  env: string;
+  total: number;
+  files: Array<{ file: string; count: number }>;
+}
+
+/** Which blobs still need a legacy key: v2 blobs by key id, legacy-format blobs by trying the key. */
+export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, name: string): Promise<LegacyKeyUsage> {
+  const slot = keyring.legacy.find((candidate) => candidate.env === name);
+  if (!slot) {
+    throw new LibertyError('E_USAGE', `${name} is not a legacy key in app.toml [crypto] legacy_keys`, {
+      hint: 'see liberty-crypto fingerprint for the configured keys',
+    });
+  }
+  if (!slot.key) {
+    throw new LibertyError('E_KEY_NOT_SET', `crypto: legacy key not set (${name} is empty): cannot tell which blobs still need it`, {
+      hint: `export ${name} to check, or pass --force to drop it anyway`,
+    });
+  }
+  const only: Keyring = { master: slot as Keyring['master'], legacy: [] };
+  const files = await selectFiles(settings.dir);
+  const counts = await mapLimit(files, 8, async (file) => {
+    const scan = await scanFile(settings.dir, file, settings.fields);
+    if (!scan.ok) throw scan.error;
+    const needs = await Promise.all(
+      scan.fields.filter((field) => field.encrypted).map(async (field) => {
+        const blob = tryParseBlob(field.value);
+        if (!blob) return false; // malformed: no key opens it, with or without this one
+        if (blob.format === 'v2') return blob.kid === slot.key!.kid;
+        return openParsedBlob(only, blob).then(
+          () => true,
+          () => false,
+        );
+      }),
+    );
+    return { file, count: needs.filter(Boolean).length };
+  });
+  const used = counts.filter((entry) => entry.count > 0);
+  return { env: name, total: used.reduce((sum, entry) => sum + entry.count, 0), files: used };
+}
+
+/** keys drop-legacy NAME: removes the entry from legacy_keys. The caller checks usage first. */
+export async function dropLegacyKey(settings: Settings, name: string): Promise<string[]> {
+  const legacy = settings.crypto.legacyEnvs.filter((entry) => entry !== name);
+  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }]);
+  return legacy;
+}
+
+/** fingerprint --write and the rotation write app.toml like any other file: byte-preserving, atomic. */
+async function editApp(settings: Settings, edits: FieldEdit[]): Promise<void> {
+  const document = await readAppDocument(settings);
+  await writeFileAtomic(join(settings.dir, APP_FILE), applyEdits(document, edits));
+}
