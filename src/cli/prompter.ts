@@ -13,9 +13,14 @@ function notConfirmed(error: unknown): never {
   throw error;
 }
 
-export async function promptSecret(message: string): Promise<string> {
+export interface SecretPromptOptions {
+  /** false: ctrl+t cannot unmask the typed text (default true) */
+  allowUnmask?: boolean;
+}
+
+export async function promptSecret(message: string, options: SecretPromptOptions = {}): Promise<string> {
   const { password } = await import('@inquirer/prompts');
-  return password({ message, mask: '*' }, context()).catch(notConfirmed);
+  return password({ message, mask: '*', toggleMask: options.allowUnmask ?? true }, context()).catch(notConfirmed);
 }
 
 /** Asks for a new secret twice; a mismatch is not a confirmation (exit 7). */

@@ -1,11 +1,17 @@
-/** Runs a mutation of the settings directory under its lock, after clearing what a crashed run left. */
+/**
+ * Runs a mutation of the settings directory under its lock, after clearing what a crashed run left and
+ * checking that the audit log can take the line the change will need.
+ */
 import { removeStaleTempFiles } from '../core/fs-atomic.js';
 import { acquireSettingsLock } from '../core/settings-lock.js';
-import { currentIdentity } from './audit-trail.js';
+import type { Settings } from '../core/settings.js';
+import { checkAuditWritable, currentIdentity } from './audit-trail.js';
 import { systemClock } from './context.js';
 
-export async function withSettingsLock<T>(dir: string, command: string, work: () => Promise<T>): Promise<T> {
+export async function withSettingsLock<T>(settings: Settings, command: string, work: () => Promise<T>): Promise<T> {
   const identity = currentIdentity();
+  const dir = settings.dir;
+  await checkAuditWritable(settings);
   const lock = await acquireSettingsLock(dir, {
     holder: { pid: identity.pid, host: identity.host, user: identity.osUser, command },
     clock: systemClock,

@@ -82,7 +82,7 @@ export default class Decrypt extends BaseCommand {
       const confirmed = await promptConfirm(`write the plaintext of ${field} into ${ref.file}, unencrypted?`);
       if (!confirmed) throw new LibertyError('E_NOT_CONFIRMED', `${field}: not confirmed; nothing written`);
     }
-    const result = await withSettingsLock(settings.dir, 'decrypt --to-plain', () =>
+    const result = await withSettingsLock(settings, 'decrypt --to-plain', () =>
       writeFieldPlain({ settings, keyring }, ref, () => recordAudit(settings, { event: 'to-plain', outcome: 'ok', field })),
     );
     this.say(`${result.field} is now plain text in ${ref.file}`);

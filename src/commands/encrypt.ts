@@ -57,7 +57,7 @@ export default class Encrypt extends BaseCommand {
       return { blob, keyId: key.kid };
     }
     if (flags.all) {
-      const result = await withSettingsLock(settings.dir, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }));
+      const result = await withSettingsLock(settings, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }));
       for (const write of result.encrypted) await recordAudit(settings, { event: 'encrypt', outcome: 'ok', field: write.field, keyId: write.keyId });
       result.encrypted.forEach((write) => this.say(`encrypted ${write.field}`));
       this.say(`${result.encrypted.length} secret fields encrypted with key ${key.kid}`);
@@ -67,7 +67,7 @@ export default class Encrypt extends BaseCommand {
 
     const ref = parseFieldRef(args.field!);
     const plaintext = flags.existing ? undefined : await readNewPlaintext(flags['from-env'], env);
-    const result = await withSettingsLock(settings.dir, 'encrypt', () =>
+    const result = await withSettingsLock(settings, 'encrypt', () =>
       plaintext === undefined ? encryptExistingField({ settings, keyring }, ref) : encryptIntoField({ settings, keyring }, ref, plaintext),
     );
     if (!result.written) {

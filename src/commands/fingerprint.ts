@@ -60,7 +60,7 @@ export default class Fingerprint extends BaseCommand {
     await requirePermission(settings, 'settings:framework', { event: 'fingerprint.write' });
     const master = keyring.master.key;
     if (!master) requireMaster(keyring);
-    const written = await withSettingsLock(settings.dir, 'fingerprint --write', async () => {
+    const written = await withSettingsLock(settings, 'fingerprint --write', async () => {
       const changed = await storeMasterFingerprint({ settings, keyring }, master!);
       if (changed) await recordAudit(settings, { event: 'fingerprint.write', outcome: 'ok', keyId: master!.kid, details: { env: master!.env } });
       return changed;

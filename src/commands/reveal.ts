@@ -109,8 +109,11 @@ export default class Reveal extends BaseCommand {
   /** Asks for the master key fingerprint in a hidden prompt, up to three times; each miss is audit-logged. */
   private async confirmFingerprint(settings: Settings, master: Key, field: string): Promise<void> {
     for (let attempt = 1; attempt <= FINGERPRINT_TRIES; attempt++) {
-      const tries = attempt > 1 ? `, try ${attempt} of ${FINGERPRINT_TRIES}` : '';
-      const typed = await promptSecret(`to reveal ${field}, type the fingerprint of the master key ${master.env} (64 hex characters or the first 16${tries}):`);
+      const again = attempt > 1 ? ` again (try ${attempt} of ${FINGERPRINT_TRIES})` : '';
+      const typed = await promptSecret(
+        `type the master key fingerprint${again} to reveal ${field} (${master.env}: all 64 hex characters or the first 16):`,
+        { allowUnmask: false },
+      );
       if (fingerprintConfirms(typed, master.fingerprint)) return;
       await recordAudit(settings, { event: 'reveal', outcome: 'wrong-fingerprint', field });
       if (attempt < FINGERPRINT_TRIES) this.note(`that is not the fingerprint of ${master.env}`);

@@ -40,7 +40,7 @@ export default class Rewrap extends BaseCommand {
       rewrapSettings(settings.dir, keyring, settings.fields, { files, all: flags.all, check: flags.check, onProgress: progress.update });
     let report: RewrapReport;
     try {
-      report = flags.check ? await rewrap() : await withSettingsLock(settings.dir, 'rewrap', rewrap);
+      report = flags.check ? await rewrap() : await withSettingsLock(settings, 'rewrap', rewrap);
     } finally {
       progress.stop();
     }
@@ -69,5 +69,6 @@ export default class Rewrap extends BaseCommand {
     this.say(`${report.rewrapped} encrypted fields ${verb} with the current master key`);
     this.say(`${report.legacy} still using legacy keys`);
     if (report.unreadable > 0) this.say(`${report.unreadable} unreadable`);
+    if (report.check && report.rewrapped > 0) this.say(`check only, nothing written: run liberty-crypto rewrap to re-wrap them`);
   }
 }

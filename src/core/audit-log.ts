@@ -152,6 +152,20 @@ export async function appendAuditEvent(
   }
 }
 
+/**
+ * Checks, before an audited change is made, that the log can be appended to (creating it if need be),
+ * so that a change is not left without its line because the log was unwritable. E_AUDIT_LOG otherwise.
+ */
+export async function checkAuditLogWritable(logPath: string): Promise<void> {
+  try {
+    await mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
+    const handle = await open(logPath, 'a', 0o600);
+    await handle.close();
+  } catch (error) {
+    throw auditError('open', logPath, error);
+  }
+}
+
 /** Every entry, in file order; [] for a missing log. E_AUDIT_LOG names a line that is not valid JSON. */
 export async function readAuditLog(logPath: string): Promise<AuditEntry[]> {
   const bytes = await readLogBytes(logPath);

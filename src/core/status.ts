@@ -96,6 +96,8 @@ export async function collectStatus(settings: Settings, keyring: Keyring): Promi
         } catch (error) {
           if (!(error instanceof LibertyError)) throw error;
           if (kid) use(null, kid, null).v2 += 1;
+          // without a master key nothing opens: that is one problem, reported once below
+          if (error.code === 'E_MASTER_KEY_NOT_SET') return;
           report.unreadable.push({ ...note, keyId: kid, code: error.code, message: error.message });
         }
       }),

@@ -181,7 +181,8 @@ describe('reveal on a terminal', () => {
     const wrong = ['0123456789abcdef', KEY_A_FP.slice(0, 15), `${KEY_A_FP.slice(0, 63)}0`];
     for (const [index, typed] of wrong.entries()) {
       await s.waitFor(index === 0 ? PROMPT : `try ${index + 1} of 3`);
-      s.write(`${typed}\r`);
+      // ctrl+t would unmask the typed text in a plain password prompt; here it must not
+      s.write(`\x14${typed}\x14\r`);
     }
     const exit = await s.exited();
     expect(exit.exitCode).toBe(7);

@@ -108,8 +108,10 @@ export function spawnCliPty(args: string[], options: PtyOptions = {}): PtySessio
       for (;;) {
         await flush();
         if (holds(session)) return;
-        if (Date.now() - started > timeoutMs) {
-          throw new Error(`timed out after ${timeoutMs} ms waiting for ${String(check)}; exit: ${JSON.stringify(exit)}\nscreen:\n${session.screen()}`);
+        const gone = exit !== undefined && Date.now() - lastData > 100;
+        if (gone || Date.now() - started > timeoutMs) {
+          const why = gone ? `the process exited (${JSON.stringify(exit)})` : `timed out after ${timeoutMs} ms`;
+          throw new Error(`${why} waiting for ${String(check)}\nscreen:\n${session.screen()}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 20));
       }

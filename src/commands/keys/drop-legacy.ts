@@ -47,7 +47,7 @@ export default class KeysDropLegacy extends BaseCommand {
       });
     }
     const keyring = settingsKeyring(settings, currentEnvironment());
-    return withSettingsLock(settings.dir, 'keys drop-legacy', async () => {
+    return withSettingsLock(settings, 'keys drop-legacy', async () => {
       const usage = await findLegacyKeyUsage(settings, keyring, args.name).catch((error: unknown) => {
         if (flags.force && error instanceof LibertyError && error.code === 'E_KEY_NOT_SET') return null;
         throw error;
@@ -59,7 +59,7 @@ export default class KeysDropLegacy extends BaseCommand {
         this.reportProblems();
         return { dropped: false, env: args.name, legacy: settings.crypto.legacyEnvs, usage, forced: false };
       }
-      const forced = flags.force && (usage === null || usage.total > 0);
+      const forced = Boolean(flags.force) && (usage === null || usage.total > 0);
       if (forced && !flags.yes) await this.confirmForce(args.name, usage);
       const legacy = await dropLegacyKey(settings, args.name);
       await recordAudit(settings, {

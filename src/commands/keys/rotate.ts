@@ -28,7 +28,7 @@ export default class KeysRotate extends BaseCommand {
     const { flags } = await this.parse(KeysRotate);
     const settings = await loadSettings(this.settingsLocation(flags.settings).dir, { mustExist: true });
     await requirePermission(settings, 'settings:framework', { event: 'keys.rotate', details: { to: flags.to } });
-    const result = await withSettingsLock(settings.dir, 'keys rotate', async () => {
+    const result = await withSettingsLock(settings, 'keys rotate', async () => {
       const rotation = await rotateMasterKey(settings, currentEnvironment(), flags.to);
       await recordAudit(settings, {
         event: 'keys.rotate',

@@ -1,0 +1,22 @@
+import { it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KEY_A, KEY_A_FP, runCli } from '../support/cli.js';
+import { spawnCliPty } from '../support/pty.js';
+it('peek', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'peek-'));
+  writeFileSync(join(dir, 'app.toml'), `[permissions]\n"settings:reveal-secrets" = ["root"]\n`);
+  writeFileSync(join(dir, 'a.toml'), ``);
+  const env = { LIBERTY_MASTER_KEY: KEY_A, S: 'line one\nline\ttwo \x1b[?1049l escaped' };
+  console.log((await runCli(['encrypt', 'a.toml:x.y', '-s', dir, '--from-env', 'S'], { env })).stderr);
+  const s = spawnCliPty(['reveal', 'a.toml:x.y', '-s', dir, '--seconds', '2'], { env });
+  await s.waitFor('fingerprint');
+  console.log('PROMPT>>\n' + s.screen());
+  s.write(KEY_A_FP + '\r');
+  await s.waitFor((x) => x.activeBuffer() === 'alternate' && x.screen().includes('escaped'));
+  console.log('ALT>>\n' + s.screen());
+  await s.exited();
+  console.log('AFTER>>\n' + s.normalBuffer());
+  console.log(JSON.stringify(s.raw()));
+}, 30000);
