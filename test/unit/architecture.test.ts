@@ -1,0 +1,42 @@
+// The layering of STYLE.md, held by a test: core never reaches for the CLI, the terminal or the
+// environment; commands never reach for files, ciphers or TOML parsers directly.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO } from '../support/cli.js';
+
+function sources(dir: string): string[] {
+  return readdirSync(join(REPO, dir), { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(dir, file));
+}
+
+const importsOf = (file: string) => [...readFileSync(join(REPO, file), 'utf8').matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]);
+
+describe('architecture', () => {
+  const core = sources('src/core');
+  const commands = sources('src/commands');
+
+  it('finds the sources', () => {
+    expect(core.length).toBeGreaterThan(10);
+    expect(commands.length).toBeGreaterThan(8);
+  });
+
+  it.each(core)('%s stays out of the CLI, the terminal and process.env', (file) => {
+    const text = readFileSync(join(REPO, file), 'utf8');
+    for (const spec of importsOf(file)) expect(spec).not.toMatch(/^(@oclif|chalk|ora|@inquirer|\.\.\/cli|\.\.\/commands)/);
+    expect(text).not.toMatch(/process\.(env|exit|stdout|stderr|stdin)/);
+    expect(text).not.toMatch(/console\./);
+  });
+
+  it.each(commands)('%s leaves files, ciphers and TOML to core', (file) => {
+    for (const spec of importsOf(file)) expect(spec).not.toMatch(/^(node:fs|node:crypto|fs|crypto|smol-toml|toml-eslint-parser)/);
+  });
+
+  it('only aead.ts touches node:crypto ciphers', () => {
+    for (const file of core.filter((f) => !f.endsWith('aead.ts'))) {
+      expect(readFileSync(join(REPO, file), 'utf8')).not.toMatch(/createCipheriv|createDecipheriv/);
+    }
+  });
+});

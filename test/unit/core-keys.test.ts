@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { readCryptoConfig } from '../../src/core/crypto-config.js';
+import { LibertyError } from '../../src/core/errors.js';
+import { parseFieldRef } from '../../src/core/field-ref.js';
+import { fingerprintConfirms, parseKey } from '../../src/core/keys.js';
+import { loadKeyring, openBlob, requireMaster, requireSealingKey, sealValue } from '../../src/core/keyring.js';
+import { classifyField, matchesPattern, readFieldRules } from '../../src/core/secret-fields.js';
+import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE } from '../support/cli.js';
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(LibertyError);
+    return (error as LibertyError).code;
+  }
+  return undefined;
+}
+
+describe('keys', () => {
+  it('fingerprints hex keys by their bytes and passphrases by their UTF-8 bytes', () => {
+    expect(parseKey('K', KEY_A).fingerprint).toBe(KEY_A_FP);
+    expect(parseKey('K', KEY_A.toUpperCase()).fingerprint).toBe(KEY_A_FP);
+    expect(parseKey('K', LEGACY_PASSPHRASE).aesKey).toBeUndefined();
+    expect(parseKey('K', KEY_A).kid).toBe(KEY_A_FP.slice(0, 8));
+  });
+
+  it.each([
+    [KEY_A_FP, true],
+    [KEY_A_FP.toUpperCase(), true],
+    [KEY_A_FP.slice(0, 16), true],
+    [KEY_A_FP.slice(0, 16).replace(/(..)/g, '$1:'), true],
+    [` ${KEY_A_FP.slice(0, 32)} `, true],
+    [KEY_A_FP.slice(0, 15), false],
+    [KEY_B_FP, false],
+    ['', false],
+    [`${KEY_A_FP}00`, false],
+    [KEY_A_FP.slice(1, 17), false],
+  ])('fingerprint confirmation %#', (typed, accepted) => {
+    expect(fingerprintConfirms(typed, KEY_A_FP)).toBe(accepted);
+  });
+});
+
+describe('crypto config', () => {
+  it('defaults to ${LIBERTY_MASTER_KEY} without app.toml or [crypto]', () => {
+    expect(readCryptoConfig(undefined)).toEqual({ masterEnv: 'LIBERTY_MASTER_KEY', legacyEnvs: [] });
+    expect(readCryptoConfig({})).toEqual({ masterEnv: 'LIBERTY_MASTER_KEY', legacyEnvs: [] });
+  });
+
+  it.each([[KEY_A], ['LIBERTY_MASTER_KEY'], ['${}'], ['${1BAD}'], ['${A'], ['$A'], [''], [42]])(
+    'refuses master_key = %j with exit 3 and never echoes it',
+    (value) => {
+      try {
+        readCryptoConfig({ master_key: value });
+        expect.unreachable();
+      } catch (error) {
+        expect((error as LibertyError).code).toBe('E_KEY_ON_DISK');
+        expect((error as LibertyError).exitCode).toBe(3);
+        if (typeof value === 'string' && value.length > 3) expect((error as LibertyError).message).not.toContain(value);
+      }
+    },
+  );
+
+  it('reads legacy keys in order and a stored fingerprint', () => {
+    expect(readCryptoConfig({ master_key: '${NEW}', legacy_keys: ['${A}', '${B}'], fingerprint: KEY_A_FP })).toEqual({
+      masterEnv: 'NEW',
+      legacyEnvs: ['A', 'B'],
+      storedFingerprint: KEY_A_FP,
+    });
+    expect(codeOf(() => readCryptoConfig({ fingerprint: 'abc' }))).toBe('E_BAD_SETTINGS');
+    expect(codeOf(() => readCryptoConfig({ legacy_keys: '${A}' }))).toBe('E_BAD_SETTINGS');
+  });
+});
+
+describe('keyring', () => {
+  it('needs a set master, matching the stored fingerprint, hex to encrypt', () => {
+    expect(codeOf(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, {})))).toBe('E_MASTER_KEY_NOT_SET');
+    expect(codeOf(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: '' })))).toBe('E_MASTER_KEY_NOT_SET');
+    expect(codeOf(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [], storedFingerprint: KEY_B_FP }, { M: KEY_A })))).toBe(
+      'E_FINGERPRINT_MISMATCH',
+    );
+    expect(codeOf(() => requireSealingKey(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: LEGACY_PASSPHRASE })))).toBe(
+      'E_MASTER_KEY_MALFORMED',
+    );
+  });
+
+  it('opens a v2 blob with the legacy key whose id matches', async () => {
+    const old = loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: KEY_B });
+    const blob = sealValue(old, 'rotated');
+    const both = loadKeyring({ masterEnv: 'N', legacyEnvs: ['M'] }, { N: KEY_A, M: KEY_B });
+    const opened = await openBlob(both, blob);
+    expect(opened).toMatchObject({ plaintext: 'rotated', format: 'v2', slot: { env: 'M', role: 'legacy' } });
+  });
+});
+
+describe('secret fields', () => {
+  it.each([
+    ['**.password', 'password', true],
+    ['**.password', 'pools.main.password', true],
+    ['**.password', 'pools.main.password_hint', false],
+    ['*.password', 'pools.password', true],
+    ['*.password', 'pools.main.password', false],
+    ['pools.*.password', 'pools.main.password', true],
+    ['**.oidc.client_secret', 'auth.oidc.client_secret', true],
+    ['**.oidc.client_secret', 'client_secret', false],
+    ['a.**.z', 'a.z', true],
+    ['a.**.z', 'a.b.c.z', true],
+  ])('%s matches %s: %s', (pattern, key, expected) => {
+    expect(matchesPattern(pattern, key.split('.'))).toBe(expected);
+  });
+
+  it('classifies with the defaults, locked before secret', () => {
+    const rules = readFieldRules(undefined);
+    expect(classifyField(rules, ['notifications', 'slack', 'webhook_url'])).toBe('locked');
+    expect(classifyField(rules, ['connectors', 'x', 'webhook_url'])).toBe('secret');
+    expect(classifyField(rules, ['pools', 'main', 'host'])).toBe('other');
+  });
+
+  it('[crypto.fields] replaces the lists; malformed lists are refused', () => {
+    const rules = readFieldRules({ fields: { secret: ['**.token'] } });
+    expect(rules.secret).toEqual(['**.token']);
+    expect(rules.locked).toContain('**.oidc.client_secret');
+    expect(codeOf(() => readFieldRules({ fields: { secret: '**.x' } }))).toBe('E_BAD_SETTINGS');
+  });
+});
+
+describe('field references', () => {
+  it('splits FILE.toml:KEY with quoted parts', () => {
+    expect(parseFieldRef('connectors.toml:pools.main.password')).toEqual({ file: 'connectors.toml', path: ['pools', 'main', 'password'] });
+    expect(parseFieldRef('sub/dir.toml:pools."eu west".password')).toEqual({ file: 'sub/dir.toml', path: ['pools', 'eu west', 'password'] });
+    expect(codeOf(() => parseFieldRef('connectors.json:x'))).toBe('E_BAD_FIELD_REF');
+    expect(codeOf(() => parseFieldRef('c.toml:a..b'))).toBe('E_BAD_FIELD_REF');
+  });
+});
