@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import {
@@ -17,6 +17,7 @@ import {
 } from '../../src/core/audit-log.js';
 import { LibertyError } from '../../src/core/errors.js';
 import { bundleWorker } from '../helpers/esbuild-worker.js';
+import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
 
 const HOST = hostname();
 const identity = { operator: 'alice', osUser: 'root', host: HOST, pid: process.pid };
@@ -180,20 +181,15 @@ describe('appendAuditEvent', () => {
     }
   });
 
-  it('fails closed with E_AUDIT_LOG when the log is read-only', async (ctx) => {
+  it('fails closed with E_AUDIT_LOG when the log is read-only', async () => {
     await appendMany(1);
+    giveToUnprivileged(dir, log);
     chmodSync(log, 0o400);
-    let writable = false;
-    try {
-      appendFileSync(log, '');
-      writable = true;
-    } catch {
-      // as expected for a normal user
-    }
-    if (writable) ctx.skip(); // root ignores file modes: the test above forces real failures another way
-    const error = await rejection(appendAuditEvent(log, { event: 'reveal', outcome: 'ok' }, { clock: tickingClock(), identity }));
-    expect(error.code).toBe('E_AUDIT_LOG');
-    expect(error.message).toContain(log);
+    const worker = await bundleWorker('test/helpers/write-worker.ts');
+    chmodSync(dirname(worker), 0o755);
+    const result = runUnprivileged(worker, ['audit', log]) as { ok: boolean; code: string; message: string };
+    expect(result).toMatchObject({ ok: false, code: 'E_AUDIT_LOG' });
+    expect(result.message).toContain(log);
     expect(readLines()).toHaveLength(1);
   });
 

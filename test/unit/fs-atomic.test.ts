@@ -1,10 +1,12 @@
 import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { LibertyError } from '../../src/core/errors.js';
 import { isTempFileName, makeTempName, removeStaleTempFiles, writeFileAtomic } from '../../src/core/fs-atomic.js';
+import { bundleWorker } from '../helpers/esbuild-worker.js';
+import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
 
 // rename passes through to the real one unless a test makes it fail once
 vi.mock('node:fs/promises', async (importOriginal) => {
@@ -80,23 +82,16 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(join(dir, 'real'))).toEqual(['a.toml']);
   });
 
-  it('fails with E_IO in a read-only directory and keeps the original', async (ctx) => {
+  it('fails with E_IO in a read-only directory and keeps the original', async () => {
     const target = join(dir, 'app.toml');
     writeFileSync(target, 'original\n');
+    giveToUnprivileged(dir, target);
     chmodSync(dir, 0o555);
-    let writable = false;
-    try {
-      writeFileSync(join(dir, 'probe'), '');
-      writable = true;
-    } catch {
-      // as expected for a normal user
-    }
-    if (writable) {
-      // root ignores directory modes: the tests below force real failures another way
-      rmSync(join(dir, 'probe'));
-      ctx.skip();
-    }
-    await expectIoError(writeFileAtomic(target, 'new\n'), target);
+    const worker = await bundleWorker('test/helpers/write-worker.ts');
+    chmodSync(dirname(worker), 0o755);
+    const result = runUnprivileged(worker, ['atomic', target]) as { ok: boolean; code: string; message: string };
+    expect(result).toMatchObject({ ok: false, code: 'E_IO' });
+    expect(result.message).toContain(target);
     expect(readFileSync(target, 'utf8')).toBe('original\n');
     expect(readdirSync(dir)).toEqual(['app.toml']);
   });
