@@ -1,0 +1,106 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEY_A, KEY_B, parseJson, runCli } from '../support/cli.js';
+import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+
+let settings: TempSettings | undefined;
+afterEach(() => settings?.cleanup());
+
+const env = { LIBERTY_MASTER_KEY: KEY_A };
+const readLog = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+
+describe('audit log through the CLI', () => {
+  it('20 commands writing at once leave 20 lines and a valid chain', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `password = "${seal(KEY_A, 'pw')}"\n` });
+    const { dir, audit } = settings;
+    const results = await Promise.all(Array.from({ length: 20 }, () => runCli(['decrypt', '-s', dir, 'c.toml:password'], { env })));
+    expect(results.map((result) => result.code)).toEqual(Array(20).fill(0));
+    const lines = readLog(audit);
+    expect(lines).toHaveLength(20);
+    expect(lines.map((line) => line.seq)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const verify = await runCli(['audit', 'verify', '-s', dir, '--json']);
+    expect(verify.code).toBe(0);
+    expect(parseJson(verify)).toMatchObject({ ok: true, entries: 20, firstBadLine: null });
+    expect(statSync(audit).mode & 0o777).toBe(0o600);
+  }, 60_000);
+
+  it('fails closed: with an unwritable log, decrypt exits 6 and prints no plaintext', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `password = "${seal(KEY_A, 'never-shown')}"\n` });
+    const { dir, root } = settings;
+    // a log path below a regular file cannot be created, whoever runs the test (root included)
+    const unwritable = join(dir, 'c.toml', 'audit.jsonl');
+    for (const args of [['decrypt', '-s', dir, 'c.toml:password'], ['decrypt', '-s', dir, 'c.toml:password', '--json']]) {
+      const result = await runCli(args, { env: { ...env, LIBERTY_AUDIT_LOG: unwritable } });
+      expect(result.code).toBe(6);
+      expect(result.stdout + result.stderr).not.toContain('never-shown');
+    }
+    const toPlain = await runCli(['decrypt', '-s', dir, 'c.toml:password', '--to-plain', '--yes'], { env: { ...env, LIBERTY_AUDIT_LOG: unwritable } });
+    expect(toPlain.code).toBe(6);
+    expect(readFileSync(join(dir, 'c.toml'), 'utf8')).not.toContain('never-shown');
+    expect(readdirSync(root)).toEqual(['config']);
+  });
+
+  it('an audited change does not happen when its line cannot be written', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': 'password = "p"\n' });
+    const { dir } = settings;
+    const result = await runCli(['encrypt', '-s', dir, 'c.toml:password', '--existing'], { env: { ...env, LIBERTY_AUDIT_LOG: join(dir, 'c.toml', 'x') } });
+    expect(result.code).toBe(6);
+    expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe('password = "p"\n');
+  });
+
+  it('lists events newest first with filters, and audit verify reports a tampered line', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `a = "${seal(KEY_A, 'a')}"\nb = "${seal(KEY_A, 'b')}"\n` });
+    const { dir, audit } = settings;
+    await runCli(['decrypt', '-s', dir, 'c.toml:a'], { env });
+    await runCli(['decrypt', '-s', dir, 'c.toml:b'], { env });
+    await runCli(['encrypt', '-s', dir, 'c.toml:c', '--from-env', 'V'], { env: { ...env, V: 'v' } });
+    const all = parseJson(await runCli(['audit', '-s', dir, '--json']));
+    expect(all.map((entry: any) => entry.event)).toEqual(['encrypt', 'decrypt', 'decrypt']);
+    expect(parseJson(await runCli(['audit', '-s', dir, '--json', '--event', 'decrypt', '--limit', '1']))[0].field).toBe('c.toml:b');
+    expect(parseJson(await runCli(['audit', '-s', dir, '--json', '--field', 'c.toml:a']))).toHaveLength(1);
+    expect(parseJson(await runCli(['audit', '-s', dir, '--json', '--since', '1h']))).toHaveLength(3);
+    expect(parseJson(await runCli(['audit', '-s', dir, '--json', '--until', '2000-01-01']))).toHaveLength(0);
+    expect((await runCli(['audit', '-s', dir, '--since', 'yesterday-ish'])).code).toBe(2);
+    const table = await runCli(['audit', '-s', dir]);
+    expect(table.stdout.split('\n')[0]).toMatch(/time\s+operator\s+event\s+field\s+outcome/);
+
+    const lines = readFileSync(audit, 'utf8').split('\n');
+    lines[1] = lines[1]!.replace('"decrypt"', '"reveal"');
+    (await import('node:fs')).writeFileSync(audit, lines.join('\n'));
+    const verify = await runCli(['audit', 'verify', '-s', dir, '--json']);
+    expect(verify.code).toBe(1);
+    expect(parseJson(verify)).toMatchObject({ ok: false, firstBadLine: 3 });
+  });
+
+  it('after a whole scenario the log holds no plaintext, key or blob', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[pools.main]\npassword = "scenario-plaintext-1"\n[oidc]\nclient_secret = "scenario-plaintext-2"\n' });
+    const { dir, audit } = settings;
+    const all = { ...env, LIBERTY_MASTER_KEY_NEW: KEY_B, NEWPW: 'scenario-plaintext-3' };
+    const steps = [
+      ['encrypt', '--all'],
+      ['encrypt', 'c.toml:pools.main.password', '--from-env', 'NEWPW'],
+      ['decrypt', 'c.toml:pools.main.password'],
+      ['keys', 'rotate', '--to', 'LIBERTY_MASTER_KEY_NEW'],
+      ['rewrap'],
+      ['decrypt', 'c.toml:oidc.client_secret'],
+      ['decrypt', 'c.toml:pools.main.password', '--to-plain', '--yes'],
+      ['keys', 'drop-legacy', 'LIBERTY_MASTER_KEY'],
+      ['fingerprint', '--write'],
+    ];
+    for (const step of steps) {
+      const result = await runCli([...step, '-s', dir], { env: all });
+      expect(result.code, step.join(' ')).toBe(0);
+    }
+    const log = readFileSync(audit, 'utf8');
+    expect(readLog(audit).length).toBeGreaterThanOrEqual(8);
+    for (const secret of ['scenario-plaintext-1', 'scenario-plaintext-2', 'scenario-plaintext-3', KEY_A, KEY_B, KEY_A.toUpperCase()]) {
+      expect(log).not.toContain(secret);
+    }
+    expect(log).not.toMatch(/ENC:/);
+  }, 90_000);
+});
