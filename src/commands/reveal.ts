@@ -111,7 +111,7 @@ export default class Reveal extends BaseCommand {
     for (let attempt = 1; attempt <= FINGERPRINT_TRIES; attempt++) {
       const again = attempt > 1 ? ` again (try ${attempt} of ${FINGERPRINT_TRIES})` : '';
       const typed = await promptSecret(
-        `type the master key fingerprint${again} to reveal ${field} (${master.env}: all 64 hex characters or the first 16):`,
+        `type the master key fingerprint${again} to reveal ${field} (64 hex digits, or the first 16):`,
         { allowUnmask: false },
       );
       if (fingerprintConfirms(typed, master.fingerprint)) return;

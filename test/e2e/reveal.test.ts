@@ -78,7 +78,10 @@ function expectWiped(s: PtySession, secret: string): void {
   expect(s.activeBuffer()).toBe('normal');
   expect(s.normalBuffer()).not.toContain(secret);
   expect(s.alternateBuffer()).not.toContain(secret);
-  expect(s.alternateBuffer().trim()).toBe('');
+  // cleared before it was left: terminals that keep the alternate screen must find it empty
+  const left = s.alternateScreenWhenLeft();
+  expect(left.length).toBeGreaterThan(0);
+  for (const screen of left) expect(screen.trim()).toBe('');
   const raw = s.raw();
   expect(raw.lastIndexOf('\x1b[?1049l')).toBeGreaterThan(raw.lastIndexOf(secret));
   expect(raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(raw.lastIndexOf('\x1b[?25l'));
@@ -90,19 +93,19 @@ describe('reveal on a terminal', () => {
     ['a 16-character prefix with colons, in upper case', KEY_A_FP.slice(0, 16).toUpperCase().match(/../g)!.join(':')],
   ])('shows the plaintext on the alternate screen after %s, and leaves no trace of it', async (_label, typed) => {
     const { dir, audit } = setup();
-    const s = start([MAIN, '-s', dir, '--seconds', '3'], audit);
+    const s = start([MAIN, '-s', dir, '--seconds', '2'], audit);
     await s.waitFor(PROMPT);
     expect(s.screen()).not.toContain(KEY_A_FP.slice(0, 8));
     s.write(`${typed}\r`);
 
     await s.waitFor(onAlternateScreenWith(MAIN_SECRET));
-    expect(s.screen()).toMatch(/hidden in [123] s/);
+    expect(s.screen()).toMatch(/hidden in [12] s/);
     expect(s.screen()).toContain(MAIN);
 
     const exit = await s.exited();
     expect(exit.exitCode).toBe(0);
     expectWiped(s, MAIN_SECRET);
-    expect(s.normalBuffer()).toContain(`revealed ${MAIN} for 3 s (audit entry 1)`);
+    expect(s.normalBuffer()).toContain(`revealed ${MAIN} for 2 s (audit entry 1)`);
     // the typed fingerprint was masked and the prompt never showed it
     expect(s.raw()).not.toContain(KEY_A_FP.slice(0, 16));
     expect(s.raw().toLowerCase()).not.toContain(typed.toLowerCase());
@@ -193,6 +196,19 @@ describe('reveal on a terminal', () => {
     const lines = auditLines(audit);
     expect(lines).toHaveLength(3);
     for (const line of lines) expect(line).toMatchObject({ event: 'reveal', outcome: 'wrong-fingerprint', field: MAIN });
+  });
+
+  it('fails closed when the audit log cannot be written: exit 6, nothing shown', async () => {
+    const { dir } = setup();
+    const blocker = join(root!, 'not-a-directory');
+    writeFileSync(blocker, '');
+    const s = start([MAIN, '-s', dir], join(blocker, 'audit.jsonl'));
+    await s.waitFor(PROMPT);
+    s.write(`${KEY_A_FP}\r`);
+    const exit = await s.exited();
+    expect(exit.exitCode).toBe(6);
+    expect(s.raw()).not.toContain(MAIN_SECRET);
+    expect(s.raw()).not.toContain('\x1b[?1049h');
   });
 
   it('without permission: exit 8 and a denied audit line, no prompt', async () => {

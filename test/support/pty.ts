@@ -44,6 +44,8 @@ export interface PtySession {
   normalBuffer(): string;
   /** the alternate buffer's screen */
   alternateBuffer(): string;
+  /** what the alternate screen held each time it was left (a terminal may keep it and show it again) */
+  alternateScreenWhenLeft(): string[];
   activeBuffer(): 'normal' | 'alternate';
   dispose(): void;
 }
@@ -72,6 +74,13 @@ export function spawnCliPty(args: string[], options: PtyOptions = {}): PtySessio
     rows,
     cwd: options.cwd ?? REPO,
     env: baseEnv({ TERM: 'xterm-256color', ...options.env }),
+  });
+  const leftAlternate: string[] = [];
+  // runs before the emulator's own handler (returning false passes the sequence on to it)
+  terminal.parser.registerCsiHandler({ prefix: '?', final: 'l' }, (params) => {
+    const leaves = params.some((param) => param === 1049 || param === 1047 || param === 47);
+    if (leaves && terminal.buffer.active.type === 'alternate') leftAlternate.push(bufferText(terminal.buffer.alternate));
+    return false;
   });
   let raw = '';
   let lastData = Date.now();
@@ -138,6 +147,7 @@ export function spawnCliPty(args: string[], options: PtyOptions = {}): PtySessio
     },
     normalBuffer: () => bufferText(terminal.buffer.normal),
     alternateBuffer: () => bufferText(terminal.buffer.alternate),
+    alternateScreenWhenLeft: () => [...leftAlternate],
     activeBuffer: () => terminal.buffer.active.type,
     dispose() {
       dataListener.dispose();
