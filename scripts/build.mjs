@@ -18,7 +18,7 @@ function listEntries(dir) {
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: [...listEntries('src/commands'), 'src/index.ts'],
+  entryPoints: [...listEntries('src/commands'), 'src/index.ts', 'src/run.ts'],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,
@@ -26,9 +26,15 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // dependencies are bundled too (fewer files to resolve and read at start-up); typescript is only
+  // reached by oclif's development mode, and the help plugin is loaded by oclif from node_modules
+  external: ['typescript', '@oclif/plugin-help'],
+  // CommonJS dependencies inside an ES module bundle still call require() for node built-ins
+  banner: { js: "import { createRequire as __lcCreateRequire } from 'node:module'; const require = __lcCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: false,
+  minify: true,
+  keepNames: true, // error classes are told apart by name (ExitPromptError from @inquirer)
   logLevel: 'warning',
 });
 
