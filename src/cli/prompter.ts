@@ -13,14 +13,10 @@ function notConfirmed(error: unknown): never {
   throw error;
 }
 
-export interface SecretPromptOptions {
-  /** false: ctrl+t cannot unmask the typed text (default true) */
-  allowUnmask?: boolean;
-}
-
-export async function promptSecret(message: string, options: SecretPromptOptions = {}): Promise<string> {
+/** A masked prompt; ctrl+t cannot unmask it (@inquirer offers that by default): nothing typed is ever shown. */
+export async function promptSecret(message: string): Promise<string> {
   const { password } = await import('@inquirer/prompts');
-  return password({ message, mask: '*', toggleMask: options.allowUnmask ?? true }, context()).catch(notConfirmed);
+  return password({ message, mask: '*', toggleMask: false }, context()).catch(notConfirmed);
 }
 
 /** Asks for a new secret twice; a mismatch is not a confirmation (exit 7). */

@@ -110,10 +110,7 @@ export default class Reveal extends BaseCommand {
   private async confirmFingerprint(settings: Settings, master: Key, field: string): Promise<void> {
     for (let attempt = 1; attempt <= FINGERPRINT_TRIES; attempt++) {
       const again = attempt > 1 ? ` again (try ${attempt} of ${FINGERPRINT_TRIES})` : '';
-      const typed = await promptSecret(
-        `type the master key fingerprint${again} to reveal ${field} (64 hex digits, or the first 16):`,
-        { allowUnmask: false },
-      );
+      const typed = await promptSecret(`type the master key fingerprint${again} to reveal ${field} (64 hex digits, or the first 16):`);
       if (fingerprintConfirms(typed, master.fingerprint)) return;
       await recordAudit(settings, { event: 'reveal', outcome: 'wrong-fingerprint', field });
       if (attempt < FINGERPRINT_TRIES) this.note(`that is not the fingerprint of ${master.env}`);
