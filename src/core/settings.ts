@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { resolveInside } from './crawl.js';
 import { isTable, readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
@@ -49,9 +50,10 @@ export function missingSettingsDir(dir: string): LibertyError {
 
 /** Reads one settings file (relative path) into a parsed document. */
 export async function readSettingsFile(dir: string, file: string): Promise<TomlDocument> {
+  const path = resolveInside(dir, file);
   let bytes: Buffer;
   try {
-    bytes = await readFile(join(dir, file));
+    bytes = await readFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new LibertyError('E_FIELD_NOT_FOUND', `${file}: file not found in the settings directory`, { file });

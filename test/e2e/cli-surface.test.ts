@@ -59,3 +59,14 @@ describe('settings directory errors (exit 6)', () => {
     expect(result.stderr).toMatch(/app\.toml: invalid toml at line [23]/);
   });
 });
+
+describe('field references stay inside the settings directory', () => {
+  it('refuses a FILE that climbs out with .. (exit 2) and writes nothing outside', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'sub/c.toml': 'a = "x"\n' });
+    writeFileSync(join(settings.root, 'outside.toml'), 'a = "x"\n');
+    const result = await runCli(['encrypt', '-s', settings.dir, '../outside.toml:a', '--existing'], { env: { LIBERTY_MASTER_KEY: KEY_A } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('outside the settings directory');
+    expect(readFileSync(join(settings.root, 'outside.toml'), 'utf8')).toBe('a = "x"\n');
+  });
+});
