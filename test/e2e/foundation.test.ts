@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE, parseJson, runCli } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { readVector } from '../support/vectors.js';
 
 let settings: TempSettings | undefined;
 afterEach(() => settings?.cleanup());
@@ -201,7 +202,7 @@ describe('encrypt and decrypt', () => {
   it('opens legacy-format blobs with a passphrase key', async () => {
     const { dir } = setup({ 'app.toml': appToml({ legacy: ['OLD'] }) });
     const legacyBlob = 'ENC:sYvTMh4rhpnoh5s1O96R/z1BZiSVE8JjEezDZLcDqrO+mGmdSqWo9WuX';
-    const vectors = JSON.parse((await import('node:fs')).readFileSync(new URL('../../../shared/vectors/liberty-blobs.json', import.meta.url), 'utf8'));
+    const vectors = JSON.parse(readVector('liberty-blobs.json'));
     const vector = vectors.cases.find((c: any) => c.blob.startsWith(legacyBlob));
     const result = await runCli(['decrypt', '-s', dir, vector.blob], { env: { LIBERTY_MASTER_KEY: KEY_A, OLD: LEGACY_PASSPHRASE } });
     expect(result.code).toBe(0);

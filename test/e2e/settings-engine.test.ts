@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, parseJson, runCli } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { readVector, VECTORS_DIR } from '../support/vectors.js';
 
 let settings: TempSettings | undefined;
 afterEach(() => settings?.cleanup());
@@ -205,7 +206,7 @@ describe('rewrap', () => {
   });
 
   it('migrates legacy-format blobs to v2', async () => {
-    const vectors = JSON.parse(readFileSync(new URL('../../../shared/vectors/liberty-blobs.json', import.meta.url), 'utf8'));
+    const vectors = JSON.parse(readVector('liberty-blobs.json'));
     const legacyCases = vectors.cases.filter((c: any) => c.expect === 'ok' && c.name.startsWith('legacy-ok-') && c.keys.length === 1 && c.keys[0] === 'LEGACY_STOCK');
     const { dir } = setup({
       'app.toml': appToml({ legacy: ['OLD'] }),
@@ -265,7 +266,7 @@ describe('status', () => {
 });
 
 describe('the toml-test corpus through the CLI', () => {
-  const corpus = new URL('../../../shared/vectors/toml-test/', import.meta.url).pathname;
+  const corpus = new URL('toml-test/', VECTORS_DIR).pathname;
   const tomlFiles = (dir: string) => listAll(dir).filter((file) => file.endsWith('.toml'));
 
   it('every valid file comes out of rewrap byte-identical, also with an encrypted field added', async () => {

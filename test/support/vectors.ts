@@ -1,7 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-/** ../shared/vectors beside the clone, as CI has it. */
-export const VECTORS_DIR = new URL('../../../shared/vectors/', import.meta.url);
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The shared vectors: $LIBERTY_VECTORS, else ../shared/vectors beside the clone (as CI has it), else beside
+ * the repository this one was cloned from (a check clone in /tmp). Never skipped: missing vectors fail.
+ */
+function locateVectors(): string {
+  const candidates = [process.env.LIBERTY_VECTORS, join(REPO, '../shared/vectors')];
+  try {
+    const origin = execFileSync('git', ['config', '--get', 'remote.origin.url'], { cwd: REPO, encoding: 'utf8' }).trim();
+    if (isAbsolute(origin)) candidates.push(join(origin, '../shared/vectors'));
+  } catch {
+    // not a clone of a local repository
+  }
+  const found = candidates.find((dir) => dir && existsSync(join(dir, 'liberty-blobs.json')));
+  if (!found) throw new Error(`shared vectors not found (looked in ${candidates.filter(Boolean).join(', ')}); set LIBERTY_VECTORS`);
+  return found;
+}
+
+export const VECTORS_DIR = pathToFileURL(`${locateVectors()}/`);
 
 export function readVector(name: string): string {
   return readFileSync(new URL(name, VECTORS_DIR), 'utf8');

@@ -9,8 +9,9 @@ import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { isLibertyError } from '../../src/core/errors.js';
 import { applyEdits, listStringValues, parseTomlDocument, type KeyPath } from '../../src/core/toml-edit.js';
+import { VECTORS_DIR } from '../support/vectors.js';
 
-const VECTORS = new URL('../../../shared/vectors/toml-test/', import.meta.url);
+const VECTORS = new URL('toml-test/', VECTORS_DIR);
 
 function listToml(folder: string): string[] {
   const root = fileURLToPath(new URL(`${folder}/`, VECTORS));
