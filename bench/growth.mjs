@@ -2,10 +2,11 @@
 // the OLD key configured as legacy key, each on a fresh copy; the sizes alternate (1k, 10k, 100k, 1k, ...).
 // Every run is wrapped in /usr/bin/time -f %M for the peak RSS (maximum resident set size) of the process.
 // Targets: time per blob at 100,000 within 1.3x of that at 10,000 (whole-process wall time / blobs);
-// peak RSS of the rewrap at 100,000 blobs under 200 MB.
+// peak RSS of the rewrap at 100,000 blobs under 200 MB. As a reference, the marginal time per blob (the
+// 1k run taken as the fixed cost of start-up) shows growth without start-up flattering the larger sizes.
 import { dirname, join } from 'node:path';
 import {
-  alternate, BIN, fmtMs, fmtRatio, freshCopy, haveGnuTime, isMain, KEY_OLD, keyEnv, NODE, printTable, removeDir,
+  alternate, BIN, fmtMs, fmtRatio, freshCopy, haveGnuTime, info, isMain, KEY_OLD, keyEnv, NODE, printTable, removeDir,
   sealV2, target, tempRoot, timeProcess, timeProcessWithRss, writeSettingsDir,
 } from './lib.mjs';
 
@@ -51,9 +52,13 @@ export async function run() {
       return [String(size), fmtMs(s.median), fmtMs(s.min), fmtMs(s.max), `${(perBlob(size) * 1000).toFixed(1)} us`, useTime ? mb(Math.max(...peaks.get(size))) : '-'];
     }),
   );
+  // for information: the cost per extra blob, start-up and fixed costs taken out (the 1k run as the base)
+  const marginal = (size) => (stats[`${size}`].median - stats['1000'].median) / (size - 1000);
   const ratio = perBlob(100_000) / perBlob(10_000);
+  const us = (ms) => `${(ms * 1000).toFixed(1)} us`;
   const results = [
-    target(name, 'per blob 100k / 10k', `${(perBlob(100_000) * 1000).toFixed(1)} us / ${(perBlob(10_000) * 1000).toFixed(1)} us = ${fmtRatio(ratio)}`, `<= ${MAX_PER_BLOB_RATIO.toFixed(1)}x`, ratio <= MAX_PER_BLOB_RATIO),
+    target(name, 'per blob 100k / 10k', `${us(perBlob(100_000))} / ${us(perBlob(10_000))} = ${fmtRatio(ratio)}`, `<= ${MAX_PER_BLOB_RATIO.toFixed(1)}x`, ratio <= MAX_PER_BLOB_RATIO),
+    info(name, 'reference: marginal per blob 100k / 10k', `${us(marginal(100_000))} / ${us(marginal(10_000))} = ${fmtRatio(marginal(100_000) / marginal(10_000))}`),
   ];
   if (useTime) {
     const peak = Math.max(...peaks.get(100_000));

@@ -166,6 +166,12 @@ export function printTable(header, rows) {
   rows.forEach((row) => console.log(line(row)));
 }
 
+/** A reference figure, not a target: shown in the summary as `info`. */
+export function info(benchmark, measure, value) {
+  console.log(`  info  ${measure}: ${value}`);
+  return { benchmark, measure, value, target: '-', pass: null };
+}
+
 /** A target line: { benchmark, measure, value (text), target (text), pass }; printed right away too. */
 export function target(benchmark, measure, value, targetText, pass) {
   console.log(`  ${pass ? 'PASS' : 'MISS'}  ${measure}: ${value} (target ${targetText})`);
