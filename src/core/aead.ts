@@ -51,8 +51,22 @@ export function authFailed(): LibertyError {
   });
 }
 
+/**
+ * Nonces come from a pool of CSPRNG bytes refilled 4 KiB at a time: one call into the CSPRNG per 341
+ * nonces instead of one per blob. Each byte of the pool is handed out once, then the pool is replaced.
+ */
+const NONCE_POOL_BYTES = 4096 - (4096 % V2_NONCE_BYTES);
+let noncePool = Buffer.alloc(0);
+let noncePoolOffset = 0;
+
 export function randomNonce(): Buffer {
-  return randomBytes(V2_NONCE_BYTES);
+  if (noncePoolOffset + V2_NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_POOL_BYTES);
+    noncePoolOffset = 0;
+  }
+  const nonce = Buffer.from(noncePool.subarray(noncePoolOffset, noncePoolOffset + V2_NONCE_BYTES));
+  noncePoolOffset += V2_NONCE_BYTES;
+  return nonce;
 }
 
 export function randomKeyBytes(): Buffer {

@@ -121,11 +121,21 @@ function openV2(keyring: Keyring, blob: Extract<Blob, { format: 'v2' }>): Opened
   return { plaintext: decodePlaintext(bytes), format: 'v2', slot };
 }
 
+/**
+ * The slot that opened the last legacy blob of a keyring. A legacy blob names no key, so every wrong key
+ * tried costs a PBKDF2; blobs of one install mostly share a key, so that one is tried first. Only the key
+ * that sealed a blob can authenticate it, so the order changes the cost, never the result.
+ */
+const lastLegacyOpener = new WeakMap<Keyring, string>();
+
 async function openLegacy(keyring: Keyring, blob: Extract<Blob, { format: 'legacy' }>): Promise<OpenedBlob> {
-  for (const slot of loadedSlots(keyring)) {
+  const preferred = lastLegacyOpener.get(keyring);
+  const slots = loadedSlots(keyring).sort((a, b) => Number(b.env === preferred) - Number(a.env === preferred));
+  for (const slot of slots) {
     const derived = await deriveLegacyKey(slot.key.passphrase, blob.salt);
     try {
       const bytes = openGcm(derived, blob.iv, blob);
+      lastLegacyOpener.set(keyring, slot.env);
       return { plaintext: decodePlaintext(bytes), format: 'legacy', slot };
     } catch (error) {
       if (!(error instanceof LibertyError && error.code === 'E_AUTH_FAILED')) throw error;

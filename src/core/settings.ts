@@ -2,7 +2,8 @@
  * The settings directory as core sees it: app.toml and its [crypto] table, the keyring that follows
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { resolveInside } from './crawl.js';
 import { isTable, readCryptoConfig, type CryptoConfig } from './crypto-config.js';
@@ -53,7 +54,7 @@ export async function readSettingsFile(dir: string, file: string): Promise<TomlD
   const path = resolveInside(dir, file);
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = readFileSync(path); // settings files are small: a sync read costs far less than fs/promises
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new LibertyError('E_FIELD_NOT_FOUND', `${file}: file not found in the settings directory`, { file });

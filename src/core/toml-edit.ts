@@ -110,7 +110,7 @@ export function applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): stri
   const planner = new SplicePlanner(doc, index);
   for (const edit of edits) planner.add(edit);
   const text = planner.render();
-  verifyEdits(doc, edits, text);
+  verifyEdits(doc, edits, text, planner.insertsText());
   return prefix + text;
 }
 
@@ -498,6 +498,11 @@ class SplicePlanner {
   }
 
   /** Builds the new text front to back from the sorted splices: linear in the file size. */
+  /** True when the plan adds lines, entries or headers, not only value tokens swapped in place. */
+  insertsText(): boolean {
+    return this.lineGroups.size > 0 || this.inlineGroups.size > 0 || this.headerGroups.size > 0;
+  }
+
   render(): string {
     const { text } = this.doc;
     const eol = this.eol;
@@ -552,10 +557,15 @@ class SplicePlanner {
 // ---------------------------------------------------------------------------------------------
 // verification: the new text must parse to the old data with exactly the edited fields changed
 
-function verifyEdits(doc: TomlDocument, edits: readonly FieldEdit[], text: string): void {
+/**
+ * `checkSyntax`: also run the strict TOML 1.0 parser. Needed when lines or headers were added; a value
+ * token swapped for a freshly encoded one at the exact source range of a value cannot change the
+ * syntax around it, and smol-toml's parse below still proves the data (this halves the cost of rewrap).
+ */
+function verifyEdits(doc: TomlDocument, edits: readonly FieldEdit[], text: string, checkSyntax: boolean): void {
   let actual: Record<string, unknown>;
   try {
-    parseTOML(text, { tomlVersion: '1.0.0' });
+    if (checkSyntax) parseTOML(text, { tomlVersion: '1.0.0' });
     actual = parseData(text, { integersAsBigInt: true });
   } catch {
     throw failedVerification(doc.file, 'the edited text is not valid toml');

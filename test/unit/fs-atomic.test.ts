@@ -8,12 +8,12 @@ import { isTempFileName, makeTempName, removeStaleTempFiles, writeFileAtomic } f
 import { bundleWorker } from '../helpers/esbuild-worker.js';
 import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
 
-// rename passes through to the real one unless a test makes it fail once
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  return { ...real, rename: vi.fn(real.rename) };
+// renameSync passes through to the real one unless a test makes it fail once
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  return { ...real, renameSync: vi.fn(real.renameSync) };
 });
-const fsp = await import('node:fs/promises');
+const fs = await import('node:fs');
 
 let dir: string;
 
@@ -115,7 +115,9 @@ describe('writeFileAtomic', () => {
     const target = join(dir, 'app.toml');
     writeFileSync(target, 'original\n');
     const failure = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    vi.mocked(fsp.rename).mockRejectedValueOnce(failure);
+    vi.mocked(fs.renameSync).mockImplementationOnce(() => {
+      throw failure;
+    });
     const error = await expectIoError(writeFileAtomic(target, 'new\n'), target);
     expect(error.message).toContain('ENOSPC');
     expect(error.message).not.toContain('new');
