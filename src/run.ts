@@ -1,2 +1,2 @@
 // The CLI entry, bundled with @oclif/core into dist/ so start-up reads a few files instead of hundreds.
-export { execute } from '@oclif/core';
+export { execute } from '@oclif/core/execute';

@@ -2,7 +2,7 @@
  * The base of every command: the --json envelope, the mapping from errors to exit codes, and the
  * common flags. Commands parse, call core, render, and return the value that --json prints.
  */
-import { Command, Flags } from '@oclif/core';
+import { Command, Flags } from './oclif.js';
 import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
 import { resolveSettingsDir, type SettingsLocation } from './context.js';
 

@@ -1,13 +1,10 @@
-import { Args, Flags } from '@oclif/core';
+import { Args, Flags } from '../cli/oclif.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin } from '../cli/io.js';
 import { describeBlob, describeKeys, type BlobDescription, type KeyDescription, type KeyReport } from '../core/key-report.js';
-import { storeMasterFingerprint } from '../core/field-writes.js';
 import { requireMaster, type Keyring } from '../core/keyring.js';
 import { loadSettings, settingsKeyring, type Settings } from '../core/settings.js';
-import { recordAudit, requirePermission } from '../cli/audit-trail.js';
-import { withSettingsLock } from '../cli/with-lock.js';
 
 export default class Fingerprint extends BaseCommand {
   static override summary = 'show the fingerprints of the configured keys, or which key opens a blob';
@@ -57,6 +54,12 @@ export default class Fingerprint extends BaseCommand {
   }
 
   private async writeFingerprint(settings: Settings, keyring: Keyring): Promise<void> {
+    // loaded only here: reading fingerprints is what scripts call often, and it must start fast
+    const [{ recordAudit, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }] = await Promise.all([
+      import('../cli/audit-trail.js'),
+      import('../cli/with-lock.js'),
+      import('../core/field-writes.js'),
+    ]);
     await requirePermission(settings, 'settings:framework', { event: 'fingerprint.write' });
     const master = keyring.master.key;
     if (!master) requireMaster(keyring);

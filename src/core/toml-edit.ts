@@ -27,7 +27,7 @@
  * changing is E_INTERNAL, and the text is never returned.
  */
 import { parse as parseData, TomlError } from 'smol-toml';
-import { parseTOML, ParseError } from 'toml-eslint-parser';
+import { createRequire } from 'node:module';
 import type { AST } from 'toml-eslint-parser';
 import { LibertyError, where } from './errors.js';
 import { encodeTomlString, formatKeyPath, type KeyPath } from './toml-keys.js';
@@ -62,16 +62,32 @@ const BOM = '\uFEFF';
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** Decodes, strips the BOM and parses with both parsers. Throws E_INVALID_TOML naming file and line. */
+/**
+ * Decodes, strips the BOM and parses the values. Throws E_INVALID_TOML naming file and line.
+ * The strict TOML 1.0 syntax tree (toml-eslint-parser) is built on first need: listing, reading or
+ * editing fields checks it, so every command that lists or writes fields refuses what either parser
+ * refuses, while a command that only reads app.toml does not pay for loading the second parser.
+ */
 export function parseTomlDocument(file: string, bytes: Uint8Array | string): TomlDocument {
   const decoded = decodeText(file, bytes);
   const bom = decoded.startsWith(BOM);
   const text = bom ? decoded.slice(1) : decoded;
-  const ast = parseSyntax(file, text);
   const data = parseValues(file, text);
-  const doc: TomlDocument = { file, text, bom, data };
-  PARSED.set(doc, { text, ast, index: undefined });
-  return doc;
+  return { file, text, bom, data };
+}
+
+/** Checks the document against the strict TOML 1.0 parser as well (what listing and editing do). */
+export function checkTomlSyntax(doc: TomlDocument): void {
+  indexOf(doc);
+}
+
+type SyntaxParser = typeof import('toml-eslint-parser');
+let syntaxParser: SyntaxParser | undefined;
+
+/** toml-eslint-parser, loaded on first use (synchronously: Node 20.19+ can require an ES module). */
+function loadSyntaxParser(): SyntaxParser {
+  syntaxParser ??= createRequire(import.meta.url)('toml-eslint-parser') as SyntaxParser;
+  return syntaxParser;
 }
 
 /**
@@ -159,6 +175,7 @@ function findInvalidUtf8(bytes: Uint8Array): number {
 }
 
 function parseSyntax(file: string, text: string): AST.TOMLProgram {
+  const { parseTOML, ParseError } = loadSyntaxParser();
   try {
     return parseTOML(text, { tomlVersion: '1.0.0' });
   } catch (error) {
@@ -565,7 +582,7 @@ class SplicePlanner {
 function verifyEdits(doc: TomlDocument, edits: readonly FieldEdit[], text: string, checkSyntax: boolean): void {
   let actual: Record<string, unknown>;
   try {
-    if (checkSyntax) parseTOML(text, { tomlVersion: '1.0.0' });
+    if (checkSyntax) loadSyntaxParser().parseTOML(text, { tomlVersion: '1.0.0' });
     actual = parseData(text, { integersAsBigInt: true });
   } catch {
     throw failedVerification(doc.file, 'the edited text is not valid toml');

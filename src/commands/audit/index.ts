@@ -1,4 +1,4 @@
-import { Flags } from '@oclif/core';
+import { Flags } from '../../cli/oclif.js';
 import { locateAuditLog } from '../../cli/audit-location.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { systemClock } from '../../cli/context.js';
