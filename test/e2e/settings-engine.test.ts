@@ -318,3 +318,58 @@ describe('the toml-test corpus through the CLI', () => {
     for (const file of files) expect(readFileSync(join(dir, file)).equals(before.get(file)!), file).toBe(true);
   }, 120_000);
 });
+
+describe('more of the settings engine', () => {
+  const env = { LIBERTY_MASTER_KEY: KEY_A, OLD: KEY_B };
+
+  it('rewrap --files touches only the named files', async () => {
+    const { dir } = setup({
+      'app.toml': appToml({ legacy: ['OLD'] }),
+      'a.toml': `x = "${seal(KEY_B, 'a')}"\n`,
+      'b.toml': `x = "${seal(KEY_B, 'b')}"\n`,
+    });
+    const b = read(dir, 'b.toml');
+    const json = parseJson(await runCli(['rewrap', '--files', 'a.toml', '-s', dir, '--json'], { env }));
+    expect(json.files).toEqual([{ file: 'a.toml', rewrapped: 1 }]);
+    expect(read(dir, 'a.toml')).toContain('439d87b0');
+    expect(read(dir, 'b.toml')).toBe(b);
+    expect((await runCli(['rewrap', '--files', 'nope.toml', '-s', dir], { env })).code).toBe(2);
+  });
+
+  it('keys drop-legacy --force needs --yes off a terminal, then drops a key still in use', async () => {
+    const { dir } = setup({ 'app.toml': appToml({ legacy: ['OLD'] }), 'a.toml': `x = "${seal(KEY_B, 'a')}"\n` });
+    const refused = await runCli(['keys', 'drop-legacy', 'OLD', '--force', '-s', dir], { env });
+    expect(refused.code).toBe(7);
+    expect(read(dir, 'app.toml')).toContain('legacy_keys = ["${OLD}"]');
+    const forced = await runCli(['keys', 'drop-legacy', 'OLD', '--force', '--yes', '-s', dir, '--json'], { env });
+    expect(forced.code).toBe(0);
+    expect(parseJson(forced)).toMatchObject({ dropped: true, forced: true, usage: { total: 1 } });
+    expect(read(dir, 'app.toml')).toContain('legacy_keys = []');
+  });
+
+  it('keys rotate refuses a new key that is unset or malformed (exit 3) and needs settings:framework (exit 8)', async () => {
+    const { dir } = setup({ 'app.toml': appToml() });
+    const app = read(dir, 'app.toml');
+    expect((await runCli(['keys', 'rotate', '--to', 'NEW_KEY', '-s', dir], { env })).code).toBe(3);
+    expect((await runCli(['keys', 'rotate', '--to', 'NEW_KEY', '-s', dir], { env: { ...env, NEW_KEY: 'short' } })).code).toBe(3);
+    expect(read(dir, 'app.toml')).toBe(app);
+    const noPermission = makeSettings({ 'app.toml': appToml({ permissions: ['settings:reveal-secrets'] }) });
+    try {
+      const denied = await runCli(['keys', 'rotate', '--to', 'NEW_KEY', '-s', noPermission.dir], { env: { ...env, NEW_KEY: KEY_B } });
+      expect(denied.code).toBe(8);
+      expect(denied.stderr).toContain('settings:framework');
+    } finally {
+      noPermission.cleanup();
+    }
+  });
+
+  it('fingerprint --write stores the fingerprint of the loaded master key', async () => {
+    const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_B_FP }) });
+    expect((await runCli(['fingerprint', '--check', '-s', dir], { env })).code).toBe(1);
+    const written = await runCli(['fingerprint', '--write', '-s', dir, '--json'], { env });
+    expect(written.code).toBe(0);
+    expect(parseJson(written)).toMatchObject({ stored: KEY_A_FP, matches: true });
+    expect(read(dir, 'app.toml')).toContain(`fingerprint = "${KEY_A_FP}"`);
+    expect((await runCli(['fingerprint', '--check', '-s', dir], { env })).code).toBe(0);
+  });
+});
