@@ -55,23 +55,31 @@ export function resolveInside(dir: string, relFile: string): string {
 
 /** The real path of the settings directory; E_IO when it is missing or not a directory. */
 async function resolveSettingsDir(dir: string): Promise<string> {
-  let info;
-  try {
-    info = await stat(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new LibertyError('E_IO', `settings directory not found: ${dir}`, { hint: SETTINGS_HINT, cause: error });
-    }
-    throw ioError('read the settings directory', dir, error);
-  }
-  if (!info.isDirectory()) {
-    throw new LibertyError('E_IO', `settings path is not a directory: ${dir}`, { hint: SETTINGS_HINT });
-  }
+  if (!(await checkSettingsDir(dir))) throw missingSettingsDir(dir);
   try {
     return await realpath(dir);
   } catch (error) {
     throw ioError('read the settings directory', dir, error);
   }
+}
+
+/** True when the settings directory exists, false when it is missing; E_IO when it is not a directory. */
+export async function checkSettingsDir(dir: string): Promise<boolean> {
+  let info;
+  try {
+    info = await stat(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw ioError('read the settings directory', dir, error);
+  }
+  if (!info.isDirectory()) {
+    throw new LibertyError('E_IO', `settings path is not a directory: ${dir}`, { hint: SETTINGS_HINT });
+  }
+  return true;
+}
+
+export function missingSettingsDir(dir: string): LibertyError {
+  return new LibertyError('E_IO', `settings directory not found: ${dir}`, { hint: SETTINGS_HINT });
 }
 
 async function walk(root: string, abs: string, rel: string, found: string[]): Promise<void> {

@@ -3,9 +3,8 @@
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
 import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { resolveInside } from './crawl.js';
+import { checkSettingsDir, missingSettingsDir, resolveInside } from './crawl.js';
 import { isTable, readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
@@ -25,28 +24,6 @@ export interface Settings {
 export interface LoadOptions {
   /** false: a missing directory is read as empty (the ./config default for blob-only commands) */
   mustExist: boolean;
-}
-
-export async function checkSettingsDir(dir: string): Promise<boolean> {
-  try {
-    const info = await stat(dir);
-    if (!info.isDirectory()) {
-      throw new LibertyError('E_IO', `settings path is not a directory: ${dir}`, {
-        hint: 'pass the directory holding app.toml with --settings DIR (or LIBERTY_SETTINGS_DIR)',
-      });
-    }
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    if (error instanceof LibertyError) throw error;
-    throw ioError('read settings directory', dir, error);
-  }
-}
-
-export function missingSettingsDir(dir: string): LibertyError {
-  return new LibertyError('E_IO', `settings directory not found: ${dir}`, {
-    hint: 'pass the directory holding app.toml with --settings DIR (or LIBERTY_SETTINGS_DIR)',
-  });
 }
 
 /** Reads one settings file (relative path) into a parsed document. */
