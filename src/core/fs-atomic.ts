@@ -4,7 +4,7 @@
  * leaves at most a temporary file, which `removeStaleTempFiles` recognises by its name and removes.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, fsync, lstatSync, openSync, realpathSync, renameSync, rmSync, statSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, fchmodSync, fchownSync, fsync, lstatSync, open, openSync, realpathSync, rename, rmSync, statSync, writeSync, type Stats } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
@@ -44,16 +44,16 @@ export async function writeFileAtomic(
   data: Buffer | string,
   options: WriteAtomicOptions = {},
 ): Promise<void> {
-  // The cheap system calls run synchronously: on a rewrap of a thousand files their promise round trips
-  // cost more main-thread time than the calls themselves. The two fsyncs, which wait on the disk, run on
-  // the thread pool so that several files can be flushed at once.
+  // The calls that wait on the disk (creating the file, fsync, rename) run on the thread pool, so several
+  // files are in flight at once; the cheap ones on an open descriptor run synchronously, since on a rewrap
+  // of a thousand files their promise round trips would cost more than the calls themselves.
   const { target, existing } = resolveTarget(path);
   const mode = existing ? existing.mode & 0o7777 : (options.mode ?? NEW_FILE_MODE);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   const temp = makeTempName(target);
   let created = false;
   try {
-    const fd = openSync(temp, 'wx', mode);
+    const fd = await openAsync(temp, 'wx', mode);
     created = true;
     try {
       fchmodSync(fd, mode); // the umask may have narrowed the mode given to open
@@ -69,7 +69,7 @@ export async function writeFileAtomic(
     } finally {
       closeSync(fd);
     }
-    renameSync(temp, target);
+    await renameAsync(temp, target);
     created = false;
   } catch (error) {
     if (created) rmSync(temp, { force: true });
@@ -127,6 +127,8 @@ function resolveTarget(path: string): { target: string; existing?: Stats } {
 }
 
 const fsyncAsync = promisify(fsync);
+const openAsync = promisify(open);
+const renameAsync = promisify(rename);
 
 /** Makes the rename durable. Platforms that cannot fsync a directory (EINVAL, EISDIR) are tolerated. */
 async function syncDirectory(dir: string, shownPath: string): Promise<void> {

@@ -8,10 +8,10 @@ import { isTempFileName, makeTempName, removeStaleTempFiles, writeFileAtomic } f
 import { bundleWorker } from '../helpers/esbuild-worker.js';
 import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
 
-// renameSync passes through to the real one unless a test makes it fail once
+// rename passes through to the real one unless a test makes it fail once
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
-  return { ...real, renameSync: vi.fn(real.renameSync) };
+  return { ...real, rename: vi.fn(real.rename) };
 });
 const fs = await import('node:fs');
 
@@ -115,9 +115,8 @@ describe('writeFileAtomic', () => {
     const target = join(dir, 'app.toml');
     writeFileSync(target, 'original\n');
     const failure = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    vi.mocked(fs.renameSync).mockImplementationOnce(() => {
-      throw failure;
-    });
+    vi.mocked(fs.rename).mockImplementationOnce(((_from: unknown, _to: unknown, callback: (error: Error) => void) =>
+      callback(failure)) as unknown as typeof fs.rename);
     const error = await expectIoError(writeFileAtomic(target, 'new\n'), target);
     expect(error.message).toContain('ENOSPC');
     expect(error.message).not.toContain('new');
