@@ -23,12 +23,3 @@ export function dropTrailingNewline(text: string): string {
   if (text.endsWith('\n')) return text.slice(0, -1);
   return text;
 }
-
-export function writeStdout(text: string): Promise<void> {
-  return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
-}
-
-/** Colours only on a terminal, never with NO_COLOR set. */
-export function colorAllowed(stream: NodeJS.WriteStream = process.stdout): boolean {
-  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '');
-}

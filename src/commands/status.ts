@@ -1,4 +1,5 @@
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadPaint, type Paint } from '../cli/colors.js';
 import { currentEnvironment } from '../cli/context.js';
 import { renderTable } from '../cli/table.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
@@ -24,12 +25,12 @@ export default class Status extends BaseCommand {
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettings(location.dir, { mustExist: true });
     const report = await collectStatus(settings, settingsKeyring(settings, currentEnvironment()));
-    if (!this.jsonEnabled()) this.render(report);
+    if (!this.jsonEnabled()) this.render(report, await loadPaint());
     if (report.problems.length > 0) this.reportProblems();
     return report;
   }
 
-  private render(report: StatusReport): void {
+  private render(report: StatusReport, paint: Paint): void {
     const { keys } = report;
     const keyRows = [keys.master, ...keys.legacy].map((key, index) => [
       index === 0 ? 'master' : 'legacy',
@@ -49,8 +50,8 @@ export default class Status extends BaseCommand {
     const emptyPlain = report.plaintextSecrets.filter((field) => field.empty).length;
     if (emptyPlain > 0) this.say(`${emptyPlain} empty secret fields left plain (no secret to protect)`);
     this.say('');
-    if (report.problems.length === 0 && report.warnings.length === 0) this.say('ok: nothing to do');
-    for (const problem of report.problems) this.say(`problem: ${problem.message}${problem.hint ? `\n  hint: ${problem.hint}` : ''}`);
-    for (const warning of report.warnings) this.say(`warning: ${warning.message}${warning.hint ? `\n  hint: ${warning.hint}` : ''}`);
+    if (report.problems.length === 0 && report.warnings.length === 0) this.say(paint.ok('ok: nothing to do'));
+    for (const problem of report.problems) this.say(`${paint.problem('problem:')} ${problem.message}${problem.hint ? `\n  hint: ${problem.hint}` : ''}`);
+    for (const warning of report.warnings) this.say(`${paint.warning('warning:')} ${warning.message}${warning.hint ? `\n  hint: ${warning.hint}` : ''}`);
   }
 }

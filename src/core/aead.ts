@@ -3,7 +3,7 @@
  * derivation of the legacy format. The tag is checked by OpenSSL before `final()` returns, and no
  * plaintext is handed out before that.
  */
-import { createCipheriv, createDecipheriv, pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, pbkdf2, randomBytes } from 'node:crypto';
 import { LibertyError } from './errors.js';
 
 export const KEY_BYTES = 32;
@@ -75,10 +75,6 @@ export function randomKeyBytes(): Buffer {
 
 /** Legacy format key derivation: PBKDF2-HMAC-SHA512(key string, salt, 2145, 32). */
 export const LEGACY_PBKDF2_ITERATIONS = 2145;
-
-export function deriveLegacyKeySync(secret: Uint8Array, salt: Uint8Array): Buffer {
-  return pbkdf2Sync(secret, salt, LEGACY_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512');
-}
 
 /** Runs on the libuv thread pool, so many legacy blobs derive their keys in parallel. */
 export function deriveLegacyKey(secret: Uint8Array, salt: Uint8Array): Promise<Buffer> {

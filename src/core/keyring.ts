@@ -156,8 +156,3 @@ export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
     { hint: 'add the old key back as a legacy key, then run liberty-crypto rewrap' },
   );
 }
-
-/** Which slot would open a blob, without decrypting (v2 by kid); undefined for legacy or no match. */
-export function slotForKeyId(keyring: Keyring, kid: string): KeySlot | undefined {
-  return loadedSlots(keyring).find((slot) => slot.key.aesKey && slot.key.kid === kid);
-}

@@ -76,11 +76,6 @@ export function parseTomlDocument(file: string, bytes: Uint8Array | string): Tom
   return { file, text, bom, data };
 }
 
-/** Checks the document against the strict TOML 1.0 parser as well (what listing and editing do). */
-export function checkTomlSyntax(doc: TomlDocument): void {
-  indexOf(doc);
-}
-
 type SyntaxParser = typeof import('toml-eslint-parser');
 let syntaxParser: SyntaxParser | undefined;
 

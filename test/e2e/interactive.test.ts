@@ -61,3 +61,24 @@ describe('confirmations', () => {
     expect(readFileSync(join(settings.dir, 'c.toml'), 'utf8')).toBe('[db]\npassword = "pw"\n');
   });
 });
+
+describe('colours', () => {
+  const statusIn = (dir: string, extra: Record<string, string> = {}) =>
+    spawnCliPty(['status', '-s', dir], { env: { ...env, ...extra } });
+
+  it('on a terminal problems are red; NO_COLOR and pipes get plain text', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[slack]\nwebhook_url = "https://hooks"\n' });
+    session = statusIn(settings.dir);
+    expect((await session.exited()).exitCode).toBe(1);
+    expect(session.raw()).toContain('\x1b[31mproblem:');
+    session.dispose();
+    session = statusIn(settings.dir, { NO_COLOR: '1' });
+    expect((await session.exited()).exitCode).toBe(1);
+    expect(session.raw()).toContain('problem:');
+    expect(session.raw()).not.toContain('\x1b[31m');
+    const { runCli } = await import('../support/cli.js');
+    const piped = await runCli(['status', '-s', settings.dir], { env });
+    expect(piped.stdout).toContain('problem:');
+    expect(piped.stdout).not.toContain('\x1b[');
+  });
+});
