@@ -18,6 +18,7 @@ import {
 import { LibertyError } from '../../src/core/errors.js';
 import { bundleWorker } from '../helpers/esbuild-worker.js';
 import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
+import { rejection } from '../support/errors.js';
 
 const HOST = hostname();
 const identity = { operator: 'alice', osUser: 'root', host: HOST, pid: process.pid };
@@ -60,15 +61,6 @@ function readLines(): string[] {
 
 function writeLines(lines: string[], trailingNewline = true): void {
   writeFileSync(log, lines.join('\n') + (trailingNewline ? '\n' : ''));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<LibertyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibertyError);
-  return error as LibertyError;
 }
 
 describe('appendAuditEvent', () => {

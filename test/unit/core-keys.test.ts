@@ -6,16 +6,8 @@ import { fingerprintConfirms, parseKey } from '../../src/core/keys.js';
 import { loadKeyring, openBlob, requireMaster, requireSealingKey, sealValue } from '../../src/core/keyring.js';
 import { classifyField, matchesPattern, readFieldRules } from '../../src/core/secret-fields.js';
 import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE } from '../support/cli.js';
+import { thrown } from '../support/errors.js';
 
-function codeOf(run: () => unknown): string | undefined {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(LibertyError);
-    return (error as LibertyError).code;
-  }
-  return undefined;
-}
 
 describe('keys', () => {
   it('fingerprints hex keys by their bytes and passphrases by their UTF-8 bytes', () => {
@@ -67,19 +59,19 @@ describe('crypto config', () => {
       legacyEnvs: ['A', 'B'],
       storedFingerprint: KEY_A_FP,
     });
-    expect(codeOf(() => readCryptoConfig({ fingerprint: 'abc' }))).toBe('E_BAD_SETTINGS');
-    expect(codeOf(() => readCryptoConfig({ legacy_keys: '${A}' }))).toBe('E_BAD_SETTINGS');
+    expect(thrown(() => readCryptoConfig({ fingerprint: 'abc' })).code).toBe('E_BAD_SETTINGS');
+    expect(thrown(() => readCryptoConfig({ legacy_keys: '${A}' })).code).toBe('E_BAD_SETTINGS');
   });
 });
 
 describe('keyring', () => {
   it('needs a set master, matching the stored fingerprint, hex to encrypt', () => {
-    expect(codeOf(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, {})))).toBe('E_MASTER_KEY_NOT_SET');
-    expect(codeOf(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: '' })))).toBe('E_MASTER_KEY_NOT_SET');
-    expect(codeOf(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [], storedFingerprint: KEY_B_FP }, { M: KEY_A })))).toBe(
+    expect(thrown(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, {}))).code).toBe('E_MASTER_KEY_NOT_SET');
+    expect(thrown(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: '' }))).code).toBe('E_MASTER_KEY_NOT_SET');
+    expect(thrown(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [], storedFingerprint: KEY_B_FP }, { M: KEY_A }))).code).toBe(
       'E_FINGERPRINT_MISMATCH',
     );
-    expect(codeOf(() => requireSealingKey(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: LEGACY_PASSPHRASE })))).toBe(
+    expect(thrown(() => requireSealingKey(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: LEGACY_PASSPHRASE }))).code).toBe(
       'E_MASTER_KEY_MALFORMED',
     );
   });
@@ -120,7 +112,7 @@ describe('secret fields', () => {
     const rules = readFieldRules({ fields: { secret: ['**.token'] } });
     expect(rules.secret).toEqual(['**.token']);
     expect(rules.locked).toContain('**.oidc.client_secret');
-    expect(codeOf(() => readFieldRules({ fields: { secret: '**.x' } }))).toBe('E_BAD_SETTINGS');
+    expect(thrown(() => readFieldRules({ fields: { secret: '**.x' } })).code).toBe('E_BAD_SETTINGS');
   });
 });
 
@@ -128,7 +120,7 @@ describe('field references', () => {
   it('splits FILE.toml:KEY with quoted parts', () => {
     expect(parseFieldRef('connectors.toml:pools.main.password')).toEqual({ file: 'connectors.toml', path: ['pools', 'main', 'password'] });
     expect(parseFieldRef('sub/dir.toml:pools."eu west".password')).toEqual({ file: 'sub/dir.toml', path: ['pools', 'eu west', 'password'] });
-    expect(codeOf(() => parseFieldRef('connectors.json:x'))).toBe('E_BAD_FIELD_REF');
-    expect(codeOf(() => parseFieldRef('c.toml:a..b'))).toBe('E_BAD_FIELD_REF');
+    expect(thrown(() => parseFieldRef('connectors.json:x')).code).toBe('E_BAD_FIELD_REF');
+    expect(thrown(() => parseFieldRef('c.toml:a..b')).code).toBe('E_BAD_FIELD_REF');
   });
 });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { crawlSettings, resolveInside } from '../../src/core/crawl.js';
 import { LibertyError } from '../../src/core/errors.js';
+import { thrown } from '../support/errors.js';
 
 let base: string;
 let dir: string;
@@ -29,16 +30,6 @@ function touch(...rels: string[]): void {
     mkdirSync(join(dir, rel, '..'), { recursive: true });
     writeFileSync(join(dir, rel), '');
   }
-}
-
-function thrown(fn: () => unknown): LibertyError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(LibertyError);
-    return error as LibertyError;
-  }
-  throw new Error('expected a LibertyError');
 }
 
 async function rejected(promise: Promise<unknown>): Promise<LibertyError> {

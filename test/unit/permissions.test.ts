@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { LibertyError } from '../../src/core/errors.js';
 import { checkPermission, type Permission, resolveOperator } from '../../src/core/permissions.js';
-
-function thrown(fn: () => unknown): LibertyError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(LibertyError);
-    return error as LibertyError;
-  }
-  throw new Error('expected a LibertyError');
-}
+import { thrown } from '../support/errors.js';
 
 describe('resolveOperator', () => {
   it.each([

@@ -4,9 +4,9 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { LibertyError } from '../../src/core/errors.js';
 import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, type LockHolder } from '../../src/core/settings-lock.js';
 import { bundleWorker } from '../helpers/esbuild-worker.js';
+import { rejection } from '../support/errors.js';
 
 const HOST = hostname();
 const holder = (command: string, pid = process.pid): LockHolder => ({ pid, host: HOST, user: 'tester', command });
@@ -23,15 +23,6 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function rejection(promise: Promise<unknown>): Promise<LibertyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibertyError);
-  return error as LibertyError;
-}
 
 /** A pid that is certainly not running: a child that has exited. */
 async function deadPid(): Promise<number> {
