@@ -1,19 +1,9 @@
 // The floor of `rewrap --check`: read every *.toml file under the directory and parse it with smol-toml,
 // one file after the other. No crypto, nothing written.
 // usage: node bench/floor-parse.mjs DIR
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
-
-function listToml(dir) {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => !entry.name.startsWith('.'))
-    .flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return listToml(path);
-      return entry.isFile() && entry.name.endsWith('.toml') ? [path] : [];
-    });
-}
+import { listToml } from './list-toml.mjs';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: node bench/floor-parse.mjs DIR');

@@ -2,18 +2,9 @@
 // file under the directory and writes the same bytes back atomically (temporary file in the same
 // directory, fsync, rename, fsync the directory), one file after the other. No parsing, no crypto.
 // usage: node bench/floor-rewrite.mjs DIR
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-
-function listToml(dir) {
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => !entry.name.startsWith('.'))
-    .flatMap((entry) => {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) return listToml(path);
-      return entry.isFile() && entry.name.endsWith('.toml') ? [path] : [];
-    });
-}
+import { listToml } from './list-toml.mjs';
 
 function writeAtomic(path, bytes) {
   const temp = join(dirname(path), `.floor-tmp-${process.pid}`);

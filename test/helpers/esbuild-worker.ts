@@ -3,6 +3,7 @@
  * multi-process tests can spawn `node <file>` without a build of the project.
  */
 import { build } from 'esbuild';
+import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -26,4 +27,14 @@ export async function bundleWorker(entry: string): Promise<string> {
     logLevel: 'warning',
   });
   return outfile;
+}
+
+/** Runs a bundled worker with `args` in its own node process; resolves with its exit code and stderr. */
+export function runWorker(worker: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
 }

@@ -16,7 +16,7 @@ import {
   verifyAuditLog,
 } from '../../src/core/audit-log.js';
 import { LibertyError } from '../../src/core/errors.js';
-import { bundleWorker } from '../helpers/esbuild-worker.js';
+import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
 import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
 import { rejection } from '../support/errors.js';
 
@@ -379,14 +379,7 @@ describe('audit log across processes', () => {
     worker = await bundleWorker('test/helpers/audit-worker.ts');
   });
 
-  function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (chunk) => (stderr += chunk));
-      child.on('exit', (code) => resolve({ code, stderr }));
-    });
-  }
+  const run = (args: string[]) => runWorker(worker, args);
 
   it('keeps one line per event and a valid chain with 20 writers at once', async () => {
     mkdirSync(dir, { recursive: true });

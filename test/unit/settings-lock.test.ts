@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, type LockHolder } from '../../src/core/settings-lock.js';
-import { bundleWorker } from '../helpers/esbuild-worker.js';
+import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
 import { rejection } from '../support/errors.js';
 
 const HOST = hostname();
@@ -31,14 +31,7 @@ async function deadPid(): Promise<number> {
   return child.pid!;
 }
 
-function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [worker, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
-}
+const run = (args: string[]) => runWorker(worker, args);
 
 describe('acquireSettingsLock', () => {
   it('writes the holder into the lock file and removes it on release', async () => {
