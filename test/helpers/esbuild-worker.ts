@@ -13,7 +13,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Returns the path of the bundled worker; `entry` is relative to the project root. */
 export async function bundleWorker(entry: string): Promise<string> {
-  const outDir = mkdtempSync(join(tmpdir(), 'lc-worker-'));
+  // inside the run's folder (test/global-setup.ts), which is removed when the run ends
+  const outDir = mkdtempSync(join(process.env.LC_TEST_TMP ?? tmpdir(), 'lc-worker-'));
   const outfile = join(outDir, `${basename(entry, '.ts')}.mjs`);
   await build({
     absWorkingDir: ROOT,
