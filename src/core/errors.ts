@@ -115,12 +115,12 @@ export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
 ];
 
 /** The same error, its message prefixed with where it happened (`connectors.toml:pools.main.password`). */
-export function locateError(error: unknown, location: string, file?: string): unknown {
+export function locateError(error: unknown, location: string, file?: string, field?: string): unknown {
   if (!(error instanceof LibertyError) || error.message.startsWith(`${location}:`)) return error;
   return new LibertyError(error.code, `${location}: ${error.message}`, {
     hint: error.hint,
     file: file ?? error.file,
-    field: error.field,
+    field: field ?? error.field,
     cause: error.cause,
   });
 }
