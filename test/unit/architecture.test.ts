@@ -1,5 +1,6 @@
 // The layering of STYLE.md, held by a test: core never reaches for the CLI, the terminal or the
-// environment; commands never reach for files, ciphers or TOML parsers directly.
+// environment; the library entry (src/index.ts) is core only; commands never reach for files, ciphers
+// or TOML parsers directly.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +28,16 @@ describe('architecture', () => {
     const text = readFileSync(join(REPO, file), 'utf8');
     for (const spec of importsOf(file)) expect(spec).not.toMatch(/^(@oclif|chalk|ora|@inquirer|\.\.\/cli|\.\.\/commands)/);
     expect(text).not.toMatch(/process\.(env|exit|stdout|stderr|stdin)/);
+    expect(text).not.toMatch(/console\./);
+  });
+
+  // the library API: core plus the process.env default, nothing of the CLI or the terminal
+  it('src/index.ts imports only core and never touches the terminal or exits', () => {
+    const text = readFileSync(join(REPO, 'src/index.ts'), 'utf8');
+    const specs = importsOf('src/index.ts');
+    expect(specs.length).toBeGreaterThan(0);
+    for (const spec of specs) expect(spec).toMatch(/^\.\/core\//);
+    expect(text).not.toMatch(/process\.(exit|stdout|stderr|stdin)/);
     expect(text).not.toMatch(/console\./);
   });
 
