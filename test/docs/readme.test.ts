@@ -1,0 +1,241 @@
+// The README as a contract: its blob snippets open blobs the CLI makes, every `liberty-crypto` command and flag
+// it shows exists in the manifest, and its exit-code table is the one in src/core/errors.ts.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_CODES } from '../../src/core/errors.js';
+import { KEY_A, REPO, baseEnv, runCli } from '../support/cli.js';
+
+const README = readFileSync(join(REPO, 'README.md'), 'utf8');
+const manifest = JSON.parse(readFileSync(join(REPO, 'oclif.manifest.json'), 'utf8')) as {
+  commands: Record<string, { flags: Record<string, { char?: string }> }>;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Markdown helpers
+
+interface Fence {
+  lang: string;
+  body: string;
+  /** the text just before the opening fence (to find a marker comment) */
+  before: string;
+}
+
+function fencedBlocks(markdown: string): Fence[] {
+  const blocks: Fence[] = [];
+  const fence = /^```([^\n`]*)\n([\s\S]*?)^```[ \t]*$/gm;
+  for (let match = fence.exec(markdown); match; match = fence.exec(markdown)) {
+    blocks.push({ lang: match[1]!.trim(), body: match[2]!, before: markdown.slice(Math.max(0, match.index - 200), match.index) });
+  }
+  return blocks;
+}
+
+/** The body of the fenced block that directly follows `<!-- snippet:NAME -->`. */
+function snippet(name: string): { lang: string; body: string } {
+  const marker = `<!-- snippet:${name} -->`;
+  const at = README.indexOf(marker);
+  if (at < 0) throw new Error(`README has no ${marker}`);
+  // only blank lines may stand between the marker and the opening fence
+  const match = /^[ \t]*\n(?:[ \t]*\n)*```([^\n]*)\n([\s\S]*?)^```/m.exec(README.slice(at + marker.length));
+  if (!match || match.index !== 0) throw new Error(`${marker} is not directly followed by a fenced block`);
+  return { lang: match[1]!.trim(), body: match[2]! };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The command checker: pure, so that it can be tested on lines that must fail
+
+const OPERATORS = new Set(['|', '||', '&&', ';', '&', '$(', '`', '(', ')']);
+/** Words that run the command after them: a call of liberty-crypto may follow them. */
+const PREFIXES = /^(sudo|exec|env|time|nice|command|\S*\/with-keys)$/;
+const GLOBAL_FLAGS = new Set(['help', 'version']);
+const GLOBAL_CHARS = new Set(['h', 'v']);
+
+/** Lines of a code block that hold commands: `$ ` lines of console blocks, every non-comment line of the rest. */
+export function commandLines(block: { lang: string; body: string }): string[] {
+  const lines = block.body.replace(/\\\n/g, ' ').split('\n');
+  if (block.lang === 'console') return lines.filter((line) => line.startsWith('$ ')).map((line) => line.slice(2));
+  if (block.lang === 'cron') return lines.filter((line) => /^\s*[^#\s]/.test(line)).map((line) => line.replace(/^\s*(\S+\s+){5}/, ''));
+  if (['sh', 'bash', 'shell', 'ini', 'yaml', ''].includes(block.lang)) return lines.filter((line) => !/^\s*#/.test(line));
+  return []; // toml, json, python, js: no shell commands
+}
+
+/**
+ * Every problem with the `liberty-crypto ...` calls in one shell line (empty when all are real). A call is
+ * `liberty-crypto` in command position: at the start, after an operator or `$(`, after assignments or a prefix
+ * such as sudo; its arguments run to the next operator or redirection.
+ */
+export function checkInvocations(line: string): string[] {
+  const tokens = line
+    .replace(/^\s*ExecStart=/, '')
+    .replace(/\$\(|[`()]|\|\||&&|[|;]/g, (op) => ` ${op} `)
+    .trim()
+    .split(/\s+/)
+    .map((token) => (OPERATORS.has(token) ? token : token.replace(/^["']+|["']+$/g, '')));
+  const problems: string[] = [];
+  let atStart = true;
+  tokens.forEach((token, index) => {
+    if (OPERATORS.has(token)) {
+      atStart = true;
+      return;
+    }
+    if (!atStart || token === '' || /^[A-Za-z_][A-Za-z0-9_]*=/.test(token) || PREFIXES.test(token)) return;
+    atStart = false;
+    if (!/(^|\/)liberty-crypto$/.test(token)) return;
+    const args: string[] = [];
+    for (const arg of tokens.slice(index + 1)) {
+      if (OPERATORS.has(arg) || /^\d*[<>]/.test(arg)) break;
+      if (arg !== '') args.push(arg);
+    }
+    problems.push(...checkInvocation(args, line));
+  });
+  return problems;
+}
+
+function checkInvocation(args: string[], line: string): string[] {
+  if (args.length === 0) return [];
+  const [first, second] = args;
+  if (first!.startsWith('<')) return []; // a placeholder such as `liberty-crypto <command>`
+  if (first!.startsWith('-')) {
+    return args.filter((arg) => arg.startsWith('-')).every((arg) => isGlobalFlag(arg)) ? [] : [`${line}: unknown global flag`];
+  }
+  if (first === 'help') return [];
+  let id: string | undefined;
+  let used = 0;
+  if (second !== undefined && manifest.commands[`${first}:${second}`]) [id, used] = [`${first}:${second}`, 2];
+  else if (manifest.commands[first!]) [id, used] = [first!, 1];
+  if (!id) return [`${line}: unknown command "${first}"`];
+  const flags = manifest.commands[id]!.flags;
+  const chars = new Set(Object.values(flags).map((flag) => flag.char).filter(Boolean));
+  const problems: string[] = [];
+  for (const arg of args.slice(used)) {
+    if (arg === '--') break;
+    if (arg === '-' || !arg.startsWith('-')) continue;
+    if (arg.startsWith('--')) {
+      const name = arg.slice(2).split('=')[0]!;
+      if (!flags[name] && !GLOBAL_FLAGS.has(name)) problems.push(`${line}: ${id.replace(':', ' ')} has no flag --${name}`);
+    } else {
+      for (const char of arg.slice(1)) {
+        if (!chars.has(char) && !GLOBAL_CHARS.has(char)) problems.push(`${line}: ${id.replace(':', ' ')} has no flag -${char}`);
+      }
+    }
+  }
+  return problems;
+}
+
+function isGlobalFlag(arg: string): boolean {
+  return arg.startsWith('--') ? GLOBAL_FLAGS.has(arg.slice(2)) : [...arg.slice(1)].every((char) => GLOBAL_CHARS.has(char));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('README: blob snippets', () => {
+  let dir: string;
+  const plaintexts = ['pg-prod-Pässwörd-42', 'ключ 🔑 鍵 — "quoted" \\ back', '  spaces at both ends  ', ''];
+  const blobs = new Map<string, string>();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lc-readme-'));
+    for (const plaintext of plaintexts) {
+      // the key in the environment, the plaintext on stdin, no settings directory (encrypt to stdout)
+      const result = await runCli(['encrypt'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir });
+      expect(result.code, result.stderr).toBe(0);
+      blobs.set(plaintext, result.stdout.trim());
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const run = (command: string, file: string, blob: string, via: 'stdin' | 'argv') =>
+    spawnSync(command, via === 'argv' ? [file, blob] : [file], {
+      input: via === 'stdin' ? `${blob}\n` : '',
+      env: baseEnv({ LIBERTY_MASTER_KEY: KEY_A }),
+      cwd: dir,
+    });
+
+  const pyca = spawnSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
+  if (!pyca) console.warn('README Python snippet NOT tested: python3 with the cryptography package is not available');
+
+  it.skipIf(!pyca).each(['stdin', 'argv'] as const)('the Python snippet opens v2 blobs (blob on %s)', (via) => {
+    const { lang, body } = snippet('open-v2-python');
+    expect(lang).toBe('python');
+    const file = join(dir, 'open_v2.py');
+    writeFileSync(file, body);
+    for (const plaintext of plaintexts) {
+      const result = run('python3', file, blobs.get(plaintext)!, via);
+      expect(result.stderr.toString()).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout.equals(Buffer.from(plaintext, 'utf8')), `got ${JSON.stringify(result.stdout.toString())}`).toBe(true);
+    }
+  });
+
+  it.each(['stdin', 'argv'] as const)('the Node snippet opens v2 blobs (blob on %s)', (via) => {
+    const { lang, body } = snippet('open-v2-node');
+    expect(lang).toBe('js');
+    expect(body).not.toMatch(/from '(?!node:)/); // node:crypto and node:fs only
+    const file = join(dir, 'open-v2.mjs');
+    writeFileSync(file, body);
+    for (const plaintext of plaintexts) {
+      const result = run(process.execPath, file, blobs.get(plaintext)!, via);
+      expect(result.stderr.toString()).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout.equals(Buffer.from(plaintext, 'utf8')), `got ${JSON.stringify(result.stdout.toString())}`).toBe(true);
+    }
+  });
+
+  it('the snippets refuse a tampered blob', () => {
+    const blob = blobs.get(plaintexts[0]!)!;
+    const last = blob.at(-1) === 'A' ? 'B' : 'A';
+    const tampered = blob.slice(0, -1) + last;
+    const runs = [run(process.execPath, join(dir, 'open-v2.mjs'), tampered, 'argv')];
+    if (pyca) runs.push(run('python3', join(dir, 'open_v2.py'), tampered, 'argv'));
+    for (const result of runs) {
+      expect(result.status).not.toBe(0);
+      expect(result.stdout.length).toBe(0);
+    }
+  });
+});
+
+describe('README: commands and flags shown exist', () => {
+  const blocks = fencedBlocks(README);
+  const inline = [...README.replace(/^```[\s\S]*?^```/gm, '').matchAll(/`([^`\n]+)`/g)].map((match) => match[1]!);
+  const lines = [...blocks.flatMap(commandLines), ...inline.filter((code) => /^liberty-crypto\s/.test(code))];
+
+  it('finds the invocations (the check is not vacuous)', () => {
+    const calls = lines.filter((line) => /(^|[\s/($`])liberty-crypto\s/.test(line));
+    expect(calls.length).toBeGreaterThan(40);
+    for (const id of Object.keys(manifest.commands)) {
+      expect(lines.some((line) => line.includes(`liberty-crypto ${id.replace(':', ' ')}`)), `README shows ${id}`).toBe(true);
+    }
+  });
+
+  it('every command is real and every flag exists for it', () => {
+    expect(lines.flatMap(checkInvocations)).toEqual([]);
+  });
+
+  it('the checker fails on a made-up command or flag', () => {
+    expect(checkInvocations('liberty-crypto rewrap --check --frobnicate')).toHaveLength(1);
+    expect(checkInvocations('vault kv get -field=x a/b | liberty-crypto encrypt -x')).toHaveLength(1);
+    expect(checkInvocations('export K=$(liberty-crypto genkey --to)')).toHaveLength(1);
+    expect(checkInvocations('liberty-crypto keys rewind')).toHaveLength(1);
+    expect(checkInvocations('liberty-crypto keys drop-legacy OLD --force --yes -s dir | jq .')).toEqual([]);
+    expect(checkInvocations('liberty-crypto: error: crypto: master key not set')).toEqual([]);
+    expect(checkInvocations('true || logger -t liberty-crypto "rewrap exited --bogus"')).toEqual([]);
+    expect(checkInvocations('[ "$(liberty-crypto audit verify --jsn | jq -r .head)" = "$H" ]')).toHaveLength(1);
+    expect(checkInvocations('ExecStart=/usr/local/lib/liberty/with-keys /usr/bin/liberty-crypto rewrap --chek')).toHaveLength(1);
+    expect(commandLines({ lang: 'cron', body: '17 3 * * *  liberty-crypto rewrap --chek\n' }).flatMap(checkInvocations)).toHaveLength(1);
+    expect(commandLines({ lang: 'console', body: '$ liberty-crypto status --bogus\nliberty-crypto status --output-only\n' })).toEqual([
+      'liberty-crypto status --bogus',
+    ]);
+  });
+});
+
+describe('README: exit codes', () => {
+  it('the exit-code table lists exactly the codes of EXIT_CODES (and 0)', () => {
+    const section = README.slice(README.indexOf('## Exit codes'));
+    const table = section.slice(0, section.indexOf('\n## ', 1));
+    const listed = [...table.matchAll(/^\|\s*(\d+)\s*\|/gm)].map((match) => Number(match[1]));
+    const expected = [...new Set([0, ...Object.values(EXIT_CODES)])].sort((a, b) => a - b);
+    expect(listed).toEqual(expected);
+  });
+});
