@@ -397,8 +397,9 @@ describe('without oclif', () => {
 
 describe('for consumers', () => {
   it('the README example runs as printed', async () => {
-    const doc = readFileSync(join(REPO, 'docs/library-api.md'), 'utf8');
-    const example = /```js\n([\s\S]*?)```/.exec(doc)![1]!;
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const section = /\n## Library API\n([\s\S]*?)\n## /.exec(readme)![1]!;
+    const example = /```js\n([\s\S]*?)```/.exec(section)![1]!;
     const root = mkdtempSync(join(tmpdir(), 'lc-lib-consumer-'));
     roots.push(root);
     mkdirSync(join(root, 'node_modules'));
