@@ -103,14 +103,14 @@ export function ioError(action: string, path: string, error: unknown): LibertyEr
 /** Table of exit codes for help text and man pages. */
 export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [0, 'success'],
-  [1, 'a check found problems (--check modes, status, audit verify)'],
+  [1, 'a check found problems: --check modes, status, audit verify, keys drop-legacy refusing a key blobs still need'],
   [2, 'usage error'],
   [3, 'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file'],
   [4, 'authentication failed: tag mismatch (tampered blob or wrong key)'],
   [5, 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found'],
   [6, 'I/O failure (including the audit log and the settings lock)'],
   [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step'],
-  [8, 'permission denied'],
+  [8, 'permission denied: the operator lacks the permission, or --to-plain on a locked field'],
   [70, 'internal error'],
 ];
 

@@ -21,7 +21,7 @@ export default class AuditVerify extends BaseCommand {
       this.say(`ok: ${report.entries} entries, chain intact`);
       this.say(`head ${report.head ?? '(empty log)'}`);
     } else {
-      this.say(`broken at line ${report.firstBadLine}: ${report.reason ?? 'chain does not hold'}`);
+      this.say(`broken: ${report.reason ?? `line ${report.firstBadLine}: chain does not hold`}`);
       this.say(`${report.entries} lines in the log`);
       this.reportProblems();
     }
