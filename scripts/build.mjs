@@ -26,9 +26,12 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // dependencies are bundled too (fewer files to resolve and read at start-up); typescript is only
-  // reached by oclif's development mode, and the help plugin is loaded by oclif from node_modules
-  external: ['typescript', '@oclif/plugin-help'],
+  // dependencies are bundled too (fewer files to resolve and read at start-up), which is why most are
+  // devDependencies in package.json. Real dependencies are what is loaded by name at run time: the oclif
+  // plugins (help, autocomplete, loaded by oclif from node_modules), @oclif/core (which they import), and
+  // toml-eslint-parser (required on first need by src/core/toml-edit.ts, which esbuild leaves as is).
+  // typescript is only reached by oclif's development mode.
+  external: ['typescript', '@oclif/plugin-help', '@oclif/plugin-autocomplete'],
   // CommonJS dependencies inside an ES module bundle still call require() for node built-ins
   banner: { js: "import { createRequire as __lcCreateRequire } from 'node:module'; const require = __lcCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',

@@ -1,5 +1,6 @@
 // Writes man/liberty-crypto.1 and one page per command (man/liberty-crypto-<id>.1) from the oclif
 // manifest, so the pages always match the commands' own metadata. Every page lists the exit codes.
+// Fails when package.json "man" does not list exactly these pages.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const root = new URL('..', import.meta.url);
@@ -74,13 +75,25 @@ function mainPage() {
     '.TP', '.B LIBERTY_SETTINGS_DIR', esc('the settings directory when --settings is not given (default ./config)'),
     '.TP', '.B LIBERTY_AUDIT_LOG', esc('the audit log path (default: app.toml [audit] path, else <settings>/audit.jsonl)'),
     '.TP', '.B NO_COLOR', esc('disables colours'),
+    '.SH SHELL COMPLETION',
+    esc(`bash and zsh. Run \`${bin} autocomplete bash\` (or zsh) once: it writes the completion functions into the cache folder ($XDG_CACHE_HOME/${bin}, by default ~/.cache/${bin}) and prints the setup steps. Then add the line printed by \`${bin} autocomplete script bash\` to ~/.bashrc (zsh: \`${bin} autocomplete script zsh\` to ~/.zshrc) and open a new shell. After an upgrade, run \`${bin} autocomplete --refresh-cache\`.`),
     exitSection(),
     '',
   ].join('\n');
 }
 
-mkdirSync(new URL('man/', root), { recursive: true });
-writeFileSync(new URL(`man/${bin}.1`, root), mainPage());
-for (const command of commands) {
-  writeFileSync(new URL(`man/${bin}-${command.id.replace(/:/g, '-')}.1`, root), commandPage(command));
+const pages = new Map([[`man/${bin}.1`, mainPage()]]);
+for (const command of commands) pages.set(`man/${bin}-${command.id.replace(/:/g, '-')}.1`, commandPage(command));
+
+// package.json "man" lists every page explicitly (npm links those into PREFIX/share/man/man1 on a global
+// install); a command added without its page listed would ship a page nobody can reach, so the build stops
+const listed = [...(pkg.man ?? [])].sort();
+const generated = [...pages.keys()].sort();
+if (JSON.stringify(listed) !== JSON.stringify(generated)) {
+  const missing = generated.filter((page) => !listed.includes(page));
+  const stale = listed.filter((page) => !generated.includes(page));
+  throw new Error(`gen-man: package.json "man" must list exactly the generated pages; missing: ${missing.join(', ') || '-'}; not generated: ${stale.join(', ') || '-'}`);
 }
+
+mkdirSync(new URL('man/', root), { recursive: true });
+for (const [page, text] of pages) writeFileSync(new URL(page, root), text);

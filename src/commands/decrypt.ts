@@ -23,7 +23,7 @@ export default class Decrypt extends BaseCommand {
     'to plain): it asks for confirmation on a terminal, needs --yes elsewhere, and is refused on a locked field.';
   static override examples = [
     { description: 'a field of a settings file', command: '<%= config.bin %> decrypt connectors.toml:pools.main.password' },
-    { description: 'a blob from a pipe, as JSON', command: 'echo "$BLOB" | <%= config.bin %> decrypt --json' },
+    { description: 'a blob from stdin, as JSON', command: '<%= config.bin %> decrypt --json < blob.txt' },
     { description: 'switch a field back to plain', command: '<%= config.bin %> decrypt connectors.toml:pools.cache.password --to-plain --yes' },
   ];
   static override args = {

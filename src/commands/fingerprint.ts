@@ -19,6 +19,7 @@ export default class Fingerprint extends BaseCommand {
     { description: 'the key setup at a glance', command: '<%= config.bin %> fingerprint --settings ./config' },
     { description: 'for a cron job: exit 0 only when the loaded key matches app.toml', command: '<%= config.bin %> fingerprint --check' },
     { description: 'which key opens a blob', command: '<%= config.bin %> fingerprint - < blob.txt' },
+    { description: 'store the master fingerprint in app.toml (a new install, or after a deliberate change)', command: '<%= config.bin %> fingerprint --write' },
   ];
   static override args = {
     blob: Args.string({ ignoreStdin: true, description: 'a blob to inspect, or - to read it from stdin' }),

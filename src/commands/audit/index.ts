@@ -14,7 +14,8 @@ export default class Audit extends BaseCommand {
     'an array. Reading the log needs no permission.';
   static override examples = [
     { description: 'the last day', command: '<%= config.bin %> audit --since 24h' },
-    { description: "who revealed what, for a script", command: '<%= config.bin %> audit --event reveal --json' },
+    { description: 'who revealed what, for a script', command: '<%= config.bin %> audit --event reveal --json' },
+    { description: 'every access to one secret', command: '<%= config.bin %> audit --field connectors.toml:pools.main.password --limit 20' },
   ];
   static override flags = {
     ...settingsFlag,

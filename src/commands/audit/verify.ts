@@ -10,7 +10,8 @@ export default class AuditVerify extends BaseCommand {
     'exit code is 1. Otherwise exit 0, printing the number of entries and the hash of the last line (the head): ' +
     'record the head elsewhere to detect a truncation later.';
   static override examples = [
-    { description: 'nightly: verify and keep the head elsewhere', command: '<%= config.bin %> audit verify --json | jq -r .head >> /var/backups/liberty-audit-heads' },
+    { description: 'check the chain', command: '<%= config.bin %> audit verify --settings ./config' },
+    { description: 'nightly: verify and record the head (then copy that file off the host)', command: '<%= config.bin %> audit verify --json | jq -r .head >> ~/liberty-audit-heads' },
   ];
   static override flags = { ...settingsFlag };
 

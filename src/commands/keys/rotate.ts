@@ -15,8 +15,8 @@ export default class KeysRotate extends BaseCommand {
     'Next: restart the framework, then run liberty-crypto rewrap.';
   static override examples = [
     {
-      description: 'rotate to a freshly generated key',
-      command: 'export LIBERTY_MASTER_KEY_NEW=$(<%= config.bin %> genkey)\n<%= config.bin %> keys rotate --to LIBERTY_MASTER_KEY_NEW',
+      description: 'rotate to a freshly generated key (export it on every replica too)',
+      command: 'export LIBERTY_MASTER_KEY_NEW=$(<%= config.bin %> genkey) && <%= config.bin %> keys rotate --to LIBERTY_MASTER_KEY_NEW',
     },
   ];
   static override flags = {
