@@ -92,7 +92,8 @@ function loadedSlots(keyring: Keyring): Array<KeySlot & { key: Key }> {
   return [keyring.master, ...keyring.legacy].filter((slot): slot is KeySlot & { key: Key } => slot.key !== undefined);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a plaintext that starts with U+FEFF keeps it (the decoder would strip it by default)
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodePlaintext(bytes: Buffer): string {
   try {
