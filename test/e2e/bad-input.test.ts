@@ -222,6 +222,27 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
     30_000,
   );
 
+  it('encrypt into app.toml [crypto] is refused (exit 2): the key configuration is not a secret, and stays readable', async () => {
+    const { dir, audit } = setup({ 'app.toml': appToml({ legacy: ['OLD'], fingerprint: KEY_A_FP }), 'c.toml': `password = "${seal(KEY_A, 'still-readable')}"\n` });
+    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const env = { LIBERTY_MASTER_KEY: KEY_A, OLD: KEY_B, V: 'crypto-value' };
+    for (const args of [
+      ['app.toml:crypto.master_key', '--existing'],
+      ['./app.toml:crypto.fingerprint', '--existing'],
+      ['sub/../app.toml:crypto.legacy_keys', '--from-env', 'V'],
+      ['app.toml:crypto.fields.extra', '--from-env', 'V'],
+    ]) {
+      const result = await runCli(['encrypt', ...args, '-s', dir, '--json'], { env });
+      const error = expectError(result, 2, args[0]);
+      expect(error.message).toContain('app.toml [crypto]');
+      expect(result.stdout).not.toContain('crypto-value');
+    }
+    expectUnchanged(dir, before);
+    expect(existsSync(audit) ? readFileSync(audit, 'utf8') : '').toBe('');
+    const still = await runCli(['decrypt', 'c.toml:password', '-s', dir], { env });
+    expect(still).toMatchObject({ code: 0, stdout: 'still-readable' });
+  }, 30_000);
+
   it('a lower-case variable name is a valid reference', async () => {
     const { dir } = setup({ 'app.toml': '[crypto]\nmaster_key = "${liberty_lower_key}"\n', 'c.toml': 'password = "p"\n' });
     const result = await runCli(['encrypt', 'c.toml:password', '--existing', '-s', dir], { env: { liberty_lower_key: KEY_A } });
