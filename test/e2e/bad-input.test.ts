@@ -251,6 +251,22 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
   });
 });
 
+describe('flags that do not go together or do not parse (exit 2)', () => {
+  it('the message gives the reason, not only a header line', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['encrypt', '--all', '--existing'], /--existing.*--all|--all.*--existing/],
+      [['encrypt', '--all', '--from-env', 'V', '--json'], /--from-env.*--all/],
+      [['audit', '--limit', 'abc'], /--limit.*integer/i],
+    ];
+    for (const [args, reason] of cases) {
+      const result = await runCli(args, { env: { LIBERTY_MASTER_KEY: KEY_A } });
+      const error = expectError(result, 2, args.join(' '));
+      expect(error.message, args.join(' ')).toMatch(reason);
+      expect(error.message).not.toMatch(/following errors? occurred|see more help/i);
+    }
+  });
+});
+
 describe('the settings directory', () => {
   it('missing or a file: encrypt FILE:KEY and fingerprint with an explicit -s exit 6 naming the path', async () => {
     const { root } = setup({ 'app.toml': appToml() });
