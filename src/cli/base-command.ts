@@ -55,7 +55,7 @@ export abstract class BaseCommand extends Command {
 export function toLibertyError(error: Error & { oclif?: { exit?: number }; parse?: unknown; code?: unknown }): LibertyError {
   if (isLibertyError(error)) return error;
   if (error.parse !== undefined || error.oclif?.exit === EXIT.USAGE) {
-    return new LibertyError('E_USAGE', firstLine(error.message), { hint: 'see liberty-crypto help' });
+    return new LibertyError('E_USAGE', usageMessage(error.message), { hint: 'see liberty-crypto help' });
   }
   if (error.code === 'EPIPE') return new LibertyError('E_IO', 'output closed early (broken pipe)');
   // an unexpected error: its message could quote data, so only its type is shown
@@ -64,7 +64,14 @@ export function toLibertyError(error: Error & { oclif?: { exit?: number }; parse
   });
 }
 
-function firstLine(text: string): string {
-  const line = text.split('\n').find((part) => part.trim() !== '') ?? text;
-  return line.trim().replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
+function usageMessage(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const lines = text
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((part) => part.trim())
+    .filter((part) => part !== '' && !/^see more help with --help$/i.test(part));
+  // oclif puts the reason on the lines after a header ("The following error occurred:", "Parsing --limit")
+  const line = lines.length > 1 ? lines.filter((part, i) => i > 0 || !part.endsWith(':')).join('; ') : (lines[0] ?? text.trim());
+  return line.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
 }

@@ -3,7 +3,7 @@
  * every secret field, the encrypted-to-plain toggle, and the stored fingerprint. Callers hold the
  * settings lock. Every new blob is opened again and compared before the file is written atomically.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isBlobText } from './blob.js';
 import { LibertyError } from './errors.js';
 import { formatFieldRef, type FieldRef } from './field-ref.js';
@@ -36,8 +36,21 @@ export interface WriteContext {
   keyring: Keyring;
 }
 
+/**
+ * app.toml [crypto] is the key configuration (${NAME} references, the fingerprint, the field lists):
+ * a blob there would leave every command unable to find its keys.
+ */
+function refuseCryptoConfig(settings: Settings, ref: FieldRef): void {
+  if (ref.path[0] !== 'crypto' || resolve(settings.dir, ref.file) !== resolve(settings.dir, APP_FILE)) return;
+  throw new LibertyError('E_USAGE', `${formatFieldRef(ref)}: app.toml [crypto] configures the keys and holds no secret to encrypt`, {
+    hint: 'keys live in the environment: see liberty-crypto keys rotate and fingerprint --write',
+    file: APP_FILE,
+  });
+}
+
 /** encrypt FILE:KEY: seals a new plaintext into the field, creating the key or table if absent. */
 export async function encryptIntoField(ctx: WriteContext, ref: FieldRef, plaintext: string): Promise<EncryptFieldResult> {
+  refuseCryptoConfig(ctx.settings, ref);
   const key = requireSealingKey(ctx.keyring);
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   checkTargetIsString(document, ref);
@@ -48,6 +61,7 @@ export async function encryptIntoField(ctx: WriteContext, ref: FieldRef, plainte
 
 /** encrypt FILE:KEY --existing: the toggle from plain to encrypted of the value already there. */
 export async function encryptExistingField(ctx: WriteContext, ref: FieldRef): Promise<EncryptFieldResult> {
+  refuseCryptoConfig(ctx.settings, ref);
   const key = requireSealingKey(ctx.keyring);
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   const value = stringAt(document.data, ref);

@@ -77,7 +77,16 @@ export function requireSealingKey(keyring: Keyring): Key & { aesKey: Buffer } {
   return key as Key & { aesKey: Buffer };
 }
 
+/** With the u flag, \p{Cs} matches only unpaired surrogates: text that has no UTF-8 form. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 export function sealWithKey(key: Key & { aesKey: Buffer }, plaintext: string): string {
+  // UTF-8 encoding would replace it with U+FFFD: the blob would silently hold another value
+  if (LONE_SURROGATE.test(plaintext)) {
+    throw new LibertyError('E_BAD_SETTINGS', 'plaintext is not valid unicode (lone surrogate); it has no utf-8 form', {
+      hint: 'a settings value must be valid unicode text',
+    });
+  }
   const nonce = randomNonce();
   const sealed = sealGcm(key.aesKey, nonce, Buffer.from(plaintext, 'utf8'), v2Aad(key.kid));
   return formatBlob({ format: 'v2', kid: key.kid, nonce, ...sealed });
@@ -92,7 +101,8 @@ function loadedSlots(keyring: Keyring): Array<KeySlot & { key: Key }> {
   return [keyring.master, ...keyring.legacy].filter((slot): slot is KeySlot & { key: Key } => slot.key !== undefined);
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a plaintext that starts with U+FEFF keeps it (the decoder would strip it by default)
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function decodePlaintext(bytes: Buffer): string {
   try {
