@@ -87,15 +87,23 @@ export function where(file?: string, field?: string): string {
   return [file, field].filter(Boolean).map((part) => `${part}: `).join('');
 }
 
-/** Wraps a Node fs error into E_IO (or E_PERMISSION_DENIED), naming the path but never data. */
+/** The errno codes an operator can act on: what each means, and what to do about it. */
+const IO_CAUSES: Readonly<Record<string, { meaning: string; hint: string }>> = {
+  EACCES: { meaning: 'permission denied', hint: 'check the owner and mode of the file and its directory' },
+  EPERM: { meaning: 'permission denied', hint: 'check the owner and mode of the file and its directory' },
+  ENOSPC: { meaning: 'no space left on the device', hint: 'free space on that file system, then run the command again' },
+  EDQUOT: { meaning: 'disk quota exceeded', hint: 'free space or raise the quota, then run the command again' },
+  EFBIG: { meaning: 'file too large', hint: 'raise the file size limit of this shell (ulimit -f), then run the command again' },
+  EROFS: { meaning: 'read-only file system', hint: 'run the command where the settings directory is writable' },
+};
+
+/** Wraps a Node fs error into E_IO, naming the path but never data; a known errno gets its meaning and a hint. */
 export function ioError(action: string, path: string, error: unknown): LibertyError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const reason = code ? ` (${code})` : '';
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new LibertyError('E_IO', `cannot ${action} ${path}: permission denied${reason}`, {
-      hint: 'check the owner and mode of the file and its directory',
-      cause: error,
-    });
+  const known = code && Object.hasOwn(IO_CAUSES, code) ? IO_CAUSES[code] : undefined;
+  if (known) {
+    return new LibertyError('E_IO', `cannot ${action} ${path}: ${known.meaning}${reason}`, { hint: known.hint, cause: error });
   }
   return new LibertyError('E_IO', `cannot ${action} ${path}${reason}`, { cause: error });
 }

@@ -1,0 +1,34 @@
+/**
+ * The built binary as a process the test can kill, or run under a wrapper (setpriv, a shell with a
+ * ulimit). runCli (cli.ts) is enough when a test only waits for the exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { BIN, REPO, baseEnv, type RunOptions, type RunResult } from './cli.js';
+
+export interface CliProcess {
+  child: ChildProcess;
+  /** the exit, with the signal when the process was killed */
+  done: Promise<RunResult & { signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `wrapper... node bin/run.js args...`; stdin gets `input` (or nothing), never a terminal. */
+export function startCli(args: string[], options: RunOptions & { wrapper?: string[] } = {}): CliProcess {
+  const argv = [...(options.wrapper ?? []), process.execPath, BIN, ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? REPO, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  child.stdin!.on('error', () => undefined); // a process killed early closes its stdin under us
+  child.stdin!.end(options.input ?? '');
+  const done = new Promise<RunResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Like runCli, under a wrapper command. */
+export function runWrapped(wrapper: string[], args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return startCli(args, { ...options, wrapper }).done;
+}
