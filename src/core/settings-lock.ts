@@ -9,17 +9,18 @@
  * only the one claim holder can remove it, so two contenders never both win. A claim left by a contender
  * that died is itself broken the same way (claims have tokens too).
  *
- * A lock file that cannot be parsed (a holder killed between create and write, or garbage) is treated as
- * held until its mtime is UNREADABLE_STALE_MS old by the wall clock, then as stale. A holder on another
+ * The lock file appears complete (written to a temporary file, then linked into place). A lock file
+ * that cannot be parsed anyway (garbage, or one made on a file system without hard links by a holder
+ * killed between create and write) is treated as held until its mtime is UNREADABLE_STALE_MS old by the wall clock, then as stale. A holder on another
  * host is never judged stale: we cannot see its processes. A dead holder's pid reused by a new process
  * looks alive: the wait then ends in E_LOCK_HELD, whose hint says to remove the file.
  */
 import { randomBytes } from 'node:crypto';
-import { open, stat, unlink } from 'node:fs/promises';
+import { link, open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ioError, LibertyError } from './errors.js';
-import { TEMP_MARKER } from './fs-atomic.js';
+import { makeTempName, TEMP_MARKER } from './fs-atomic.js';
 
 export const LOCK_FILE_NAME = '.liberty-crypto.lock';
 export const DEFAULT_LOCK_WAIT_MS = 5000;
@@ -130,14 +131,47 @@ function makeHeldLock(lockPath: string, token: string): HeldLock {
   };
 }
 
-/** Creates the lock file with O_EXCL; false when it already exists. */
+/**
+ * Creates the lock file, complete or not at all: the record is written and fsynced to a staged file
+ * first, then link(2)ed into place, which fails with EEXIST when the lock exists. So a holder killed
+ * mid-create leaves at most a temporary file (removed by the next holder), never an empty lock that
+ * others must wait out. File systems without hard links fall back to O_EXCL. False when the lock exists.
+ */
 async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean> {
+  const staged = makeTempName(lockPath);
+  await writeLockRecord(staged, record);
+  try {
+    await link(staged, lockPath);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return tryCreateExclusive(lockPath, record);
+    throw ioError('create the lock file', lockPath, error);
+  } finally {
+    await unlink(staged).catch(() => undefined);
+  }
+}
+
+/** Creates the lock file with O_EXCL, then writes it; false when it already exists. */
+async function tryCreateExclusive(lockPath: string, record: LockRecord): Promise<boolean> {
+  try {
+    await writeLockRecord(lockPath, record);
+    return true;
+  } catch (error) {
+    if (error instanceof LibertyError) throw error;
+    return false; // EEXIST: writeLockRecord reports every other failure as a LibertyError
+  }
+}
+
+/** Writes `record` into the new file `path` (O_EXCL, mode 0600, fsynced). */
+async function writeLockRecord(path: string, record: LockRecord): Promise<void> {
   let handle;
   try {
-    handle = await open(lockPath, 'wx', 0o600);
+    handle = await open(path, 'wx', 0o600);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw ioError('create the lock file', lockPath, error);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+    throw ioError('create the lock file', path, error);
   }
   try {
     await handle.writeFile(`${JSON.stringify(record)}\n`);
@@ -145,10 +179,9 @@ async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean>
     await handle.close();
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await unlink(lockPath).catch(() => undefined);
-    throw ioError('write the lock file', lockPath, error);
+    await unlink(path).catch(() => undefined);
+    throw ioError('write the lock file', path, error);
   }
-  return true;
 }
 
 /** Reads a lock (or claim) file; undefined when it does not exist. */
