@@ -49,7 +49,7 @@ export default class Fingerprint extends BaseCommand {
     const report = describeKeys(flags.write ? settingsKeyring(await loadSettings(settings.dir), currentEnvironment()) : keyring);
     this.say(describeLine('master', report.master));
     report.legacy.forEach((legacy) => this.say(describeLine('legacy', legacy)));
-    this.say(`stored  ${report.stored ?? '(none)'}  ${matchWord(report.matches)}`);
+    this.say(`stored  ${report.stored ?? '(none)'}  ${matchWord(report.matches)}`.trimEnd());
     if (flags.check && report.matches !== true) this.reportProblems();
     return report;
   }
