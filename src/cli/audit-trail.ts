@@ -6,6 +6,7 @@ import { appendAuditEvent, checkAuditLogWritable, type AuditEntry, type AuditEve
 import { LibertyError } from '../core/errors.js';
 import { checkPermission, resolveOperator, type Permission } from '../core/permissions.js';
 import { auditLogPath, permissionsTable, type Settings } from '../core/settings.js';
+import type { WriteHooks } from '../core/write-ahead.js';
 import { currentEnvironment, currentHost, currentOsUser, systemClock, type Identity } from './context.js';
 
 export function currentIdentity(): Identity {
@@ -18,7 +19,22 @@ export function recordAudit(settings: Settings, event: AuditEvent): Promise<Audi
   return appendAuditEvent(auditLogPath(settings, currentEnvironment()), event, { clock: systemClock, identity: currentIdentity() });
 }
 
-/** Before an audited change: the log must be writable, so the change cannot end up without its line. */
+/**
+ * Write-ahead auditing of a change, for the core writers: the line (outcome ok) is appended and fsynced just
+ * before the file changes, so a failed append (exit 6) leaves the file as it was; when the change then
+ * fails, a second line with outcome failed follows, best effort, and the change's own error is thrown.
+ */
+export function auditWrites<T>(settings: Settings, describe: (subject: T) => Omit<AuditEvent, 'outcome'>): WriteHooks<T> {
+  return {
+    before: (subject) => recordAudit(settings, { ...describe(subject), outcome: 'ok' }),
+    failed: (subject) => recordAudit(settings, { ...describe(subject), outcome: 'failed' }).catch(() => undefined),
+  };
+}
+
+/**
+ * Before an audited change takes the lock: fails fast when the log cannot be opened. It cannot promise the
+ * append will succeed (a full disk passes it); `auditWrites` is what keeps a change from losing its line.
+ */
 export function checkAuditWritable(settings: Settings): Promise<void> {
   return checkAuditLogWritable(auditLogPath(settings, currentEnvironment()));
 }

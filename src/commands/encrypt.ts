@@ -1,12 +1,19 @@
 import { Args, Flags } from '../cli/oclif.js';
-import { recordAudit } from '../cli/audit-trail.js';
+import { auditWrites } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { readNewPlaintext } from '../cli/plaintext-input.js';
 import { withSettingsLock } from '../cli/with-lock.js';
 import { LibertyError } from '../core/errors.js';
 import { parseFieldRef } from '../core/field-ref.js';
-import { encryptAllSecretFields, encryptExistingField, encryptIntoField, type EncryptAllResult, type EncryptFieldResult } from '../core/field-writes.js';
+import {
+  encryptAllSecretFields,
+  encryptExistingField,
+  encryptIntoField,
+  type EncryptAllResult,
+  type EncryptFieldResult,
+  type FieldWrite,
+} from '../core/field-writes.js';
 import { requireSealingKey, sealWithKey } from '../core/keyring.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 
@@ -56,9 +63,10 @@ export default class Encrypt extends BaseCommand {
       this.say(blob);
       return { blob, keyId: key.kid };
     }
+    // one line per field, appended just before the file holding it is written
+    const audit = auditWrites(settings, (write: FieldWrite) => ({ event: 'encrypt', field: write.field, keyId: write.keyId }));
     if (flags.all) {
-      const result = await withSettingsLock(settings, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }));
-      for (const write of result.encrypted) await recordAudit(settings, { event: 'encrypt', outcome: 'ok', field: write.field, keyId: write.keyId });
+      const result = await withSettingsLock(settings, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }, audit));
       result.encrypted.forEach((write) => this.say(`encrypted ${write.field}`));
       this.say(`${result.encrypted.length} secret fields encrypted with key ${key.kid}`);
       if (result.skippedEmpty.length > 0) this.note(`left plain (empty): ${result.skippedEmpty.join(', ')}`);
@@ -68,13 +76,12 @@ export default class Encrypt extends BaseCommand {
     const ref = parseFieldRef(args.field!);
     const plaintext = flags.existing ? undefined : await readNewPlaintext(flags['from-env'], env);
     const result = await withSettingsLock(settings, 'encrypt', () =>
-      plaintext === undefined ? encryptExistingField({ settings, keyring }, ref) : encryptIntoField({ settings, keyring }, ref, plaintext),
+      plaintext === undefined ? encryptExistingField({ settings, keyring }, ref, audit) : encryptIntoField({ settings, keyring }, ref, plaintext, audit),
     );
     if (!result.written) {
       this.say(`${result.field} is already encrypted; nothing written`);
       return result;
     }
-    await recordAudit(settings, { event: 'encrypt', outcome: 'ok', field: result.field, keyId: result.keyId });
     this.say(`encrypted ${result.field} with key ${result.keyId}`);
     if (result.storedFingerprint) this.note(`stored the master key fingerprint in app.toml [crypto]`);
     return result;

@@ -2,6 +2,7 @@ import { Args, Flags } from '../cli/oclif.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin } from '../cli/io.js';
+import type { StoredFingerprint } from '../core/field-writes.js';
 import { describeBlob, describeKeys, type BlobDescription, type KeyDescription, type KeyReport } from '../core/key-report.js';
 import { requireMaster, type Keyring } from '../core/keyring.js';
 import { loadSettings, settingsKeyring, type Settings } from '../core/settings.js';
@@ -56,7 +57,7 @@ export default class Fingerprint extends BaseCommand {
 
   private async writeFingerprint(settings: Settings, keyring: Keyring): Promise<void> {
     // loaded only here: reading fingerprints is what scripts call often, and it must start fast
-    const [{ recordAudit, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }] = await Promise.all([
+    const [{ auditWrites, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }] = await Promise.all([
       import('../cli/audit-trail.js'),
       import('../cli/with-lock.js'),
       import('../core/field-writes.js'),
@@ -64,11 +65,12 @@ export default class Fingerprint extends BaseCommand {
     await requirePermission(settings, 'settings:framework', { event: 'fingerprint.write' });
     const master = keyring.master.key;
     if (!master) requireMaster(keyring);
-    const written = await withSettingsLock(settings, 'fingerprint --write', async () => {
-      const changed = await storeMasterFingerprint({ settings, keyring }, master!);
-      if (changed) await recordAudit(settings, { event: 'fingerprint.write', outcome: 'ok', keyId: master!.kid, details: { env: master!.env } });
-      return changed;
-    });
+    const audit = auditWrites(settings, (stored: StoredFingerprint) => ({
+      event: 'fingerprint.write',
+      keyId: stored.keyId,
+      details: { env: stored.env },
+    }));
+    const written = await withSettingsLock(settings, 'fingerprint --write', () => storeMasterFingerprint({ settings, keyring }, master!, audit));
     this.note(written ? `stored the fingerprint of ${master!.env} in app.toml [crypto]` : 'app.toml already stores this fingerprint');
   }
 }

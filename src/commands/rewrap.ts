@@ -44,6 +44,8 @@ export default class Rewrap extends BaseCommand {
     } finally {
       progress.stop();
     }
+    // a summary after the run, not write-ahead: rewrap reveals nothing and leaves the key setup alone (every
+    // blob opens as before), it is idempotent, and a line per file of a concurrent crawl would flood the log
     if (!flags.check && report.rewrapped > 0) {
       await recordAudit(settings, {
         event: 'rewrap',

@@ -2,6 +2,7 @@
  * Writes into settings files: a new secret into a field, the plain-to-encrypted toggle of one field or of
  * every secret field, the encrypted-to-plain toggle, and the stored fingerprint. Callers hold the
  * settings lock. Every new blob is opened again and compared before the file is written atomically.
+ * Audited writes take `WriteHooks`: `before` runs once every check has passed, just before the file changes.
  */
 import { join, resolve } from 'node:path';
 import { isBlobText } from './blob.js';
@@ -16,6 +17,7 @@ import { classifyField } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
 import { APP_FILE, readAppDocument, readSettingsFile, type Settings } from './settings.js';
 import { applyEdits, formatKeyPath, type FieldEdit, type TomlDocument } from './toml-edit.js';
+import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 
 export const FINGERPRINT_PATH = ['crypto', 'fingerprint'] as const;
 
@@ -49,26 +51,37 @@ function refuseCryptoConfig(settings: Settings, ref: FieldRef): void {
 }
 
 /** encrypt FILE:KEY: seals a new plaintext into the field, creating the key or table if absent. */
-export async function encryptIntoField(ctx: WriteContext, ref: FieldRef, plaintext: string): Promise<EncryptFieldResult> {
+export async function encryptIntoField(
+  ctx: WriteContext,
+  ref: FieldRef,
+  plaintext: string,
+  hooks: WriteHooks<FieldWrite> = NO_WRITE_HOOKS,
+): Promise<EncryptFieldResult> {
   refuseCryptoConfig(ctx.settings, ref);
   const key = requireSealingKey(ctx.keyring);
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   checkTargetIsString(document, ref);
   const blob = await sealVerified(ctx.keyring, key, plaintext, ref.file);
-  const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }]);
-  return { field: formatFieldRef(ref), keyId: key.kid, written: true, storedFingerprint };
+  const write = { field: formatFieldRef(ref), keyId: key.kid };
+  const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }], [write], hooks);
+  return { ...write, written: true, storedFingerprint };
 }
 
 /** encrypt FILE:KEY --existing: the toggle from plain to encrypted of the value already there. */
-export async function encryptExistingField(ctx: WriteContext, ref: FieldRef): Promise<EncryptFieldResult> {
+export async function encryptExistingField(
+  ctx: WriteContext,
+  ref: FieldRef,
+  hooks: WriteHooks<FieldWrite> = NO_WRITE_HOOKS,
+): Promise<EncryptFieldResult> {
   refuseCryptoConfig(ctx.settings, ref);
   const key = requireSealingKey(ctx.keyring);
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   const value = stringAt(document.data, ref);
   if (isBlobText(value)) return { field: formatFieldRef(ref), keyId: key.kid, written: false, storedFingerprint: false };
   const blob = await sealVerified(ctx.keyring, key, value, ref.file);
-  const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }]);
-  return { field: formatFieldRef(ref), keyId: key.kid, written: true, storedFingerprint };
+  const write = { field: formatFieldRef(ref), keyId: key.kid };
+  const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }], [write], hooks);
+  return { ...write, written: true, storedFingerprint };
 }
 
 export interface EncryptAllResult {
@@ -78,8 +91,14 @@ export interface EncryptAllResult {
   storedFingerprint: boolean;
 }
 
-/** encrypt --all: the plain-to-encrypted toggle for every non-empty plaintext in a secret field. */
-export async function encryptAllSecretFields(ctx: WriteContext): Promise<EncryptAllResult> {
+/**
+ * encrypt --all: the plain-to-encrypted toggle for every non-empty plaintext in a secret field. Files are
+ * written one after another; `hooks.before` runs once per field, for all the fields of a file just before
+ * that file is written. A field is what a line names, and a file is the unit that changes atomically, so
+ * each file's lines precede its write, and a failure stops the run with every earlier file written and
+ * logged and no later one touched.
+ */
+export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHooks<FieldWrite> = NO_WRITE_HOOKS): Promise<EncryptAllResult> {
   const key = requireSealingKey(ctx.keyring);
   const files = await selectFiles(ctx.settings.dir);
   const result: EncryptAllResult = { encrypted: [], skippedEmpty: [], storedFingerprint: false };
@@ -91,6 +110,7 @@ export async function encryptAllSecretFields(ctx: WriteContext): Promise<Encrypt
     if (!scan.ok) continue;
     const plain = scan.fields.filter((field) => !field.encrypted && field.fieldClass !== 'other');
     const edits: FieldEdit[] = [];
+    const writes: FieldWrite[] = [];
     for (const field of plain) {
       const label = `${scan.file}:${formatKeyPath(field.path)}`;
       if (field.value === '') {
@@ -98,10 +118,11 @@ export async function encryptAllSecretFields(ctx: WriteContext): Promise<Encrypt
         continue;
       }
       edits.push({ path: field.path, value: await sealVerified(ctx.keyring, key, field.value, scan.file) });
-      result.encrypted.push({ field: label, keyId: key.kid });
+      writes.push({ field: label, keyId: key.kid });
     }
     if (edits.length > 0) {
-      result.storedFingerprint = (await writeWithFingerprint(ctx, key, scan.document, edits)) || result.storedFingerprint;
+      result.storedFingerprint = (await writeWithFingerprint(ctx, key, scan.document, edits, writes, hooks)) || result.storedFingerprint;
+      result.encrypted.push(...writes);
     }
   }
   return result;
@@ -130,32 +151,49 @@ export async function writeFieldPlain(
   return { field: formatFieldRef(ref), keyId: opened.slot.key.kid };
 }
 
-/** fingerprint --write: stores the current master fingerprint in app.toml [crypto]. */
-export async function storeMasterFingerprint(ctx: WriteContext, key: Key): Promise<boolean> {
+/** The key whose fingerprint `storeMasterFingerprint` stores: names only, for the hooks. */
+export interface StoredFingerprint {
+  env: string;
+  keyId: string;
+}
+
+/** fingerprint --write: stores the current master fingerprint in app.toml [crypto]; false when already stored. */
+export async function storeMasterFingerprint(
+  ctx: WriteContext,
+  key: Key,
+  hooks: WriteHooks<StoredFingerprint> = NO_WRITE_HOOKS,
+): Promise<boolean> {
   const document = await readAppDocument(ctx.settings);
   if (ctx.settings.crypto.storedFingerprint === key.fingerprint) return false;
-  await writeDocument(ctx.settings.dir, document, [{ path: FINGERPRINT_PATH, value: key.fingerprint }]);
+  const text = applyEdits(document, [{ path: FINGERPRINT_PATH, value: key.fingerprint }]);
+  await writeAhead(hooks, [{ env: key.env, keyId: key.kid }], () => writeFileAtomic(join(ctx.settings.dir, APP_FILE), text));
   return true;
 }
 
 /**
- * Writes `edits` into `document`, and stores the master fingerprint in app.toml when none is stored yet
- * (in the same write when the document is app.toml). Returns whether the fingerprint was stored.
+ * Writes `edits` into `document` (announced as `writes` to `hooks`), and stores the master fingerprint in
+ * app.toml when none is stored yet: in the same write when the document is app.toml, else right after it
+ * (both texts are made before the hooks run). Returns whether the fingerprint was stored.
  */
-async function writeWithFingerprint(ctx: WriteContext, key: Key, document: TomlDocument, edits: FieldEdit[]): Promise<boolean> {
+async function writeWithFingerprint(
+  ctx: WriteContext,
+  key: Key,
+  document: TomlDocument,
+  edits: FieldEdit[],
+  writes: FieldWrite[],
+  hooks: WriteHooks<FieldWrite>,
+): Promise<boolean> {
+  const fingerprint: FieldEdit = { path: FINGERPRINT_PATH, value: key.fingerprint };
   const storeFingerprint = !ctx.settings.crypto.storedFingerprint;
-  if (storeFingerprint && document.file === APP_FILE) {
-    await writeDocument(ctx.settings.dir, document, [...edits, { path: FINGERPRINT_PATH, value: key.fingerprint }]);
-  } else {
-    await writeDocument(ctx.settings.dir, document, edits);
-    if (storeFingerprint) await writeDocument(ctx.settings.dir, await readAppDocument(ctx.settings), [{ path: FINGERPRINT_PATH, value: key.fingerprint }]);
-  }
+  const sameFile = document.file === APP_FILE;
+  const text = applyEdits(document, storeFingerprint && sameFile ? [...edits, fingerprint] : edits);
+  const appText = storeFingerprint && !sameFile ? applyEdits(await readAppDocument(ctx.settings), [fingerprint]) : undefined;
+  await writeAhead(hooks, writes, () => writeFileAtomic(join(ctx.settings.dir, document.file), text));
+  // the fields are written after their lines; a failure to store the fingerprint now is the command's error,
+  // not a failed line for fields that did change
+  if (appText !== undefined) await writeFileAtomic(join(ctx.settings.dir, APP_FILE), appText);
   if (storeFingerprint) ctx.settings.crypto.storedFingerprint = key.fingerprint;
   return storeFingerprint;
-}
-
-async function writeDocument(dir: string, document: TomlDocument, edits: FieldEdit[]): Promise<void> {
-  await writeFileAtomic(join(dir, document.file), applyEdits(document, edits));
 }
 
 function checkTargetIsString(document: TomlDocument, ref: FieldRef): void {

@@ -12,6 +12,7 @@ import { isHexKey, parseKey } from './keys.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
 import { APP_FILE, readAppDocument, type Settings } from './settings.js';
 import { applyEdits, type FieldEdit } from './toml-edit.js';
+import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 
 export interface RotationResult {
   from: string;
@@ -27,8 +28,16 @@ export function checkEnvName(name: string, flag: string): void {
   }
 }
 
-/** keys rotate --to NAME: NAME must hold a 64-hex key; app.toml gets the new master, legacy list and fingerprint. */
-export async function rotateMasterKey(settings: Settings, env: Environment, to: string): Promise<RotationResult> {
+/**
+ * keys rotate --to NAME: NAME must hold a 64-hex key; app.toml gets the new master, legacy list and fingerprint.
+ * `hooks.before` gets the result just before app.toml changes.
+ */
+export async function rotateMasterKey(
+  settings: Settings,
+  env: Environment,
+  to: string,
+  hooks: WriteHooks<RotationResult> = NO_WRITE_HOOKS,
+): Promise<RotationResult> {
   checkEnvName(to, '--to');
   const value = env[to];
   if (!value) {
@@ -45,12 +54,18 @@ export async function rotateMasterKey(settings: Settings, env: Environment, to: 
   if (from === to) throw new LibertyError('E_USAGE', `${to} is already the master key`);
   const legacy = [...new Set([from, ...settings.crypto.legacyEnvs])].filter((name) => name !== to);
   const key = parseKey(to, value);
-  await editApp(settings, [
-    { path: ['crypto', 'master_key'], value: formatEnvRef(to) },
-    { path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) },
-    { path: ['crypto', 'fingerprint'], value: key.fingerprint },
-  ]);
-  return { from, to, keyId: key.kid, fingerprint: key.fingerprint, legacy };
+  const result = { from, to, keyId: key.kid, fingerprint: key.fingerprint, legacy };
+  await editApp(
+    settings,
+    [
+      { path: ['crypto', 'master_key'], value: formatEnvRef(to) },
+      { path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) },
+      { path: ['crypto', 'fingerprint'], value: key.fingerprint },
+    ],
+    hooks,
+    result,
+  );
+  return result;
 }
 
 export interface LegacyKeyUsage {
@@ -94,15 +109,18 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
   return { env: name, total: used.reduce((sum, entry) => sum + entry.count, 0), files: used };
 }
 
-/** keys drop-legacy NAME: removes the entry from legacy_keys. The caller checks usage first. */
-export async function dropLegacyKey(settings: Settings, name: string): Promise<string[]> {
+/**
+ * keys drop-legacy NAME: removes the entry from legacy_keys and returns the legacy keys left (also given to
+ * `hooks.before`, just before app.toml changes). The caller checks usage first.
+ */
+export async function dropLegacyKey(settings: Settings, name: string, hooks: WriteHooks<string[]> = NO_WRITE_HOOKS): Promise<string[]> {
   const legacy = settings.crypto.legacyEnvs.filter((entry) => entry !== name);
-  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }]);
+  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }], hooks, legacy);
   return legacy;
 }
 
-/** fingerprint --write and the rotation write app.toml like any other file: byte-preserving, atomic. */
-async function editApp(settings: Settings, edits: FieldEdit[]): Promise<void> {
-  const document = await readAppDocument(settings);
-  await writeFileAtomic(join(settings.dir, APP_FILE), applyEdits(document, edits));
+/** The rotation writes app.toml like any other file: byte-preserving, atomic, the hooks around the write. */
+async function editApp<T>(settings: Settings, edits: FieldEdit[], hooks: WriteHooks<T>, subject: T): Promise<void> {
+  const text = applyEdits(await readAppDocument(settings), edits);
+  await writeAhead(hooks, [subject], () => writeFileAtomic(join(settings.dir, APP_FILE), text));
 }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '../../cli/oclif.js';
-import { recordAudit, requirePermission } from '../../cli/audit-trail.js';
+import { auditWrites, requirePermission } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { currentEnvironment } from '../../cli/context.js';
 import { stdinIsTerminal } from '../../cli/io.js';
@@ -61,12 +61,11 @@ export default class KeysDropLegacy extends BaseCommand {
       }
       const forced = Boolean(flags.force) && (usage === null || usage.total > 0);
       if (forced && !flags.yes) await this.confirmForce(args.name, usage);
-      const legacy = await dropLegacyKey(settings, args.name);
-      await recordAudit(settings, {
+      const audit = auditWrites(settings, () => ({
         event: 'keys.drop-legacy',
-        outcome: 'ok',
         details: { env: args.name, forced, stillNeededBy: usage?.total ?? -1 },
-      });
+      }));
+      const legacy = await dropLegacyKey(settings, args.name, audit);
       this.say(`dropped ${args.name} from legacy_keys; unset it in the environment and restart the framework`);
       return { dropped: true, env: args.name, legacy, usage, forced };
     });

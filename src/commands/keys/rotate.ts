@@ -1,5 +1,5 @@
 import { Flags } from '../../cli/oclif.js';
-import { recordAudit, requirePermission } from '../../cli/audit-trail.js';
+import { auditWrites, requirePermission } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { currentEnvironment } from '../../cli/context.js';
 import { withSettingsLock } from '../../cli/with-lock.js';
@@ -28,16 +28,12 @@ export default class KeysRotate extends BaseCommand {
     const { flags } = await this.parse(KeysRotate);
     const settings = await loadSettings(this.settingsLocation(flags.settings).dir, { mustExist: true });
     await requirePermission(settings, 'settings:framework', { event: 'keys.rotate', details: { to: flags.to } });
-    const result = await withSettingsLock(settings, 'keys rotate', async () => {
-      const rotation = await rotateMasterKey(settings, currentEnvironment(), flags.to);
-      await recordAudit(settings, {
-        event: 'keys.rotate',
-        outcome: 'ok',
-        keyId: rotation.keyId,
-        details: { from: rotation.from, to: rotation.to, legacy: rotation.legacy },
-      });
-      return rotation;
-    });
+    const audit = auditWrites(settings, (rotation: RotationResult) => ({
+      event: 'keys.rotate',
+      keyId: rotation.keyId,
+      details: { from: rotation.from, to: rotation.to, legacy: rotation.legacy },
+    }));
+    const result = await withSettingsLock(settings, 'keys rotate', () => rotateMasterKey(settings, currentEnvironment(), flags.to, audit));
     this.say(`master key is now ${result.to} (key id ${result.keyId}); ${result.from} is the first legacy key`);
     this.say('next steps:');
     this.say('  1. restart the framework, so it loads the new master key');

@@ -1,0 +1,149 @@
+// Write-ahead auditing: every audited change appends its line before it changes a file. When the append
+// fails after the up-front writability check (a log on a full disk), the command exits 6 and no settings
+// file changes; when the change fails after its line, a `failed` line follows and the file is unchanged.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KEY_A, KEY_A_FP, KEY_B, runCli } from '../support/cli.js';
+import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+
+let settings: TempSettings | undefined;
+let immutable: string | undefined;
+afterEach(() => {
+  if (immutable) execFileSync('chattr', ['-i', immutable]);
+  immutable = undefined;
+  settings?.cleanup();
+  settings = undefined;
+});
+
+const readLog = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+
+/** Every file under dir with its bytes, hidden ones included (a temporary file left behind shows too). */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    files[path.slice(dir.length + 1)] = readFileSync(path).toString('base64');
+  }
+  return files;
+}
+
+interface Case {
+  name: string;
+  files: () => Record<string, string>;
+  args: string[];
+  env: Record<string, string>;
+  /** the events the change records, in order */
+  events: Array<{ event: string; field?: string }>;
+}
+
+const master = { LIBERTY_MASTER_KEY: KEY_A };
+
+// app.toml stores no fingerprint where the command would also store it: that write must not happen either
+const CASES: Case[] = [
+  {
+    name: 'encrypt FILE:KEY',
+    files: () => ({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "old"\n' }),
+    args: ['encrypt', 'c.toml:db.password', '--from-env', 'NEW_SECRET'],
+    env: { ...master, NEW_SECRET: 'new-secret' },
+    events: [{ event: 'encrypt', field: 'c.toml:db.password' }],
+  },
+  {
+    name: 'encrypt FILE:KEY --existing',
+    files: () => ({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "plain"\n' }),
+    args: ['encrypt', 'c.toml:db.password', '--existing'],
+    env: master,
+    events: [{ event: 'encrypt', field: 'c.toml:db.password' }],
+  },
+  {
+    name: 'encrypt --all',
+    files: () => ({
+      'app.toml': appToml(),
+      'a.toml': '# pools\n[pools.main]\npassword = "one"\n[pools.cache]\npassword = "two"\n',
+      'b.toml': '[db]\npassword = "three"\nuser = "u"\n',
+    }),
+    args: ['encrypt', '--all'],
+    env: master,
+    events: [
+      { event: 'encrypt', field: 'a.toml:pools.main.password' },
+      { event: 'encrypt', field: 'a.toml:pools.cache.password' },
+      { event: 'encrypt', field: 'b.toml:db.password' },
+    ],
+  },
+  {
+    name: 'keys rotate',
+    files: () => ({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n` }),
+    args: ['keys', 'rotate', '--to', 'LIBERTY_MASTER_KEY_NEW'],
+    env: { ...master, LIBERTY_MASTER_KEY_NEW: KEY_B },
+    events: [{ event: 'keys.rotate' }],
+  },
+  {
+    name: 'keys drop-legacy',
+    files: () => ({
+      'app.toml': appToml({ legacy: ['LIBERTY_MASTER_KEY_OLD'], fingerprint: KEY_A_FP }),
+      'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n`,
+    }),
+    args: ['keys', 'drop-legacy', 'LIBERTY_MASTER_KEY_OLD'],
+    env: { ...master, LIBERTY_MASTER_KEY_OLD: KEY_B },
+    events: [{ event: 'keys.drop-legacy' }],
+  },
+  {
+    name: 'fingerprint --write',
+    files: () => ({ 'app.toml': appToml() }),
+    args: ['fingerprint', '--write'],
+    env: master,
+    events: [{ event: 'fingerprint.write' }],
+  },
+];
+
+// /dev/full opens for appending (so the check before the lock passes) and fails every write with ENOSPC:
+// the log of a full disk. A symbolic link to it keeps the log's lock file in the test's directory.
+describe.skipIf(!existsSync('/dev/full'))('a change does not happen when its audit line cannot be appended', () => {
+  it.each(CASES)('$name: exit 6, every settings file byte-identical', async ({ files, args, env }) => {
+    settings = makeSettings(files());
+    const { dir, root } = settings;
+    const log = join(root, 'full.jsonl');
+    symlinkSync('/dev/full', log);
+    const before = snapshot(dir);
+    const result = await runCli([...args, '-s', dir], { env: { ...env, LIBERTY_AUDIT_LOG: log } });
+    expect(result.code).toBe(6);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('the audit line comes first', () => {
+  it.each(CASES)('$name: exit 0 and its lines are in the log', async ({ files, args, env, events }) => {
+    settings = makeSettings(files());
+    const { dir, audit } = settings;
+    const result = await runCli([...args, '-s', dir], { env });
+    expect(result.code).toBe(0);
+    const lines = readLog(audit);
+    expect(lines.map(({ event, field }) => (field === undefined ? { event } : { event, field }))).toEqual(events);
+    expect(lines.every((line) => line.outcome === 'ok')).toBe(true);
+  });
+
+  // an immutable file cannot be renamed over, not even by root: the write fails after the line was appended
+  it.skipIf(process.getuid?.() !== 0)('when the write fails after the line, a failed line follows and the file is unchanged', async () => {
+    settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': '[db]\npassword = "plain"\n' });
+    const { dir, root } = settings;
+    const audit = join(root, 'audit.jsonl'); // outside the directory compared byte for byte
+    const target = join(dir, 'c.toml');
+    execFileSync('chattr', ['+i', target]);
+    immutable = target;
+    const before = snapshot(dir);
+    const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+    expect(result.code).toBe(6);
+    expect(snapshot(dir)).toEqual(before);
+    const lines = readLog(audit);
+    expect(lines.map(({ event, outcome, field }) => ({ event, outcome, field }))).toEqual([
+      { event: 'encrypt', outcome: 'ok', field: 'c.toml:db.password' },
+      { event: 'encrypt', outcome: 'failed', field: 'c.toml:db.password' },
+    ]);
+  });
+});
