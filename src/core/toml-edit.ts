@@ -4,6 +4,7 @@
  *
  *   parseTomlDocument(file: string, bytes: Uint8Array | string): TomlDocument      throws E_INVALID_TOML
  *   listStringValues(doc: TomlDocument): StringValue[]
+ *   findStringValues(doc: TomlDocument, accept): FoundString[] | undefined      from the data alone, unordered
  *   readStringValue(doc: TomlDocument, path: KeyPath): StringValue            throws E_FIELD_NOT_FOUND
  *   applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): string        the new text, BOM included
  *   (re-exported from toml-keys) KeyPath, parseKeyPath, formatKeyPath, encodeTomlString
@@ -96,6 +97,62 @@ export function listStringValues(doc: TomlDocument): StringValue[] {
     if (entry.kind === 'value' && isStringNode(entry.node)) values.push(describeValue(doc, entry));
   }
   return values;
+}
+
+export interface FoundString {
+  readonly path: KeyPath;
+  readonly value: string;
+}
+
+/**
+ * The string values `accept` takes, with the same paths as listStringValues gives, read from the parsed
+ * data without building the strict syntax tree; not in document order. Undefined when the data alone
+ * cannot answer, so the caller uses listStringValues:
+ *   - the listing needs the syntax: an array holds a table (`[[servers]]` elements are listed by index,
+ *     inline tables inside a plain array are not, and the data does not tell them apart);
+ *   - smol-toml may have accepted what the strict TOML 1.0 parser refuses. smol-toml follows TOML 1.1,
+ *     a superset of 1.0 whose additions all show in the text or the data: inline tables over several
+ *     lines or with a trailing comma (any `{`), the escapes `\x` and `\e` (any backslash before x or e),
+ *     optional seconds (any date or time value); it also lets through a BOM past the start (any U+FEFF)
+ *     and impossible dates such as February 30 (any date value). With none of these in a file, smol-toml's
+ *     acceptance stands for both parsers (toml-test's invalid documents and a differential property test
+ *     hold this), and the file is valid without the strict parse.
+ */
+export function findStringValues(doc: TomlDocument, accept: (value: string) => boolean): FoundString[] | undefined {
+  const { text } = doc;
+  if (text.includes('{') || text.includes(BOM) || ESCAPE_NOT_IN_TOML_1_0.test(text)) return undefined;
+  const found: FoundString[] = [];
+  return collectStrings(doc.data, [], accept, found) ? found : undefined;
+}
+
+/** A backslash before x or e: the TOML 1.1 escapes \xHH and \e (or text that merely looks like one). */
+const ESCAPE_NOT_IN_TOML_1_0 = /\\[xe]/;
+
+/** Walks tables; false when a value needs the syntax tree (a date or time, a table inside an array). */
+function collectStrings(table: Readonly<Record<string, unknown>>, path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): boolean {
+  for (const key in table) {
+    const value = table[key];
+    if (typeof value === 'string') {
+      if (accept(value)) found.push({ path: [...path, key], value });
+    } else if (typeof value === 'object' && value !== null) {
+      if (value instanceof Date) return false;
+      if (Array.isArray(value)) {
+        if (!isPlainArray(value)) return false;
+      } else if (!collectStrings(value as Record<string, unknown>, [...path, key], accept, found)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** An array of scalars and arrays of scalars, no table and no date anywhere inside. */
+function isPlainArray(items: readonly unknown[]): boolean {
+  for (const item of items) {
+    if (typeof item !== 'object' || item === null) continue;
+    if (!Array.isArray(item) || !isPlainArray(item)) return false;
+  }
+  return true;
 }
 
 /** The string at `path`. E_FIELD_NOT_FOUND when missing, E_BAD_SETTINGS when not a string. */

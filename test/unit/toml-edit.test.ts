@@ -5,6 +5,7 @@ import { isLibertyError, type ErrorCode } from '../../src/core/errors.js';
 import {
   applyEdits,
   encodeTomlString,
+  findStringValues,
   formatKeyPath,
   listStringValues,
   parseKeyPath,
@@ -217,6 +218,59 @@ describe('listStringValues', () => {
       ['"\u043a\u043b\u044e\u0447"."\u043f\u0430\u0440\u043e\u043b\u044c"', '\u0441\u0435\u043a\u0440\u0435\u0442 \u{1F511}', 44],
       ['implicit.child.k', 'v', 47],
     ]);
+  });
+});
+
+describe('findStringValues', () => {
+  const isBlob = (value: string) => value.startsWith('ENC:');
+  const sorted = (values: ReadonlyArray<{ path: readonly string[]; value: string }>) =>
+    values.map(({ path, value }) => [formatKeyPath(path), value]).sort(([a], [b]) => (a! < b! ? -1 : 1));
+  const find = (text: string) => findStringValues(parseTomlDocument('f.toml', text), isBlob);
+
+  it('finds what listStringValues lists, from the data, plain arrays skipped', () => {
+    const text = [
+      'root = "ENC:v2:a"',
+      'plain = "x"',
+      'list = ["ENC:v2:in-array", 1]',
+      'nested = [["ENC:v2:deep"]]',
+      '[db]',
+      'password = "ENC:v2:b"',
+      'creds.token = "ENC:v2:c"',
+      'port = 5432',
+      '[db.replica]',
+      "password = 'ENC:v2:d'",
+      '[other]',
+      'password = """ENC:v2:e"""',
+      '',
+    ].join('\n');
+    const doc = parseTomlDocument('f.toml', text);
+    const found = findStringValues(doc, isBlob);
+    expect(found).toBeDefined();
+    expect(sorted(found!)).toEqual(sorted(listStringValues(doc).filter((field) => isBlob(field.value))));
+    expect(sorted(found!).map(([key]) => key)).toEqual(['db.creds.token', 'db.password', 'db.replica.password', 'other.password', 'root']);
+  });
+
+  it('passes every string to accept and finds none in an empty file', () => {
+    expect(findStringValues(parseTomlDocument('f.toml', 'a = "x"\n[t]\nb = "y"\n'), () => true)).toEqual([
+      { path: ['a'], value: 'x' },
+      { path: ['t', 'b'], value: 'y' },
+    ]);
+    expect(find('')).toEqual([]);
+  });
+
+  it.each([
+    ['an inline table', 'a = { b = "ENC:v2:x" }\n'],
+    ['a brace in a string', 'a = "${LIBERTY_MASTER_KEY}"\n'],
+    ['a \\x escape', 'a = "\\x41"\n'],
+    ['a \\e escape', 'a = "\\e"\n'],
+    ['text that looks like an escape', "a = 'C:\\executables'\n"],
+    ['a BOM past the start', 'a = "\uFEFF"\n'],
+    ['a date', 'a = 1979-05-27\n'],
+    ['a time in a table', '[t]\nstart = 07:32:00\n'],
+    ['a date in an array', 'a = [1979-05-27]\n'],
+    ['an array of tables', '[[servers]]\npassword = "ENC:v2:x"\n'],
+  ])('leaves %s to listStringValues', (_name, text) => {
+    expect(find(text)).toBeUndefined();
   });
 });
 
