@@ -130,7 +130,9 @@ const ESCAPE_NOT_IN_TOML_1_0 = /\\[xe]/;
 
 /** Walks tables; false when a value needs the syntax tree (a date or time, a table inside an array). */
 function collectStrings(table: Readonly<Record<string, unknown>>, path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): boolean {
-  for (const key in table) {
+  const keys = Object.keys(table); // faster than for-in over smol-toml's prototype-less tables
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
     const value = table[key];
     if (typeof value === 'string') {
       if (accept(value)) found.push({ path: [...path, key], value });
