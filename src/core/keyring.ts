@@ -147,7 +147,29 @@ function aadOf(key: Key): Buffer {
  */
 const lastLegacyOpener = new WeakMap<Keyring, string>();
 
+/**
+ * The first legacy blob opened with a keyring while no opener is known yet. Blobs of a file are opened
+ * all at once: without it each of them would try the master first (a wasted PBKDF2 per blob of the first
+ * files in flight); they wait for this one to find the key instead. Only the first wait: when it opens
+ * nothing, the others go on without waiting.
+ */
+const firstLegacyProbe = new WeakMap<Keyring, Promise<void>>();
+
 async function openLegacy(keyring: Keyring, blob: Extract<Blob, { format: 'legacy' }>): Promise<OpenedBlob> {
+  if (!lastLegacyOpener.has(keyring)) {
+    const probe = firstLegacyProbe.get(keyring);
+    if (probe !== undefined) {
+      await probe;
+    } else {
+      const attempt = tryLegacyKeys(keyring, blob);
+      firstLegacyProbe.set(keyring, attempt.then(() => undefined, () => undefined));
+      return attempt;
+    }
+  }
+  return tryLegacyKeys(keyring, blob);
+}
+
+async function tryLegacyKeys(keyring: Keyring, blob: Extract<Blob, { format: 'legacy' }>): Promise<OpenedBlob> {
   const preferred = lastLegacyOpener.get(keyring);
   const slots = loadedSlots(keyring).sort((a, b) => Number(b.env === preferred) - Number(a.env === preferred));
   for (const slot of slots) {

@@ -176,6 +176,8 @@ export function applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): stri
   const prefix = doc.bom ? BOM : '';
   if (edits.length === 0) return prefix + doc.text;
   checkEdits(doc.file, edits);
+  const swapped = swapTokensInPlace(doc, edits);
+  if (swapped !== undefined) return prefix + swapped;
   const index = indexOf(doc);
   const planner = new SplicePlanner(doc, index);
   for (const edit of edits) planner.add(edit);
@@ -623,6 +625,48 @@ class SplicePlanner {
     parts.push(text.slice(cursor));
     return parts.join('');
   }
+}
+
+/**
+ * The common edit, a string value replaced by another (rewrap), without the strict syntax tree: when
+ * findStringValues can answer for the document (smol-toml's acceptance stands for both parsers), each old
+ * value occurs exactly once in the text, right between a pair of single quote characters (`"..."` or
+ * `'...'`, not a multi-line string), that token is the candidate. The result must then parse to the old
+ * data with exactly the edited fields changed; a candidate that was not the field's own token (the text of
+ * a comment or of another string) changes some other data or leaves the field as it was, and fails that.
+ * Undefined whenever any of this does not hold: applyEdits then takes the ranges from the syntax tree.
+ */
+function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
+  if (findStringValues(doc, () => false) === undefined) return undefined;
+  const { text } = doc;
+  const splices: Array<{ start: number; end: number; token: string }> = [];
+  for (const { path, value } of edits) {
+    const old = readIn(doc.data, path);
+    if (typeof value !== 'string' || typeof old !== 'string' || old === '') return undefined;
+    const at = text.indexOf(old);
+    if (at < 1 || text.indexOf(old, at + 1) !== -1) return undefined;
+    const end = at + old.length;
+    const quote = text[at - 1];
+    if ((quote !== '"' && quote !== "'") || text[end] !== quote || text[at - 2] === quote || text[end + 1] === quote) return undefined;
+    splices.push({ start: at - 1, end: end + 1, token: encodeTomlString(value) });
+  }
+  splices.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const splice of splices) {
+    if (splice.start < cursor) return undefined;
+    parts.push(text.slice(cursor, splice.start), splice.token);
+    cursor = splice.end;
+  }
+  parts.push(text.slice(cursor));
+  const result = parts.join('');
+  let actual: Record<string, unknown>;
+  try {
+    actual = parseData(result, { integersAsBigInt: true });
+  } catch {
+    return undefined;
+  }
+  return isDeepEqual(writeAll(doc.data, edits), actual) ? result : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

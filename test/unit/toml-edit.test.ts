@@ -500,3 +500,28 @@ describe('performance', () => {
     expect((dataOf(text).pool999 as any).key9).toBe('new:pool999.key9');
   });
 });
+
+describe('applyEdits swapping string tokens without the syntax tree', () => {
+  const edit = (text: string, path: string[], value: string) => applyEdits(parseTomlDocument('f.toml', text), [{ path, value }]);
+
+  it.each([
+    ['a basic string', 'a = 1\n[t]\nx = "ENC:v2:a"   # c\n', ['t', 'x'], 'a = 1\n[t]\nx = "NEW"   # c\n'],
+    ['a literal string', "x = 'ENC:v2:a'\r\ny = 2\r\n", ['x'], 'x = "NEW"\r\ny = 2\r\n'],
+    ['a value also in a comment, written with an escape', '# was "ENC:v2:a"\nx = "ENC:v2:\\u0061"\n', ['x'], '# was "ENC:v2:a"\nx = "NEW"\n'],
+    ['a value also inside another string', 'note = \'see "ENC:v2:a"\'\nx = "ENC:v2:\\u0061"\n', ['x'], 'note = \'see "ENC:v2:a"\'\nx = "NEW"\n'],
+    ['a value written twice', 'x = "ENC:v2:a"\ny = "ENC:v2:a"\n', ['y'], 'x = "ENC:v2:a"\ny = "NEW"\n'],
+    ['a multi-line string', 'x = """ENC:v2:a"""\n', ['x'], 'x = "NEW"\n'],
+    ['a value inside a longer one', 'y = "ENC:v2:ab"\nx = "ENC:v2:a"\n', ['x'], 'y = "ENC:v2:ab"\nx = "NEW"\n'],
+  ])('replaces exactly the token of %s', (_name, text, path, expected) => {
+    expectBytes(edit(text, path, 'NEW'), expected);
+  });
+
+  it('replaces several tokens in one pass, in any edit order', () => {
+    const text = '[a]\nx = "ENC:v2:1"\n[b]\ny = \'ENC:v2:2\'\n';
+    const edits: FieldEdit[] = [
+      { path: ['b', 'y'], value: 'ENC:v2:"new"' },
+      { path: ['a', 'x'], value: 'ENC:v2:3' },
+    ];
+    expectBytes(applyEdits(parseTomlDocument('f.toml', text), edits), '[a]\nx = "ENC:v2:3"\n[b]\ny = "ENC:v2:\\"new\\""\n');
+  });
+});
