@@ -112,7 +112,7 @@ export interface FoundString {
  *     inline tables inside a plain array are not, and the data does not tell them apart);
  *   - smol-toml may have accepted what the strict TOML 1.0 parser refuses. smol-toml follows TOML 1.1,
  *     a superset of 1.0 whose additions all show in the text or the data: inline tables over several
- *     lines or with a trailing comma (any `{`), the escapes `\x` and `\e` (any backslash before x or e),
+ *     lines or with a trailing comma (any `{` but `${`), the escapes `\x` and `\e` (any backslash before x or e),
  *     optional seconds (any date or time value); it also lets through a BOM past the start (any U+FEFF)
  *     and impossible dates such as February 30 (any date value). With none of these in a file, smol-toml's
  *     acceptance stands for both parsers (toml-test's invalid documents and a differential property test
@@ -120,10 +120,17 @@ export interface FoundString {
  */
 export function findStringValues(doc: TomlDocument, accept: (value: string) => boolean): FoundString[] | undefined {
   const { text } = doc;
-  if (text.includes('{') || text.includes(BOM) || ESCAPE_NOT_IN_TOML_1_0.test(text)) return undefined;
+  if (INLINE_TABLE_OPENER.test(text) || text.includes(BOM) || ESCAPE_NOT_IN_TOML_1_0.test(text)) return undefined;
   const found: FoundString[] = [];
   return collectStrings(doc.data, [], accept, found) ? found : undefined;
 }
+
+/**
+ * A `{` that may open an inline table. One right after `$` cannot: a `$` outside a string or comment is
+ * an error in TOML, so in a document smol-toml accepted `${` only occurs inside one (the `${VAR}`
+ * references of app.toml).
+ */
+const INLINE_TABLE_OPENER = /(?:^|[^$])\{/;
 
 /** A backslash before x or e: the TOML 1.1 escapes \xHH and \e (or text that merely looks like one). */
 const ESCAPE_NOT_IN_TOML_1_0 = /\\[xe]/;

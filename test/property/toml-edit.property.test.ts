@@ -288,7 +288,7 @@ describe('findStringValues against the strict parser', () => {
     '1.5', '1e3', '1.e3', '.5', '5.', '1_0.0_1', '1e_3', 'inf', '-nan', 'nan1', '+inf',
     'true', 'false', 'True', '[1, "x"]', '[1,]', '[ ]', '[,]', '[[1], ["ENC:v2:y"]]', '[\n1,\n# c\n]',
     '1979-05-27', '1979-05-27T07:32:00Z', '1979-05-27 07:32:00.5+01:00', '07:32:00', '07:32', '24:00:00', '1979-13-01', '1979-05-27T07:32:00+1',
-    '{}', '{ a = "ENC:v2:z" }', '{ a = 1, }', '{\n a = 1 }', '{ a.b = 1, a.c = 2 }', '[{ a = "s" }]', '"\uFEFF"', '\uFEFF1',
+    '{}', '${}', '"${A}"', "'$'{ a = 1, }", '"${"{ a = 1, }', '${ a = 1, }', '{ a = "ENC:v2:z" }', '{ a = 1, }', '{\n a = 1 }', '{ a.b = 1, a.c = 2 }', '[{ a = "s" }]', '"\uFEFF"', '\uFEFF1',
     'hunter2', '"unterminated', '"a" "b"', '1 1',
   );
   const line = fc.oneof(
@@ -297,7 +297,7 @@ describe('findStringValues against the strict parser', () => {
     key.map((k) => `[[${k}]]`),
     key.map((k) => `[ ${k} ]]`),
     key.map((k) => `[${k}] x = 1`),
-    fc.constantFrom('# comment', '#\u0001', '#\u007f', '# é', '', '   ', '\t', 'a = 1 # c', 'a = 1 b = 2', '\r', '\u0000', '\u2028', '\uFEFF', '\uFEFFa = 1'),
+    fc.constantFrom('# comment', '# ${x}', '#\u0001', '#\u007f', '# é', '', '   ', '\t', 'a = 1 # c', 'a = 1 b = 2', '\r', '\u0000', '\u2028', '\uFEFF', '\uFEFFa = 1'),
     fc.string({ unit: trickyChar, maxLength: 8 }),
   );
   const document = fc

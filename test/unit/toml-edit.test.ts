@@ -258,9 +258,13 @@ describe('findStringValues', () => {
     expect(find('')).toEqual([]);
   });
 
+  it('answers for ${VAR} references, which cannot open an inline table', () => {
+    expect(find('[crypto]\nmaster_key = "${LIBERTY_MASTER_KEY}"\nlegacy_keys = ["${OLD}"] # ${x}\n')).toEqual([]);
+  });
+
   it.each([
     ['an inline table', 'a = { b = "ENC:v2:x" }\n'],
-    ['a brace in a string', 'a = "${LIBERTY_MASTER_KEY}"\n'],
+    ['a brace in a string', 'a = "{x}"\n'],
     ['a \\x escape', 'a = "\\x41"\n'],
     ['a \\e escape', 'a = "\\e"\n'],
     ['text that looks like an escape', "a = 'C:\\executables'\n"],
