@@ -37,7 +37,7 @@ export default class Rewrap extends BaseCommand {
     const files = flags.files?.split(',').map((file) => file.trim()).filter(Boolean);
     const progress = await startProgress('re-wrapping', !this.jsonEnabled() && stdoutIsTerminal());
     const rewrap = () =>
-      rewrapSettings(settings.dir, keyring, settings.fields, { files, all: flags.all, check: flags.check, onProgress: progress.update });
+      rewrapSettings(settings.dir, keyring, { files, all: flags.all, check: flags.check, onProgress: progress.update });
     let report: RewrapReport;
     try {
       report = flags.check ? await rewrap() : await withSettingsLock(settings, 'rewrap', rewrap);

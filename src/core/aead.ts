@@ -37,8 +37,8 @@ export function openGcm(key: Uint8Array, iv: Uint8Array, sealed: Sealed, aad?: U
   if (aad && aad.length > 0) decipher.setAAD(aad);
   const head = decipher.update(sealed.ciphertext);
   try {
-    const tail = decipher.final();
-    return Buffer.concat([head, tail]);
+    const tail = decipher.final(); // empty for GCM: no copy then
+    return tail.length === 0 ? head : Buffer.concat([head, tail]);
   } catch {
     head.fill(0);
     throw authFailed();

@@ -120,9 +120,11 @@ function isWithin(root: string, path: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
+// realpathSync.native is one realpath(3) call; the JavaScript realpathSync makes an lstat per path
+// component, and every settings file read resolves two paths.
 function realpathOrSelf(path: string): string {
   try {
-    return realpathSync(path);
+    return realpathSync.native(path);
   } catch {
     return path;
   }
@@ -137,7 +139,7 @@ function realpathOfExistingPart(path: string, depth = 0): string {
   const tail: string[] = [];
   for (;;) {
     try {
-      return join(realpathSync(head), ...tail);
+      return join(realpathSync.native(head), ...tail);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' && depth < 40 && isSymbolicLink(head)) {

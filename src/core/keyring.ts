@@ -88,7 +88,7 @@ export function sealWithKey(key: Key & { aesKey: Buffer }, plaintext: string): s
     });
   }
   const nonce = randomNonce();
-  const sealed = sealGcm(key.aesKey, nonce, Buffer.from(plaintext, 'utf8'), v2Aad(key.kid));
+  const sealed = sealGcm(key.aesKey, nonce, Buffer.from(plaintext, 'utf8'), aadOf(key));
   return formatBlob({ format: 'v2', kid: key.kid, nonce, ...sealed });
 }
 
@@ -125,10 +125,29 @@ export async function openParsedBlob(keyring: Keyring, blob: Blob): Promise<Open
 }
 
 function openV2(keyring: Keyring, blob: Extract<Blob, { format: 'v2' }>): OpenedBlob {
-  const slot = loadedSlots(keyring).find((candidate) => candidate.key.aesKey && candidate.key.kid === blob.kid);
+  const slot = v2Slot(keyring, blob.kid);
   if (!slot) throw noMatchingKey(keyring, blob.kid);
-  const bytes = openGcm(slot.key.aesKey!, blob.nonce, blob, v2Aad(blob.kid));
+  const bytes = openGcm(slot.key.aesKey!, blob.nonce, blob, aadOf(slot.key));
   return { plaintext: decodePlaintext(bytes), format: 'v2', slot };
+}
+
+/** The slot whose key opens v2 blobs of key id `kid`: the master first, then the legacy keys in order. */
+function v2Slot(keyring: Keyring, kid: string): (KeySlot & { key: Key }) | undefined {
+  const { master } = keyring;
+  if (master.key?.aesKey && master.key.kid === kid) return master as KeySlot & { key: Key };
+  return loadedSlots(keyring).find((candidate) => candidate.key.aesKey && candidate.key.kid === kid);
+}
+
+/** The v2 additional data of each key, made once: opening thousands of blobs asks for it every time. */
+const AAD_OF_KEY = new WeakMap<Key, Buffer>();
+
+function aadOf(key: Key): Buffer {
+  let aad = AAD_OF_KEY.get(key);
+  if (aad === undefined) {
+    aad = v2Aad(key.kid);
+    AAD_OF_KEY.set(key, aad);
+  }
+  return aad;
 }
 
 /**
@@ -138,7 +157,29 @@ function openV2(keyring: Keyring, blob: Extract<Blob, { format: 'v2' }>): Opened
  */
 const lastLegacyOpener = new WeakMap<Keyring, string>();
 
+/**
+ * The first legacy blob opened with a keyring while no opener is known yet. Blobs of a file are opened
+ * all at once: without it each of them would try the master first (a wasted PBKDF2 per blob of the first
+ * files in flight); they wait for this one to find the key instead. Only the first wait: when it opens
+ * nothing, the others go on without waiting.
+ */
+const firstLegacyProbe = new WeakMap<Keyring, Promise<void>>();
+
 async function openLegacy(keyring: Keyring, blob: Extract<Blob, { format: 'legacy' }>): Promise<OpenedBlob> {
+  if (!lastLegacyOpener.has(keyring)) {
+    const probe = firstLegacyProbe.get(keyring);
+    if (probe !== undefined) {
+      await probe;
+    } else {
+      const attempt = tryLegacyKeys(keyring, blob);
+      firstLegacyProbe.set(keyring, attempt.then(() => undefined, () => undefined));
+      return attempt;
+    }
+  }
+  return tryLegacyKeys(keyring, blob);
+}
+
+async function tryLegacyKeys(keyring: Keyring, blob: Extract<Blob, { format: 'legacy' }>): Promise<OpenedBlob> {
   const preferred = lastLegacyOpener.get(keyring);
   const slots = loadedSlots(keyring).sort((a, b) => Number(b.env === preferred) - Number(a.env === preferred));
   for (const slot of slots) {

@@ -4,14 +4,14 @@
  * planned, then written atomically after every new blob has been opened again and compared.
  * A blob that no key opens, or a file that does not parse, is reported and left untouched.
  */
-import { parseBlob } from './blob.js';
+import { isBlobText, parseBlob } from './blob.js';
 import { LibertyError, where } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { openBlob, openParsedBlob, requireMaster, requireSealingKey, sealWithKey, type Keyring } from './keyring.js';
 import type { Key } from './keys.js';
-import type { FieldRules } from './secret-fields.js';
-import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
-import { applyEdits, formatKeyPath, type FieldEdit } from './toml-edit.js';
+import { mapLimit, selectFiles } from './settings-scan.js';
+import { readSettingsFile } from './settings.js';
+import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml-edit.js';
 import { join } from 'node:path';
 
 export interface RewrapOptions {
@@ -59,16 +59,11 @@ interface FileOutcome {
   problems: RewrapProblem[];
 }
 
-export async function rewrapSettings(
-  dir: string,
-  keyring: Keyring,
-  rules: FieldRules,
-  options: RewrapOptions = {},
-): Promise<RewrapReport> {
+export async function rewrapSettings(dir: string, keyring: Keyring, options: RewrapOptions = {}): Promise<RewrapReport> {
   const files = await selectFiles(dir, options.files);
   let done = 0;
   const outcomes = await mapLimit(files, FILE_CONCURRENCY, async (file) => {
-    const outcome = await rewrapFile(dir, file, keyring, rules, options);
+    const outcome = await rewrapFile(dir, file, keyring, options);
     options.onProgress?.(++done, files.length);
     return outcome;
   });
@@ -89,14 +84,32 @@ export function worstExitCode(problems: readonly RewrapProblem[]): number | unde
   return problems.length === 0 ? undefined : Math.max(...problems.map((problem) => problem.exitCode));
 }
 
-async function rewrapFile(dir: string, file: string, keyring: Keyring, rules: FieldRules, options: RewrapOptions): Promise<FileOutcome> {
+interface BlobField {
+  path: KeyPath;
+  value: string;
+}
+
+/**
+ * A file's blobs come from the parsed data when it can tell them (findStringValues), so a file whose blobs
+ * all stay as they are (every check, a run with nothing to re-seal) never builds the strict syntax tree;
+ * the tree is built when the data cannot tell, to splice new blobs in, and to order the problems of a
+ * file as they appear in it.
+ */
+async function rewrapFile(dir: string, file: string, keyring: Keyring, options: RewrapOptions): Promise<FileOutcome> {
   const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, problems: [] };
-  const scanned = await scanFile(dir, file, rules);
-  if (!scanned.ok) {
-    outcome.problems.push(problemOf(file, null, null, scanned.error));
+  let document: TomlDocument;
+  let blobs: BlobField[];
+  let inOrder: boolean;
+  try {
+    document = await readSettingsFile(dir, file);
+    const found = findStringValues(document, isBlobText);
+    inOrder = found === undefined;
+    blobs = found ?? listStringValues(document).filter((field) => isBlobText(field.value));
+  } catch (error) {
+    if (!(error instanceof LibertyError)) throw error;
+    outcome.problems.push(problemOf(file, null, null, error));
     return outcome;
   }
-  const blobs = scanned.fields.filter((field) => field.encrypted);
   if (blobs.length === 0) return outcome;
   const master = requireMaster(keyring);
 
@@ -118,6 +131,10 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, rules: Fi
       }
     }),
   );
+  if (outcome.problems.length > 1 && !inOrder) {
+    const failure = sortInDocumentOrder(document, outcome.problems);
+    if (failure) return { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, problems: [failure] };
+  }
 
   const readable = opened.filter((entry) => entry !== undefined);
   const toSeal = readable.filter((entry) => options.all || !entry.underMaster);
@@ -134,11 +151,27 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, rules: Fi
   for (const entry of toSeal) {
     edits.push({ path: entry.field.path, value: await sealVerified(keyring, sealingKey, entry.plaintext, file) });
   }
-  const text = applyEdits(scanned.document, edits);
+  const text = applyEdits(document, edits);
   await writeFileAtomic(join(dir, file), text);
   outcome.rewrapped = toSeal.length;
   outcome.current += toSeal.length;
   return outcome;
+}
+
+/**
+ * Puts a file's blob problems in document order (blobs found in the data come unordered). Returns the
+ * file's own problem instead when the strict parser refuses it, as listing the fields in order would have.
+ */
+function sortInDocumentOrder(document: TomlDocument, problems: RewrapProblem[]): RewrapProblem | undefined {
+  let order: Map<string, number>;
+  try {
+    order = new Map(listStringValues(document).map((field, position) => [formatKeyPath(field.path), position]));
+  } catch (error) {
+    if (!(error instanceof LibertyError)) throw error;
+    return problemOf(document.file, null, null, error);
+  }
+  problems.sort((a, b) => (order.get(a.key!) ?? 0) - (order.get(b.key!) ?? 0));
+  return undefined;
 }
 
 /** Seals, then opens the new blob again and compares, so a write never carries a blob that fails. */

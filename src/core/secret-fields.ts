@@ -38,17 +38,30 @@ export interface FieldRules {
 export type FieldClass = 'locked' | 'secret' | 'other';
 
 export function matchesPattern(pattern: string, path: KeyPath): boolean {
-  const parts = pattern.split('.');
-  const match = (p: number, k: number): boolean => {
-    if (p === parts.length) return k === path.length;
-    if (parts[p] === '**') {
-      for (let skip = k; skip <= path.length; skip += 1) if (match(p + 1, skip)) return true;
-      return false;
-    }
-    if (k === path.length) return false;
-    return (parts[p] === '*' || parts[p] === path[k]) && match(p + 1, k + 1);
-  };
-  return match(0, 0);
+  return matchParts(patternParts(pattern), 0, path, 0);
+}
+
+/** Patterns split once: every field of every file is matched against every pattern. */
+const PATTERN_PARTS = new Map<string, readonly string[]>();
+
+function patternParts(pattern: string): readonly string[] {
+  let parts = PATTERN_PARTS.get(pattern);
+  if (parts === undefined) {
+    parts = pattern.split('.');
+    PATTERN_PARTS.set(pattern, parts);
+  }
+  return parts;
+}
+
+function matchParts(parts: readonly string[], p: number, path: KeyPath, k: number): boolean {
+  if (p === parts.length) return k === path.length;
+  const part = parts[p];
+  if (part === '**') {
+    for (let skip = k; skip <= path.length; skip += 1) if (matchParts(parts, p + 1, path, skip)) return true;
+    return false;
+  }
+  if (k === path.length) return false;
+  return (part === '*' || part === path[k]) && matchParts(parts, p + 1, path, k + 1);
 }
 
 /** Reads [crypto.fields] from the parsed [crypto] table; absent lists keep the defaults. */

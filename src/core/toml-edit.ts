@@ -4,6 +4,7 @@
  *
  *   parseTomlDocument(file: string, bytes: Uint8Array | string): TomlDocument      throws E_INVALID_TOML
  *   listStringValues(doc: TomlDocument): StringValue[]
+ *   findStringValues(doc: TomlDocument, accept): FoundString[] | undefined      from the data alone, unordered
  *   readStringValue(doc: TomlDocument, path: KeyPath): StringValue            throws E_FIELD_NOT_FOUND
  *   applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): string        the new text, BOM included
  *   (re-exported from toml-keys) KeyPath, parseKeyPath, formatKeyPath, encodeTomlString
@@ -98,6 +99,71 @@ export function listStringValues(doc: TomlDocument): StringValue[] {
   return values;
 }
 
+export interface FoundString {
+  readonly path: KeyPath;
+  readonly value: string;
+}
+
+/**
+ * The string values `accept` takes, with the same paths as listStringValues gives, read from the parsed
+ * data without building the strict syntax tree; not in document order. Undefined when the data alone
+ * cannot answer, so the caller uses listStringValues:
+ *   - the listing needs the syntax: an array holds a table (`[[servers]]` elements are listed by index,
+ *     inline tables inside a plain array are not, and the data does not tell them apart);
+ *   - smol-toml may have accepted what the strict TOML 1.0 parser refuses. smol-toml follows TOML 1.1,
+ *     a superset of 1.0 whose additions all show in the text or the data: inline tables over several
+ *     lines or with a trailing comma (any `{` but `${`), the escapes `\x` and `\e` (any backslash before x or e),
+ *     optional seconds (any date or time value); it also lets through a BOM past the start (any U+FEFF)
+ *     and impossible dates such as February 30 (any date value). With none of these in a file, smol-toml's
+ *     acceptance stands for both parsers (toml-test's invalid documents and a differential property test
+ *     hold this), and the file is valid without the strict parse.
+ */
+export function findStringValues(doc: TomlDocument, accept: (value: string) => boolean): FoundString[] | undefined {
+  const { text } = doc;
+  if (INLINE_TABLE_OPENER.test(text) || text.includes(BOM) || ESCAPE_NOT_IN_TOML_1_0.test(text)) return undefined;
+  const found: FoundString[] = [];
+  return collectStrings(doc.data, [], accept, found) ? found : undefined;
+}
+
+/**
+ * A `{` that may open an inline table. One right after `$` cannot: a `$` outside a string or comment is
+ * an error in TOML, so in a document smol-toml accepted `${` only occurs inside one (the `${VAR}`
+ * references of app.toml).
+ */
+const INLINE_TABLE_OPENER = /(?:^|[^$])\{/;
+
+/** A backslash before x or e: the TOML 1.1 escapes \xHH and \e (or text that merely looks like one). */
+const ESCAPE_NOT_IN_TOML_1_0 = /\\[xe]/;
+
+/** Walks tables; false when a value needs the syntax tree (a date or time, a table inside an array). */
+function collectStrings(table: Readonly<Record<string, unknown>>, path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): boolean {
+  const keys = Object.keys(table); // faster than for-in over smol-toml's prototype-less tables
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
+    const value = table[key];
+    if (typeof value === 'string') {
+      if (accept(value)) found.push({ path: [...path, key], value });
+    } else if (typeof value === 'object' && value !== null) {
+      if (value instanceof Date) return false;
+      if (Array.isArray(value)) {
+        if (!isPlainArray(value)) return false;
+      } else if (!collectStrings(value as Record<string, unknown>, [...path, key], accept, found)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** An array of scalars and arrays of scalars, no table and no date anywhere inside. */
+function isPlainArray(items: readonly unknown[]): boolean {
+  for (const item of items) {
+    if (typeof item !== 'object' || item === null) continue;
+    if (!Array.isArray(item) || !isPlainArray(item)) return false;
+  }
+  return true;
+}
+
 /** The string at `path`. E_FIELD_NOT_FOUND when missing, E_BAD_SETTINGS when not a string. */
 export function readStringValue(doc: TomlDocument, path: KeyPath): StringValue {
   const entry = indexOf(doc).get(keyOf(path));
@@ -117,6 +183,8 @@ export function applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): stri
   const prefix = doc.bom ? BOM : '';
   if (edits.length === 0) return prefix + doc.text;
   checkEdits(doc.file, edits);
+  const swapped = swapTokensInPlace(doc, edits);
+  if (swapped !== undefined) return prefix + swapped;
   const index = indexOf(doc);
   const planner = new SplicePlanner(doc, index);
   for (const edit of edits) planner.add(edit);
@@ -564,6 +632,48 @@ class SplicePlanner {
     parts.push(text.slice(cursor));
     return parts.join('');
   }
+}
+
+/**
+ * The common edit, a string value replaced by another (rewrap), without the strict syntax tree: when
+ * findStringValues can answer for the document (smol-toml's acceptance stands for both parsers), each old
+ * value occurs exactly once in the text, right between a pair of single quote characters (`"..."` or
+ * `'...'`, not a multi-line string), that token is the candidate. The result must then parse to the old
+ * data with exactly the edited fields changed; a candidate that was not the field's own token (the text of
+ * a comment or of another string) changes some other data or leaves the field as it was, and fails that.
+ * Undefined whenever any of this does not hold: applyEdits then takes the ranges from the syntax tree.
+ */
+function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
+  if (findStringValues(doc, () => false) === undefined) return undefined;
+  const { text } = doc;
+  const splices: Array<{ start: number; end: number; token: string }> = [];
+  for (const { path, value } of edits) {
+    const old = readIn(doc.data, path);
+    if (typeof value !== 'string' || typeof old !== 'string' || old === '') return undefined;
+    const at = text.indexOf(old);
+    if (at < 1 || text.indexOf(old, at + 1) !== -1) return undefined;
+    const end = at + old.length;
+    const quote = text[at - 1];
+    if ((quote !== '"' && quote !== "'") || text[end] !== quote || text[at - 2] === quote || text[end + 1] === quote) return undefined;
+    splices.push({ start: at - 1, end: end + 1, token: encodeTomlString(value) });
+  }
+  splices.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const splice of splices) {
+    if (splice.start < cursor) return undefined;
+    parts.push(text.slice(cursor, splice.start), splice.token);
+    cursor = splice.end;
+  }
+  parts.push(text.slice(cursor));
+  const result = parts.join('');
+  let actual: Record<string, unknown>;
+  try {
+    actual = parseData(result, { integersAsBigInt: true });
+  } catch {
+    return undefined;
+  }
+  return isDeepEqual(writeAll(doc.data, edits), actual) ? result : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -189,6 +189,20 @@ describe('rewrap', () => {
     expect(read(dir, 'a.toml')).not.toContain(good);
   });
 
+  it('lists the problems of a file in document order, with and without --check', async () => {
+    const unknown = (text: string) => seal('ab'.repeat(32), text);
+    // the data nests [a.c] under [a], before [b]; the file has [b] first
+    const { dir } = setup({
+      'app.toml': appToml({ legacy: ['OLD'] }),
+      'a.toml': `[a]\nx = "${unknown('1')}"\n[b]\ny = "${unknown('2')}"\n[a.c]\nz = "${unknown('3')}"\nok = "${seal(KEY_A, 'ok')}"\n`,
+    });
+    for (const args of [['rewrap', '--check'], ['rewrap']]) {
+      const result = await runCli([...args, '-s', dir, '--json'], { env });
+      expect(result.code).toBe(3);
+      expect(parseJson(result).problems.map((problem: { key: string }) => problem.key)).toEqual(['a.x', 'b.y', 'a.c.z']);
+    }
+  });
+
   it('--check exit codes: 0 when all current, 1 when any is on a legacy key, 3/4 for unreadable ones', async () => {
     const current = makeSettings({ 'app.toml': appToml({ legacy: ['OLD'] }), 'a.toml': `x = "${seal(KEY_A, 'x')}"\n` });
     const onLegacy = makeSettings({ 'app.toml': appToml({ legacy: ['OLD'] }), 'a.toml': `x = "${seal(KEY_B, 'x')}"\n` });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applyEdits,
   encodeTomlString,
+  findStringValues,
   formatKeyPath,
   listStringValues,
   parseKeyPath,
@@ -271,6 +272,52 @@ describe('random documents', () => {
         expect(dataOf(text)).toEqual(expected);
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('findStringValues against the strict parser', () => {
+  // Documents from TOML pieces, valid or not: numbers, dates, strings and escapes, tables, arrays of
+  // tables, dotted keys, comments, stray characters. Whenever smol-toml accepts one and findStringValues
+  // answers, the strict TOML 1.0 parser must accept it too and list the same strings.
+  const key = fc.constantFrom('a', 'b', 'a.b', '"q"', "'l'", 'a . b', '1', '-', 'a..b', '"a"."b"', 'ä', '', '"a\\tb"', '"a\u0001"');
+  const value = fc.constantFrom(
+    '"s"', "'l'", '"""m\nl"""', "'''m\nl'''", '"""a\\\n  b"""', '"""\\ \n"""', '""""a""""', "''''''''", '"ENC:v2:x"',
+    '"\\u00e9"', '"\\U0001F511"', '"\\ud800"', '"\\q"', '"\\x41"', '"\\e"', '"\\ "', '"\t"', '"\u0001"', '"\u007f"', "'\u0001'", '"\r"',
+    '1', '+1', '-0', '01', '1_000', '1__0', '_1', '1_', '0x1F', '0xG', '0x_1', '+0x1', '0o17', '0b101', '0b2', '9223372036854775808',
+    '1.5', '1e3', '1.e3', '.5', '5.', '1_0.0_1', '1e_3', 'inf', '-nan', 'nan1', '+inf',
+    'true', 'false', 'True', '[1, "x"]', '[1,]', '[ ]', '[,]', '[[1], ["ENC:v2:y"]]', '[\n1,\n# c\n]',
+    '1979-05-27', '1979-05-27T07:32:00Z', '1979-05-27 07:32:00.5+01:00', '07:32:00', '07:32', '24:00:00', '1979-13-01', '1979-05-27T07:32:00+1',
+    '{}', '${}', '"${A}"', "'$'{ a = 1, }", '"${"{ a = 1, }', '${ a = 1, }', '{ a = "ENC:v2:z" }', '{ a = 1, }', '{\n a = 1 }', '{ a.b = 1, a.c = 2 }', '[{ a = "s" }]', '"\uFEFF"', '\uFEFF1',
+    'hunter2', '"unterminated', '"a" "b"', '1 1',
+  );
+  const line = fc.oneof(
+    fc.tuple(key, fc.constantFrom(' = ', '=', ' =', ' = = ', '\t=\t'), value).map(([k, eq, v]) => `${k}${eq}${v}`),
+    key.map((k) => `[${k}]`),
+    key.map((k) => `[[${k}]]`),
+    key.map((k) => `[ ${k} ]]`),
+    key.map((k) => `[${k}] x = 1`),
+    fc.constantFrom('# comment', '# ${x}', '#\u0001', '#\u007f', '# é', '', '   ', '\t', 'a = 1 # c', 'a = 1 b = 2', '\r', '\u0000', '\u2028', '\uFEFF', '\uFEFFa = 1'),
+    fc.string({ unit: trickyChar, maxLength: 8 }),
+  );
+  const document = fc
+    .tuple(fc.constantFrom('', '\uFEFF', '\uFEFF\uFEFF'), fc.array(line, { maxLength: 8 }), lineEnd)
+    .map(([start, lines, eol]) => start + lines.join(eol));
+
+  it('answers only for documents the strict parser accepts, with the same strings', () => {
+    const sorted = (values: ReadonlyArray<{ path: KeyPath; value: string }>) => values.map(({ path, value }) => JSON.stringify([path, value])).sort();
+    fc.assert(
+      fc.property(document, (text) => {
+        let doc;
+        try {
+          doc = parseTomlDocument('p.toml', text);
+        } catch {
+          return;
+        }
+        const found = findStringValues(doc, () => true);
+        if (found !== undefined) expect(sorted(found)).toEqual(sorted(listStringValues(doc)));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

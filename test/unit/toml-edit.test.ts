@@ -5,6 +5,7 @@ import { isLibertyError, type ErrorCode } from '../../src/core/errors.js';
 import {
   applyEdits,
   encodeTomlString,
+  findStringValues,
   formatKeyPath,
   listStringValues,
   parseKeyPath,
@@ -217,6 +218,63 @@ describe('listStringValues', () => {
       ['"\u043a\u043b\u044e\u0447"."\u043f\u0430\u0440\u043e\u043b\u044c"', '\u0441\u0435\u043a\u0440\u0435\u0442 \u{1F511}', 44],
       ['implicit.child.k', 'v', 47],
     ]);
+  });
+});
+
+describe('findStringValues', () => {
+  const isBlob = (value: string) => value.startsWith('ENC:');
+  const sorted = (values: ReadonlyArray<{ path: readonly string[]; value: string }>) =>
+    values.map(({ path, value }) => [formatKeyPath(path), value]).sort(([a], [b]) => (a! < b! ? -1 : 1));
+  const find = (text: string) => findStringValues(parseTomlDocument('f.toml', text), isBlob);
+
+  it('finds what listStringValues lists, from the data, plain arrays skipped', () => {
+    const text = [
+      'root = "ENC:v2:a"',
+      'plain = "x"',
+      'list = ["ENC:v2:in-array", 1]',
+      'nested = [["ENC:v2:deep"]]',
+      '[db]',
+      'password = "ENC:v2:b"',
+      'creds.token = "ENC:v2:c"',
+      'port = 5432',
+      '[db.replica]',
+      "password = 'ENC:v2:d'",
+      '[other]',
+      'password = """ENC:v2:e"""',
+      '',
+    ].join('\n');
+    const doc = parseTomlDocument('f.toml', text);
+    const found = findStringValues(doc, isBlob);
+    expect(found).toBeDefined();
+    expect(sorted(found!)).toEqual(sorted(listStringValues(doc).filter((field) => isBlob(field.value))));
+    expect(sorted(found!).map(([key]) => key)).toEqual(['db.creds.token', 'db.password', 'db.replica.password', 'other.password', 'root']);
+  });
+
+  it('passes every string to accept and finds none in an empty file', () => {
+    expect(findStringValues(parseTomlDocument('f.toml', 'a = "x"\n[t]\nb = "y"\n'), () => true)).toEqual([
+      { path: ['a'], value: 'x' },
+      { path: ['t', 'b'], value: 'y' },
+    ]);
+    expect(find('')).toEqual([]);
+  });
+
+  it('answers for ${VAR} references, which cannot open an inline table', () => {
+    expect(find('[crypto]\nmaster_key = "${LIBERTY_MASTER_KEY}"\nlegacy_keys = ["${OLD}"] # ${x}\n')).toEqual([]);
+  });
+
+  it.each([
+    ['an inline table', 'a = { b = "ENC:v2:x" }\n'],
+    ['a brace in a string', 'a = "{x}"\n'],
+    ['a \\x escape', 'a = "\\x41"\n'],
+    ['a \\e escape', 'a = "\\e"\n'],
+    ['text that looks like an escape', "a = 'C:\\executables'\n"],
+    ['a BOM past the start', 'a = "\uFEFF"\n'],
+    ['a date', 'a = 1979-05-27\n'],
+    ['a time in a table', '[t]\nstart = 07:32:00\n'],
+    ['a date in an array', 'a = [1979-05-27]\n'],
+    ['an array of tables', '[[servers]]\npassword = "ENC:v2:x"\n'],
+  ])('leaves %s to listStringValues', (_name, text) => {
+    expect(find(text)).toBeUndefined();
   });
 });
 
@@ -444,5 +502,30 @@ describe('performance', () => {
     const text = applyEdits(doc, edits);
     expect(performance.now() - started).toBeLessThan(5000);
     expect((dataOf(text).pool999 as any).key9).toBe('new:pool999.key9');
+  });
+});
+
+describe('applyEdits swapping string tokens without the syntax tree', () => {
+  const edit = (text: string, path: string[], value: string) => applyEdits(parseTomlDocument('f.toml', text), [{ path, value }]);
+
+  it.each([
+    ['a basic string', 'a = 1\n[t]\nx = "ENC:v2:a"   # c\n', ['t', 'x'], 'a = 1\n[t]\nx = "NEW"   # c\n'],
+    ['a literal string', "x = 'ENC:v2:a'\r\ny = 2\r\n", ['x'], 'x = "NEW"\r\ny = 2\r\n'],
+    ['a value also in a comment, written with an escape', '# was "ENC:v2:a"\nx = "ENC:v2:\\u0061"\n', ['x'], '# was "ENC:v2:a"\nx = "NEW"\n'],
+    ['a value also inside another string', 'note = \'see "ENC:v2:a"\'\nx = "ENC:v2:\\u0061"\n', ['x'], 'note = \'see "ENC:v2:a"\'\nx = "NEW"\n'],
+    ['a value written twice', 'x = "ENC:v2:a"\ny = "ENC:v2:a"\n', ['y'], 'x = "ENC:v2:a"\ny = "NEW"\n'],
+    ['a multi-line string', 'x = """ENC:v2:a"""\n', ['x'], 'x = "NEW"\n'],
+    ['a value inside a longer one', 'y = "ENC:v2:ab"\nx = "ENC:v2:a"\n', ['x'], 'y = "ENC:v2:ab"\nx = "NEW"\n'],
+  ])('replaces exactly the token of %s', (_name, text, path, expected) => {
+    expectBytes(edit(text, path, 'NEW'), expected);
+  });
+
+  it('replaces several tokens in one pass, in any edit order', () => {
+    const text = '[a]\nx = "ENC:v2:1"\n[b]\ny = \'ENC:v2:2\'\n';
+    const edits: FieldEdit[] = [
+      { path: ['b', 'y'], value: 'ENC:v2:"new"' },
+      { path: ['a', 'x'], value: 'ENC:v2:3' },
+    ];
+    expectBytes(applyEdits(parseTomlDocument('f.toml', text), edits), '[a]\nx = "ENC:v2:3"\n[b]\ny = "ENC:v2:\\"new\\""\n');
   });
 });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { isLibertyError } from '../../src/core/errors.js';
-import { applyEdits, listStringValues, parseTomlDocument, type KeyPath } from '../../src/core/toml-edit.js';
+import { applyEdits, findStringValues, listStringValues, parseTomlDocument, type KeyPath } from '../../src/core/toml-edit.js';
 import { VECTORS_DIR } from '../support/vectors.js';
 
 const VECTORS = new URL('toml-test/', VECTORS_DIR);
@@ -146,6 +146,29 @@ describe('toml-test vectors', () => {
         setIn(expected, path, 'v');
         expect(parseData(text.replace(/^\uFEFF/, '')), JSON.stringify(path)).toEqual(expected);
       }
+    });
+  });
+
+  describe('findStringValues, when it answers, finds what listStringValues lists', () => {
+    const sorted = (values: ReadonlyArray<{ path: KeyPath; value: string }>) =>
+      values.map(({ path, value }) => JSON.stringify([path, value])).sort();
+    it.each(valid)('%s', (name) => {
+      const doc = parseTomlDocument(name, readVector(name));
+      const found = findStringValues(doc, () => true);
+      if (found !== undefined) expect(sorted(found)).toEqual(sorted(listStringValues(doc)));
+    });
+  });
+
+  describe('invalid documents smol-toml accepts are left to the strict parser', () => {
+    // findStringValues stands in for the strict parse: whatever passes smol-toml and that gate is valid
+    it.each(invalid)('%s', (name) => {
+      let doc;
+      try {
+        doc = parseTomlDocument(name, readVector(name));
+      } catch {
+        return;
+      }
+      expect(findStringValues(doc, () => true)).toBeUndefined();
     });
   });
 
