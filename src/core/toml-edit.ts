@@ -88,8 +88,8 @@ function loadSyntaxParser(): SyntaxParser {
 
 /**
  * Every string value whose path is a key path: in tables, under dotted keys, in inline tables and in
- * array-of-tables elements (the element's index is a path part: ['servers', '0', 'password']).
- * Strings inside plain arrays are skipped. Document order.
+ * array-of-tables elements and inline arrays (an element's index is a path part: ['servers', '0',
+ * 'password'], ['hosts', '1']). Document order.
  */
 export function listStringValues(doc: TomlDocument): StringValue[] {
   const values: StringValue[] = [];
@@ -147,12 +147,25 @@ function collectStrings(table: Readonly<Record<string, unknown>>, path: KeyPath,
       if (value instanceof Date) return false;
       if (Array.isArray(value)) {
         if (!isPlainArray(value)) return false;
+        collectArrayStrings(value, [...path, key], accept, found);
       } else if (!collectStrings(value as Record<string, unknown>, [...path, key], accept, found)) {
         return false;
       }
     }
   }
   return true;
+}
+
+/** The strings of a plain array and its nested arrays, each element's index a path part. */
+function collectArrayStrings(items: readonly unknown[], path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): void {
+  for (let i = 0; i < items.length; i += 1) {
+    const item = items[i];
+    if (typeof item === 'string') {
+      if (accept(item)) found.push({ path: [...path, String(i)], value: item });
+    } else if (Array.isArray(item)) {
+      collectArrayStrings(item, [...path, String(i)], accept, found);
+    }
+  }
 }
 
 /** An array of scalars and arrays of scalars, no table and no date anywhere inside. */
@@ -397,7 +410,27 @@ function indexKeyValue(index: Index, kv: AST.TOMLKeyValue, owner: Owner): void {
     for (const inner of kv.value.body) indexKeyValue(index, inner, inline);
   } else {
     index.set(keyOf(path), { kind: 'value', path, node: kv.value });
+    if (kv.value.type === 'TOMLArray') indexArrayElements(index, path, kv.value);
   }
+}
+
+/**
+ * The elements of an inline array, addressed by index as array-of-tables elements are (`hosts.1`), so a
+ * blob inside an array is listed, re-wrapped and counted like any other. An inline table element is a
+ * table whose own keys are indexed too.
+ */
+function indexArrayElements(index: Index, path: KeyPath, array: AST.TOMLArray): void {
+  array.elements.forEach((element, position) => {
+    const elementPath = [...path, String(position)];
+    if (element.type === 'TOMLInlineTable') {
+      const inline: Owner = { kind: 'inline', path: elementPath, node: element };
+      index.set(keyOf(elementPath), { kind: 'table', how: 'inline', owner: inline });
+      for (const inner of element.body) indexKeyValue(index, inner, inline);
+      return;
+    }
+    index.set(keyOf(elementPath), { kind: 'value', path: elementPath, node: element });
+    if (element.type === 'TOMLArray') indexArrayElements(index, elementPath, element);
+  });
 }
 
 function isStringNode(node: AST.TOMLContentNode): node is AST.TOMLStringValue {

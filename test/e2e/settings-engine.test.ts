@@ -361,6 +361,23 @@ describe('more of the settings engine', () => {
     expect(read(dir, 'app.toml')).toContain('legacy_keys = []');
   });
 
+  it('a blob inside an inline array is counted, keeps its legacy key needed, and is re-wrapped in place', async () => {
+    const tokens = `tokens = ["${seal(KEY_B, 'first')}", 'plain', ["${seal(KEY_B, 'nested')}"]]  # keep\n`;
+    const { dir } = setup({ 'app.toml': appToml({ legacy: ['OLD'] }), 'a.toml': tokens });
+    const status = parseJson(await runCli(['status', '-s', dir, '--json'], { env }));
+    expect(status.blobs.total).toBe(2);
+    const refused = await runCli(['keys', 'drop-legacy', 'OLD', '-s', dir, '--json'], { env });
+    expect(refused.code).toBe(1);
+    expect(parseJson(refused)).toMatchObject({ dropped: false, usage: { total: 2 } });
+    const rewrap = await runCli(['rewrap', '-s', dir, '--json'], { env });
+    expect(parseJson(rewrap)).toMatchObject({ rewrapped: 2, legacy: 0 });
+    const after = read(dir, 'a.toml');
+    expect(after).toMatch(/^tokens = \["ENC:v2:439d87b0:[^"]+", 'plain', \["ENC:v2:439d87b0:[^"]+"\]\]  # keep\n$/);
+    const opened = await runCli(['decrypt', '-s', dir, 'a.toml:tokens.2.0'], { env });
+    expect(opened.stdout).toBe('nested');
+    expect((await runCli(['keys', 'drop-legacy', 'OLD', '-s', dir], { env })).code).toBe(0);
+  });
+
   it('keys rotate refuses a new key that is unset or malformed (exit 3) and needs settings:framework (exit 8)', async () => {
     const { dir } = setup({ 'app.toml': appToml() });
     const app = read(dir, 'app.toml');

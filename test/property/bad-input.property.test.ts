@@ -355,8 +355,12 @@ function buildToml(spec: typeof tomlFile extends fc.Arbitrary<infer T> ? T : nev
         const token = entry.literal ? `'${blob}'` : `"${blob}"`;
         const key = entry.literal ? `'field ${n++}'` : `field${n++}`;
         text(`${entry.before}${key}${entry.around}=${entry.around}`);
-        if (entry.sealedWith === 'old-in-array') text(`[${token}]`); // strings inside arrays are not settings values: left alone
-        else if (entry.sealedWith === 'current') text(token); // already v2 under the master: left alone
+        if (entry.sealedWith === 'old-in-array') {
+          // a blob inside an inline array is re-wrapped like any other (its field is `key.0`)
+          text('[');
+          segments.push({ kind: 'target', token, plaintext: entry.plaintext });
+          text(']');
+        } else if (entry.sealedWith === 'current') text(token); // already v2 under the master: left alone
         else segments.push({ kind: 'target', token, plaintext: entry.plaintext });
         text(`${entry.after}${entry.comment === null ? '' : `#${entry.comment}`}${lineEnd}`);
       }

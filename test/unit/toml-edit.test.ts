@@ -191,7 +191,7 @@ describe('parseTomlDocument', () => {
 });
 
 describe('listStringValues', () => {
-  it('lists key-path strings in document order, skipping plain arrays', () => {
+  it('lists key-path strings in document order, array elements by index', () => {
     const { doc } = loadFixture(CRLF_BOM);
     const listed = listStringValues(doc).map(({ path, value, line }) => [formatKeyPath(path), value, line]);
     expect(listed).toEqual([
@@ -207,6 +207,8 @@ describe('listStringValues', () => {
       ['creds.user', 'u', 17],
       ['creds.pass', 'p', 17],
       ['creds.nested.deep', 'd', 17],
+      ['list.0', 'in', 19],
+      ['list.1', 'array', 19],
       ['pools.main.password', 'ENC:v2:old', 24],
       ['pools.main.host', 'db.local', 25],
       ['pools."eu west".password', '', 30],
@@ -227,7 +229,7 @@ describe('findStringValues', () => {
     values.map(({ path, value }) => [formatKeyPath(path), value]).sort(([a], [b]) => (a! < b! ? -1 : 1));
   const find = (text: string) => findStringValues(parseTomlDocument('f.toml', text), isBlob);
 
-  it('finds what listStringValues lists, from the data, plain arrays skipped', () => {
+  it('finds what listStringValues lists, from the data, array elements included', () => {
     const text = [
       'root = "ENC:v2:a"',
       'plain = "x"',
@@ -247,7 +249,15 @@ describe('findStringValues', () => {
     const found = findStringValues(doc, isBlob);
     expect(found).toBeDefined();
     expect(sorted(found!)).toEqual(sorted(listStringValues(doc).filter((field) => isBlob(field.value))));
-    expect(sorted(found!).map(([key]) => key)).toEqual(['db.creds.token', 'db.password', 'db.replica.password', 'other.password', 'root']);
+    expect(sorted(found!).map(([key]) => key)).toEqual([
+      'db.creds.token',
+      'db.password',
+      'db.replica.password',
+      'list.0',
+      'nested.0.0',
+      'other.password',
+      'root',
+    ]);
   });
 
   it('passes every string to accept and finds none in an empty file', () => {
@@ -327,6 +337,7 @@ describe('applyEdits on existing values: only the token changes', () => {
     ['sub-table of an element', ['servers', '0', 'tls', 'cert'], '"c1"', '"NEW"'],
     ['unicode key and value', ['\u043a\u043b\u044e\u0447', '\u043f\u0430\u0440\u043e\u043b\u044c'], '"\u0441\u0435\u043a\u0440\u0435\u0442 \u{1F511}"', '"NEW"'],
     ['under an implicit table', ['implicit', 'child', 'k'], 'k = "v"', 'k = "NEW"'],
+    ['element of an inline array', ['list', '1'], 'list = ["in", "array"]', 'list = ["in", "NEW"]'],
   ])('%s', (_name, path, from, to) => {
     expectBytes(applyEdits(doc, [{ path, value: 'NEW' }]), replaceOnce(source, from, to));
   });
@@ -364,6 +375,30 @@ describe('applyEdits on existing values: only the token changes', () => {
     expected = replaceOnce(expected, "'x'\t# c", '"x2"\t# c');
     expected = replaceOnce(expected, '"""z"""', '"z2"');
     expectBytes(text, expected);
+  });
+});
+
+describe('applyEdits on inline arrays', () => {
+  const text = "a = [ 'ENC:v2:x' , [\"ENC:v2:y\"], { p = 'ENC:v2:z' } ]  # c\n";
+  const doc = () => parseTomlDocument('f.toml', text);
+
+  it('addresses elements by index, nested arrays and inline tables inside them too', () => {
+    expect(listStringValues(doc()).map(({ path, value }) => [formatKeyPath(path), value])).toEqual([
+      ['a.0', 'ENC:v2:x'],
+      ['a.1.0', 'ENC:v2:y'],
+      ['a.2.p', 'ENC:v2:z'],
+    ]);
+    const edits: FieldEdit[] = [
+      { path: ['a', '0'], value: 'N0' },
+      { path: ['a', '1', '0'], value: 'N1' },
+      { path: ['a', '2', 'p'], value: 'N2' },
+    ];
+    expectBytes(applyEdits(doc(), edits), 'a = [ "N0" , ["N1"], { p = "N2" } ]  # c\n');
+  });
+
+  it('refuses to add an element, or a key under a string element', () => {
+    expect(codeOf(() => applyEdits(doc(), [{ path: ['a', '3'], value: 'N' }]))).toBe('E_BAD_SETTINGS');
+    expect(codeOf(() => applyEdits(doc(), [{ path: ['a', '0', 'k'], value: 'N' }]))).toBe('E_BAD_SETTINGS');
   });
 });
 
