@@ -15,8 +15,9 @@ export default class Rewrap extends BaseCommand {
     'configured key works, and re-encrypts under the current master key every blob that is not already v2 ' +
     'under it; legacy-format blobs are migrated to v2 on the way. Idempotent. A blob no key opens, or a file ' +
     'that does not parse, is reported and left untouched; the exit code is then that of the worst problem ' +
-    '(the highest of 3, 4, 5 and 6). With --check nothing is written: exit 0 only when every blob is v2 under ' +
-    'the master and readable, else 1 (or 3/4/5 for unreadable ones). This is what a nightly cron job runs.';
+    '(the highest of 3, 4, 5 and 6). With --check nothing is written: it lists every blob still on a legacy key ' +
+    'or in the legacy format (FILE:KEY and key id) and exits 0 only when every blob is v2 under the master and ' +
+    'readable, else 1 (or 3/4/5 for unreadable ones). This is what a nightly cron job runs.';
   static override examples = [
     { description: 'after a rotation', command: '<%= config.bin %> rewrap --settings ./config' },
     { description: 'nightly cron check', command: '<%= config.bin %> rewrap --check --json' },
@@ -57,7 +58,7 @@ export default class Rewrap extends BaseCommand {
     this.render(report);
     const worst = worstExitCode(report.problems);
     if (worst !== undefined) process.exitCode = worst;
-    else if (flags.check && report.rewrapped > 0) this.reportProblems();
+    else if (flags.check && report.onLegacy.length > 0) this.reportProblems();
     return report;
   }
 
@@ -66,6 +67,10 @@ export default class Rewrap extends BaseCommand {
       const where = [problem.file, problem.key].filter(Boolean).join(':');
       const kid = problem.kid ? ` (key id ${problem.kid})` : '';
       this.note(`liberty-crypto: problem: ${where}${kid}: ${problem.message.replace(`${where}: `, '')}`);
+    }
+    // a check names every blob still on an old key: that list is what the nightly job is for
+    for (const blob of report.onLegacy) {
+      this.say(`${blob.file}:${blob.key}  ${blob.kid ? `on legacy key ${blob.kid}` : 'in the legacy format'}`);
     }
     const verb = report.check ? 'would be re-wrapped' : 're-wrapped';
     this.say(`${report.rewrapped} encrypted fields ${verb} with the current master key`);

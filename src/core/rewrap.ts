@@ -24,6 +24,13 @@ export interface RewrapOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A blob that still sits on a legacy key (v2, `kid` set) or in the legacy format (`kid` null). */
+export interface LegacyBlob {
+  file: string;
+  key: string;
+  kid: string | null;
+}
+
 export interface RewrapProblem {
   file: string;
   key: string | null;
@@ -39,8 +46,10 @@ export interface RewrapReport {
   rewrapped: number;
   /** blobs under the master key after the run */
   current: number;
-  /** blobs still not under the master key after the run */
+  /** blobs not under the master key after the run; with check, those not under it now */
   legacy: number;
+  /** with check: every readable blob on a legacy key or in the legacy format, file by file (empty for a run) */
+  onLegacy: LegacyBlob[];
   /** blobs no configured key opens */
   unreadable: number;
   files: Array<{ file: string; rewrapped: number }>;
@@ -56,6 +65,7 @@ interface FileOutcome {
   current: number;
   legacy: number;
   unreadable: number;
+  onLegacy: LegacyBlob[];
   problems: RewrapProblem[];
 }
 
@@ -74,6 +84,7 @@ export async function rewrapSettings(dir: string, keyring: Keyring, options: Rew
     current: sum((o) => o.current),
     legacy: sum((o) => o.legacy),
     unreadable: sum((o) => o.unreadable),
+    onLegacy: outcomes.flatMap((o) => o.onLegacy),
     files: outcomes.filter((o) => o.rewrapped > 0).map((o) => ({ file: o.file, rewrapped: o.rewrapped })),
     problems: outcomes.flatMap((o) => o.problems),
   };
@@ -96,7 +107,7 @@ interface BlobField {
  * file as they appear in it.
  */
 async function rewrapFile(dir: string, file: string, keyring: Keyring, options: RewrapOptions): Promise<FileOutcome> {
-  const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, problems: [] };
+  const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [] };
   let document: TomlDocument;
   let blobs: BlobField[];
   let inOrder: boolean;
@@ -133,7 +144,7 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, options: 
   );
   if (outcome.problems.length > 1 && !inOrder) {
     const failure = sortInDocumentOrder(document, outcome.problems);
-    if (failure) return { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, problems: [failure] };
+    if (failure) return { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [failure] };
   }
 
   const readable = opened.filter((entry) => entry !== undefined);
@@ -143,8 +154,14 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, options: 
 
   const sealingKey = requireSealingKey(keyring);
   if (options.check) {
+    // a check reports the state now: which blobs still need a legacy key, for the nightly job to name them
+    for (const entry of toSeal) {
+      if (entry.underMaster) continue;
+      outcome.onLegacy.push({ file, key: formatKeyPath(entry.field.path), kid: entry.kid });
+      outcome.legacy += 1;
+    }
     outcome.rewrapped = toSeal.length;
-    outcome.current += toSeal.length;
+    outcome.current += toSeal.length - outcome.onLegacy.length;
     return outcome;
   }
   const edits: FieldEdit[] = [];

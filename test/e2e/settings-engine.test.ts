@@ -53,7 +53,15 @@ describe('the whole rotation, phase 1 to 5, through the CLI', () => {
     // phase 3 (restart) is the framework's; the CLI now reads both keys
     const pending = await runCli(['rewrap', '--check', '-s', dir, '--json'], { env });
     expect(pending.code).toBe(1);
-    expect(parseJson(pending)).toMatchObject({ rewrapped: 2, unreadable: 0 });
+    const report = parseJson(pending);
+    expect(report).toMatchObject({ rewrapped: 2, current: 0, legacy: 2, unreadable: 0 });
+    // the check names each blob still on the old key, with that key's id
+    expect(report.onLegacy.map((blob: { file: string; key: string }) => `${blob.file}:${blob.key}`).sort()).toEqual(
+      ['connectors.toml:connectors.billing.auth_token', 'connectors.toml:pools.main.password'],
+    );
+    expect(new Set(report.onLegacy.map((blob: { kid: string }) => blob.kid)).size).toBe(1);
+    const listed = await runCli(['rewrap', '--check', '-s', dir], { env });
+    expect(listed.stdout).toMatch(/^(\S+\.toml:\S+  on legacy key [0-9a-f]{8}\n){2}2 encrypted fields would be re-wrapped/);
     expect((await runCli(['keys', 'drop-legacy', 'LIBERTY_MASTER_KEY', '-s', dir], { env })).code).toBe(1);
     // phase 4: rewrap
     const rewrap = await runCli(['rewrap', '-s', dir], { env });
