@@ -1,5 +1,5 @@
 import { Args, Flags } from '../cli/oclif.js';
-import { recordAudit, requirePermission } from '../cli/audit-trail.js';
+import { auditWrites, recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin, stdinIsTerminal } from '../cli/io.js';
@@ -83,7 +83,7 @@ export default class Decrypt extends BaseCommand {
       if (!confirmed) throw new LibertyError('E_NOT_CONFIRMED', `${field}: not confirmed; nothing written`);
     }
     const result = await withSettingsLock(settings, 'decrypt --to-plain', () =>
-      writeFieldPlain({ settings, keyring }, ref, () => recordAudit(settings, { event: 'to-plain', outcome: 'ok', field })),
+      writeFieldPlain({ settings, keyring }, ref, auditWrites(settings, () => ({ event: 'to-plain', field }))),
     );
     this.say(`${result.field} is now plain text in ${ref.file}`);
     return { field: result.field, keyId: result.keyId };

@@ -128,15 +128,17 @@ export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHook
   return result;
 }
 
+/** The field `writeFieldPlain` switches to plain text, for the hooks. */
+export interface PlainWrite {
+  field: string;
+  keyId: string;
+}
+
 /**
  * decrypt FILE:KEY --to-plain: writes the plaintext back into the field. Refused on a locked field.
- * `beforeWrite` runs once the blob has opened and before the file changes (the audit line goes there).
+ * `hooks.before` runs once the blob has opened and before the file changes (the audit line goes there).
  */
-export async function writeFieldPlain(
-  ctx: WriteContext,
-  ref: FieldRef,
-  beforeWrite: () => Promise<unknown> = async () => undefined,
-): Promise<{ field: string; keyId: string }> {
+export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: WriteHooks<PlainWrite> = NO_WRITE_HOOKS): Promise<PlainWrite> {
   if (classifyField(ctx.settings.fields, ref.path) === 'locked') {
     throw new LibertyError('E_FIELD_LOCKED', `${formatFieldRef(ref)}: field is locked: it is always encrypted`, {
       hint: 'locked fields are set in app.toml [crypto.fields] locked',
@@ -146,9 +148,9 @@ export async function writeFieldPlain(
   const value = stringAt(document.data, ref);
   const opened = await openBlob(ctx.keyring, value);
   const text = applyEdits(document, [{ path: ref.path, value: opened.plaintext }]);
-  await beforeWrite();
-  await writeFileAtomic(join(ctx.settings.dir, ref.file), text);
-  return { field: formatFieldRef(ref), keyId: opened.slot.key.kid };
+  const write: PlainWrite = { field: formatFieldRef(ref), keyId: opened.slot.key.kid };
+  await writeAhead(hooks, [write], () => writeFileAtomic(join(ctx.settings.dir, ref.file), text));
+  return write;
 }
 
 /** The key whose fingerprint `storeMasterFingerprint` stores: names only, for the hooks. */

@@ -94,6 +94,13 @@ const CASES: Case[] = [
     events: [{ event: 'keys.drop-legacy' }],
   },
   {
+    name: 'decrypt FILE:KEY --to-plain',
+    files: () => ({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n` }),
+    args: ['decrypt', 'c.toml:db.password', '--to-plain', '--yes'],
+    env: master,
+    events: [{ event: 'to-plain', field: 'c.toml:db.password' }],
+  },
+  {
     name: 'fingerprint --write',
     files: () => ({ 'app.toml': appToml() }),
     args: ['fingerprint', '--write'],
@@ -145,6 +152,23 @@ describe('the audit line comes first', () => {
     expect(lines.map(({ event, outcome, field }) => ({ event, outcome, field }))).toEqual([
       { event: 'encrypt', outcome: 'ok', field: 'c.toml:db.password' },
       { event: 'encrypt', outcome: 'failed', field: 'c.toml:db.password' },
+    ]);
+  });
+
+  it('the same for decrypt --to-plain: ok then failed, the blob still in the file', async () => {
+    settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n` });
+    const { dir, root } = settings;
+    const audit = join(root, 'audit.jsonl');
+    const target = join(dir, 'c.toml');
+    execFileSync('chattr', ['+i', target]);
+    immutable = target;
+    const before = snapshot(dir);
+    const result = await runCli(['decrypt', 'c.toml:db.password', '--to-plain', '--yes', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+    expect(result.code).toBe(6);
+    expect(snapshot(dir)).toEqual(before);
+    expect(readLog(audit).map(({ event, outcome }) => ({ event, outcome }))).toEqual([
+      { event: 'to-plain', outcome: 'ok' },
+      { event: 'to-plain', outcome: 'failed' },
     ]);
   });
 });
