@@ -201,9 +201,15 @@ async function tryLegacyKeys(keyring: Keyring, blob: Extract<Blob, { format: 'le
 export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
   const unset = keyring.legacy.filter((slot) => !slot.key).map((slot) => slot.env);
   const note = unset.length > 0 ? ` (unset legacy keys: ${unset.join(', ')})` : '';
+  // a master that is not 64 hex characters (stray whitespace, a passphrase) can never match a v2 key id
+  const master = keyring.master.key;
+  const hint =
+    master && !master.aesKey
+      ? `${master.env} must hold 64 hex characters to open v2 blobs (stray whitespace, or a passphrase?)`
+      : 'add the old key back as a legacy key, then run liberty-crypto rewrap';
   return new LibertyError(
     'E_NO_MATCHING_KEY',
     `crypto: no configured key matches key id ${kid}: it is neither the master nor a legacy key${note}`,
-    { hint: 'add the old key back as a legacy key, then run liberty-crypto rewrap' },
+    { hint },
   );
 }

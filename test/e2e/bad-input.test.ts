@@ -119,7 +119,9 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
     expectError(encrypt, 3, 'encrypt');
     expect(encrypt.stdout).toBe('');
     const decrypt = await runCli(['decrypt', '-s', dir, 'c.toml:db.password', '--json'], { env });
-    expect(expectError(decrypt, 3, 'decrypt').code).toBe('E_NO_MATCHING_KEY');
+    const noMatch = expectError(decrypt, 3, 'decrypt');
+    expect(noMatch.code).toBe('E_NO_MATCHING_KEY');
+    expect(noMatch.hint).toContain('LIBERTY_MASTER_KEY must hold 64 hex characters to open v2 blobs');
     const status = await runCli(['status', '-s', dir, '--json'], { env });
     expect(status.code).toBe(1);
     expect(parseJson(status).problems.map((p: { code: string }) => p.code)).toContain('E_MASTER_KEY_MALFORMED');
