@@ -10,10 +10,12 @@ import { systemClock } from './context.js';
 
 export async function withSettingsLock<T>(settings: Settings, command: string, work: () => Promise<T>): Promise<T> {
   const identity = currentIdentity();
+  // the operator is who others need to ask (under sudo the OS user is root)
+  const user = identity.operator === identity.osUser ? identity.osUser : `${identity.operator} (as ${identity.osUser})`;
   const dir = settings.dir;
   await checkAuditWritable(settings);
   const lock = await acquireSettingsLock(dir, {
-    holder: { pid: identity.pid, host: identity.host, user: identity.osUser, command },
+    holder: { pid: identity.pid, host: identity.host, user, command },
     clock: systemClock,
   });
   try {
