@@ -145,7 +145,8 @@ async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean>
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return false;
+    // ENOENT: the lock's holder cleared leftover temporary files, our staged one among them: try again
+    if (code === 'EEXIST' || code === 'ENOENT') return false;
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return tryCreateExclusive(lockPath, record);
     throw ioError('create the lock file', lockPath, error);
   } finally {

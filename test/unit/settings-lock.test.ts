@@ -4,6 +4,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { removeStaleTempFiles } from '../../src/core/fs-atomic.js';
 import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, type LockHolder } from '../../src/core/settings-lock.js';
 import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
 import { rejection } from '../support/errors.js';
@@ -158,6 +159,29 @@ describe('acquireSettingsLock', () => {
     expect(maxInside).toBe(1);
     expect(readdirSync(dir)).toEqual([]);
   });
+});
+
+describe('the lock and the clean-up of temporary files', () => {
+  // a holder clears leftover temporary files (withSettingsLock does), which may include a contender's
+  // staged lock file between its write and its link: the contender must try again, not fail
+  it('contenders whose staged file a holder removed keep waiting and get the lock in turn', async () => {
+    let inside = 0;
+    let maxInside = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        for (let round = 0; round < 15; round += 1) {
+          const lock = await acquireSettingsLock(dir, { holder: holder(`c${i}`), waitMs: 20_000, pollMs: 2 });
+          inside += 1;
+          maxInside = Math.max(maxInside, inside);
+          await removeStaleTempFiles(dir);
+          inside -= 1;
+          await lock.release();
+        }
+      }),
+    );
+    expect(maxInside).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 60_000);
 });
 
 describe('settings lock across processes', () => {
