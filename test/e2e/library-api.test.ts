@@ -327,8 +327,9 @@ describe('loadSettingsFile and loadSettingsDirectory', () => {
 
   it('E_INVALID_TOML names the file and line, never the text of the line', async () => {
     const dir = fullSettings('[pools.main]\npassword = "pool-secret-1\n');
-    for (const work of [loadSettingsFile(dir, 'connectors.toml', { env: ENV }), loadSettingsDirectory(dir, { env: ENV })]) {
-      const error = await failure(work);
+    // one call at a time: a second promise made up front could reject before anything awaits it
+    for (const work of [() => loadSettingsFile(dir, 'connectors.toml', { env: ENV }), () => loadSettingsDirectory(dir, { env: ENV })]) {
+      const error = await failure(work());
       expect(error).toMatchObject({ code: 'E_INVALID_TOML', exitCode: 5, file: 'connectors.toml' });
       expect(error.message).toMatch(/line 2/);
       expectNoSecrets(error);
