@@ -9,13 +9,13 @@
  * passphrase that can open legacy-format blobs only, so every command that seals refuses it (exit 3),
  * a v2 blob finds no key (exit 3) and status reports it as a problem.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, KEY_A, KEY_A_FP, KEY_B, REPO, baseEnv, parseJson, runCli, type RunResult } from '../support/cli.js';
+import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { OPERATOR, appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
-import { NOBODY, giveToUnprivileged, runningAsRoot } from '../helpers/unprivileged.js';
+import { giveToUnprivileged, unprivilegedWrapper } from '../helpers/unprivileged.js';
+import { runWrapped } from '../support/cli-process.js';
 
 let settings: TempSettings | undefined;
 /** Paths a test made unreadable: their modes are given back before cleanup. */
@@ -55,19 +55,7 @@ function expectError(result: RunResult, exitCode: number, label = ''): { code: s
 
 /** Runs the CLI as an unprivileged user when the tests run as root (root ignores file modes). */
 function runCliUnprivileged(args: string[], env: Record<string, string>): Promise<RunResult> {
-  const command = runningAsRoot()
-    ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, BIN, ...args]
-    : [process.execPath, BIN, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command[0]!, command.slice(1), { cwd: REPO, env: baseEnv({ ...env, HOME: settings!.root }), stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
+  return runWrapped(unprivilegedWrapper(), args, { env: { ...env, HOME: settings!.root } });
 }
 
 const HEX63 = KEY_A.slice(0, 63);

@@ -10,7 +10,7 @@ import { parse } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCK_FILE_NAME } from '../../src/core/settings-lock.js';
 import { fileSizeLimit, fillLeavingOneBlock, mountTmpfs, unmount } from '../helpers/small-disk.js';
-import { NOBODY, giveToUnprivileged, runningAsRoot } from '../helpers/unprivileged.js';
+import { giveToUnprivileged, unprivilegedWrapper } from '../helpers/unprivileged.js';
 import { startCli, runWrapped } from '../support/cli-process.js';
 import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { leftovers, openFiles } from '../support/settings-check.js';
@@ -324,7 +324,7 @@ describe('a write that fails', () => {
     // writable: an in-place write would succeed, the atomic one cannot create its temporary file
     chmodSync(sub, 0o555);
     cleanups.push(() => chmodSync(sub, 0o755));
-    const wrapper = runningAsRoot() ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'] : [];
+    const wrapper = unprivilegedWrapper();
     const args = [...COMMANDS[command].args.map((arg) => arg.replace('a.toml', 'sub/a.toml')), '-s', dir];
     const options = { env: { ...env, HOME: root }, input: COMMANDS[command].input };
 

@@ -11,11 +11,14 @@ export function runningAsRoot(): boolean {
   return process.getuid?.() === 0;
 }
 
+/** The command prefix that drops to uid/gid 65534 as root; empty when not root (modes apply already). */
+export function unprivilegedWrapper(): string[] {
+  return runningAsRoot() ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'] : [];
+}
+
 /** Runs `node script args...` as uid/gid 65534 (or as this user when not root); returns its JSON stdout. */
 export function runUnprivileged(script: string, args: string[]): unknown {
-  const command = runningAsRoot()
-    ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, script, ...args]
-    : [process.execPath, script, ...args];
+  const command = [...unprivilegedWrapper(), process.execPath, script, ...args];
   const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`worker failed (${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout);

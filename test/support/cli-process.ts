@@ -3,7 +3,7 @@
  * ulimit). runCli (cli.ts) is enough when a test only waits for the exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, REPO, baseEnv, type RunOptions, type RunResult } from './cli.js';
+import { BIN, REPO, baseEnv, collectOutput, type RunOptions, type RunResult } from './cli.js';
 
 export interface CliProcess {
   child: ChildProcess;
@@ -15,16 +15,9 @@ export interface CliProcess {
 export function startCli(args: string[], options: RunOptions & { wrapper?: string[] } = {}): CliProcess {
   const argv = [...(options.wrapper ?? []), process.execPath, BIN, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? REPO, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-  child.stderr!.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+  const done = collectOutput(child);
   child.stdin!.on('error', () => undefined); // a process killed early closes its stdin under us
   child.stdin!.end(options.input ?? '');
-  const done = new Promise<RunResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
   return { child, done };
 }
 

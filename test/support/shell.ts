@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, baseEnv, type RunResult } from './cli.js';
+import { BIN, baseEnv, collectOutput, type RunResult } from './cli.js';
 
 export interface ToolDir {
   dir: string;
@@ -34,19 +34,12 @@ export interface BashOptions {
 
 /** Runs a command line with `bash -o pipefail -c`; stdin is empty (never a terminal). */
 export function runBash(line: string, options: BashOptions): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', line], {
-      cwd: options.cwd,
-      env: baseEnv({ ...options.env, PATH: [...(options.path ?? []), process.env.PATH].join(':') }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  const child = spawn('bash', ['-o', 'pipefail', '-c', line], {
+    cwd: options.cwd,
+    env: baseEnv({ ...options.env, PATH: [...(options.path ?? []), process.env.PATH].join(':') }),
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return collectOutput(child);
 }
 
 /** HOME and the XDG folders inside `home`, so nothing (the completion cache, say) lands in the real home. */
