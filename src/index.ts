@@ -56,14 +56,18 @@ export async function loadKeyring(settingsDir: string, env: Environment = proces
   return keyring;
 }
 
-/** The plaintext of a blob (v2 or legacy), opened with the master or a legacy key. */
+/** The plaintext of a blob (v1 or v2), opened with the master or a legacy key. */
 export async function openBlob(keyring: Keyring, blob: string): Promise<string> {
   const ring = ringFor(keyring);
   checkString('blob', blob);
   return (await openWithRing(ring, blob)).plaintext;
 }
 
-/** A new ENC:v2 blob of `plaintext` under the master key (a 64-hex key; else E_MASTER_KEY_MALFORMED). */
+/**
+ * A new blob of `plaintext` under the master key, in the directory's format (app.toml [crypto] format, v1
+ * when absent). v2 needs a 64-hex key, else E_MASTER_KEY_MALFORMED; the published stock passphrase seals
+ * nothing (E_KEY_PUBLISHED).
+ */
 export function sealValue(keyring: Keyring, plaintext: string): string {
   const ring = ringFor(keyring);
   checkString('plaintext', plaintext);

@@ -9,7 +9,7 @@ import { LibertyError, locateError } from '../core/errors.js';
 import { formatFieldRef, looksLikeFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
 import { stringAt } from '../core/field-value.js';
 import { writeFieldPlain } from '../core/field-writes.js';
-import { openBlob, type Keyring } from '../core/keyring.js';
+import { openValue, type Keyring } from '../core/keyring.js';
 import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
 
 export default class Decrypt extends BaseCommand {
@@ -17,7 +17,8 @@ export default class Decrypt extends BaseCommand {
   static override description =
     'Takes a blob as argument, a field reference FILE:KEY (FILE relative to the settings directory, KEY a TOML ' +
     'dotted key), or a blob on stdin when no argument is given (one trailing newline is ignored), and prints ' +
-    'the plaintext exactly, with no newline added when stdout is not a terminal. Needs the permission ' +
+    'the plaintext exactly (for a value with a blob embedded in it, like a pool URL, the value with the blob ' +
+    'opened, as the framework sees it), with no newline added when stdout is not a terminal. Needs the permission ' +
     'settings:reveal-secrets in app.toml [permissions]; every plaintext output is audit-logged (and fsynced) ' +
     'before it is shown. --to-plain writes the plaintext back into the field instead (the toggle from encrypted ' +
     'to plain): it asks for confirmation on a terminal, needs --yes elsewhere, and is refused on a locked field.';
@@ -51,14 +52,14 @@ export default class Decrypt extends BaseCommand {
     const field = ref ? formatFieldRef(ref) : undefined;
     await requirePermission(settings, 'settings:reveal-secrets', { event: 'decrypt', field });
     const blob = await this.readBlob(settings, args.source, ref);
-    const opened = await openBlob(keyring, blob).catch(async (error: unknown) => {
+    const opened = await openValue(keyring, blob).catch(async (error: unknown) => {
       await recordAudit(settings, { event: 'decrypt', outcome: 'failed', field }).catch(() => undefined);
       throw field ? locateError(error, field) : error;
     });
     // fail closed: the audit line is on disk before any plaintext leaves
-    await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.slot.key.kid });
-    if (!this.jsonEnabled()) process.stdout.write(process.stdout.isTTY ? `${opened.plaintext}\n` : opened.plaintext);
-    return { plaintext: opened.plaintext };
+    await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.opened[0]!.slot.key.kid });
+    if (!this.jsonEnabled()) process.stdout.write(process.stdout.isTTY ? `${opened.text}\n` : opened.text);
+    return { plaintext: opened.text };
   }
 
   private async readBlob(settings: Settings, source: string | undefined, ref: FieldRef | undefined): Promise<string> {

@@ -14,7 +14,7 @@ import {
   type EncryptFieldResult,
   type FieldWrite,
 } from '../core/field-writes.js';
-import { requireSealingKey, sealWithKey } from '../core/keyring.js';
+import { requireSealingKey, sealValue } from '../core/keyring.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 
 export interface EncryptResult {
@@ -26,10 +26,12 @@ export default class Encrypt extends BaseCommand {
   static override summary = 'encrypt a secret under the current master key, to stdout or into a field';
   static override description =
     'Reads the plaintext from stdin when it is piped (one trailing newline is dropped), from --from-env VAR, ' +
-    'or from a hidden prompt asked twice on a terminal. Without FILE:KEY it prints an ENC:v2 blob; with ' +
+    'or from a hidden prompt asked twice on a terminal. Without FILE:KEY it prints a blob in the format of ' +
+    'app.toml [crypto] format (v1 when absent); with ' +
     'FILE:KEY it writes the blob into that field, creating the key or table if absent. --existing encrypts ' +
     'the plaintext already in the field; --all does that for every non-empty plaintext in a secret field of ' +
-    'the directory. The plaintext is never accepted as a command-line argument: it would land in shell ' +
+    'the directory. A value that is a ${NAME} reference (the framework reads it from the environment) is never ' +
+    'sealed: --all leaves it, --existing refuses it. The plaintext is never accepted as a command-line argument: it would land in shell ' +
     'history and ps. The first write into a directory whose app.toml stores no fingerprint stores it.';
   static override examples = [
     { description: 'encrypt a secret piped from a vault', command: 'vault kv get -field=password secret/db | <%= config.bin %> encrypt' },
@@ -59,7 +61,7 @@ export default class Encrypt extends BaseCommand {
     const key = requireSealingKey(keyring);
 
     if (!writes) {
-      const blob = sealWithKey(key, await readNewPlaintext(flags['from-env'], env));
+      const blob = sealValue(keyring, await readNewPlaintext(flags['from-env'], env));
       this.say(blob);
       return { blob, keyId: key.kid };
     }
@@ -70,6 +72,7 @@ export default class Encrypt extends BaseCommand {
       result.encrypted.forEach((write) => this.say(`encrypted ${write.field}`));
       this.say(`${result.encrypted.length} secret fields encrypted with key ${key.kid}`);
       if (result.skippedEmpty.length > 0) this.note(`left plain (empty): ${result.skippedEmpty.join(', ')}`);
+      if (result.skippedReferences.length > 0) this.note(`left as they are (from the environment): ${result.skippedReferences.join(', ')}`);
       return result;
     }
 

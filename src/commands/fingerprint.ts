@@ -41,7 +41,7 @@ export default class Fingerprint extends BaseCommand {
       const text = args.blob === '-' ? dropTrailingNewline(await readStdin()) : args.blob;
       const description = await describeBlob(keyring, text);
       this.say(`format    ${description.format}`);
-      this.say(`key id    ${description.keyId ?? '(none: legacy blobs name no key)'}`);
+      this.say(`key id    ${description.keyId ?? '(none: v1 blobs name no key)'}`);
       this.say(`opens with ${description.opensWith} (${description.role})`);
       return description;
     }
@@ -77,7 +77,7 @@ export default class Fingerprint extends BaseCommand {
 
 function describeLine(role: string, key: KeyDescription): string {
   if (!key.set) return `${role}  ${key.env}  (not set)`;
-  const note = key.canEncrypt ? '' : '  (passphrase key: opens legacy blobs only)';
+  const note = key.canEncrypt ? '' : '  (passphrase key: v1 blobs only)';
   return `${role}  ${key.env}  ${key.keyId}  ${key.fingerprint}${note}`;
 }
 

@@ -5,11 +5,11 @@ import { currentEnvironment } from '../cli/context.js';
 import { stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
 import { promptSearch, promptSecret, type Choice } from '../cli/prompter.js';
 import { showOnAlternateScreen } from '../cli/reveal-screen.js';
-import { isBlobText, parseBlob, type Blob } from '../core/blob.js';
+import { findBlobs, parseBlob } from '../core/blob.js';
 import { LibertyError, locateError } from '../core/errors.js';
 import { formatFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
 import { stringAt } from '../core/field-value.js';
-import { openParsedBlob, requireMaster, type Keyring } from '../core/keyring.js';
+import { openValue, requireMaster, type Keyring } from '../core/keyring.js';
 import { fingerprintConfirms, type Key } from '../core/keys.js';
 import { mapLimit, scanFile, selectFiles } from '../core/settings-scan.js';
 import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
@@ -120,10 +120,10 @@ export default class Reveal extends BaseCommand {
     });
   }
 
-  private async open(settings: Settings, keyring: Keyring, blob: Blob, field: string): Promise<{ plaintext: string; keyId: string }> {
+  private async open(settings: Settings, keyring: Keyring, value: string, field: string): Promise<{ plaintext: string; keyId: string }> {
     try {
-      const opened = await openParsedBlob(keyring, blob);
-      return { plaintext: opened.plaintext, keyId: opened.slot.key.kid };
+      const opened = await openValue(keyring, value);
+      return { plaintext: opened.text, keyId: opened.opened[0]!.slot.key.kid };
     } catch (error) {
       await recordAudit(settings, { event: 'reveal', outcome: 'failed', field }).catch(() => undefined);
       throw locateError(error, field);
@@ -131,18 +131,20 @@ export default class Reveal extends BaseCommand {
   }
 }
 
-/** The blob held by a field, parsed; a plain value is E_NOT_ENCRYPTED. */
-async function readFieldBlob(settings: Settings, ref: FieldRef): Promise<Blob> {
+/** The value of a field holding a blob (whole or embedded), each blob checked to parse; a plain value is E_NOT_ENCRYPTED. */
+async function readFieldBlob(settings: Settings, ref: FieldRef): Promise<string> {
   const field = formatFieldRef(ref);
   const value = stringAt((await readSettingsFile(settings.dir, ref.file)).data, ref);
-  if (!isBlobText(value)) {
+  const spans = findBlobs(value);
+  if (spans.length === 0) {
     throw new LibertyError('E_NOT_ENCRYPTED', `${field}: not encrypted: the field holds a plain value`, {
       file: ref.file,
       hint: 'reveal shows encrypted fields only; encrypt it with liberty-crypto encrypt FILE:KEY --existing',
     });
   }
   try {
-    return parseBlob(value);
+    spans.forEach((span) => parseBlob(span.text));
+    return value;
   } catch (error) {
     throw locateError(error, field, ref.file);
   }

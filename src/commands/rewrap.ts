@@ -5,19 +5,22 @@ import { currentEnvironment } from '../cli/context.js';
 import { stdoutIsTerminal } from '../cli/io.js';
 import { startProgress } from '../cli/progress.js';
 import { withSettingsLock } from '../cli/with-lock.js';
-import { rewrapSettings, worstExitCode, type RewrapReport } from '../core/rewrap.js';
+import type { BlobFormat } from '../core/blob.js';
+import { rewrapSettings, worstExitCode, type LegacyBlob, type RewrapReport } from '../core/rewrap.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 
 export default class Rewrap extends BaseCommand {
   static override summary = 're-encrypt every blob under the current master key';
   static override description =
-    'Crawls every *.toml file of the settings directory (or only --files), opens each blob with whichever ' +
-    'configured key works, and re-encrypts under the current master key every blob that is not already v2 ' +
-    'under it; legacy-format blobs are migrated to v2 on the way. Idempotent. A blob no key opens, or a file ' +
-    'that does not parse, is reported and left untouched; the exit code is then that of the worst problem ' +
-    '(the highest of 3, 4, 5 and 6). With --check nothing is written: it lists every blob still on a legacy key ' +
-    'or in the legacy format (FILE:KEY and key id) and exits 0 only when every blob is v2 under the master and ' +
-    'readable, else 1 (or 3/4/5 for unreadable ones). This is what a nightly cron job runs.';
+    'Crawls every *.toml file of the settings directory (or only --files), opens each blob (whole values and ' +
+    'blobs embedded in longer strings, like the password of a pool URL) with whichever configured key works, ' +
+    'and re-encrypts under the current master key, in the format app.toml [crypto] format names (v1 when ' +
+    'absent), every blob that is not current: in that format under the master key. Everything else in a string, ' +
+    'and its quoting, stays as it was. Idempotent. A blob no key opens, or a file that does not parse, is ' +
+    'reported and left untouched; the exit code is then that of the worst problem (the highest of 3, 4, 5 and ' +
+    '6). With --check nothing is written: it lists every blob that is not current (FILE:KEY, with #N when a ' +
+    'value holds several, and why) and exits 0 only when every blob is current and readable, else 1 (or 3/4/5 ' +
+    'for unreadable ones). This is what a nightly cron job runs.';
   static override examples = [
     { description: 'after a rotation', command: '<%= config.bin %> rewrap --settings ./config' },
     { description: 'nightly cron check', command: '<%= config.bin %> rewrap --check --json' },
@@ -25,7 +28,7 @@ export default class Rewrap extends BaseCommand {
   ];
   static override flags = {
     ...settingsFlag,
-    check: Flags.boolean({ summary: 'write nothing; exit 1 when any blob is on a legacy key or format' }),
+    check: Flags.boolean({ summary: 'write nothing; exit 1 when any blob is on a legacy key or in the other format' }),
     all: Flags.boolean({ summary: 're-encrypt every blob, also those already under the master (new nonces)' }),
     files: Flags.string({ summary: 'only these files, comma-separated, relative to the settings directory', helpValue: 'A.toml,B.toml' }),
   };
@@ -70,7 +73,7 @@ export default class Rewrap extends BaseCommand {
     }
     // a check names every blob still on an old key: that list is what the nightly job is for
     for (const blob of report.onLegacy) {
-      this.say(`${blob.file}:${blob.key}  ${blob.kid ? `on legacy key ${blob.kid}` : 'in the legacy format'}`);
+      this.say(`${blob.file}:${blob.key}  ${describeNotCurrent(blob, report.format)}`);
     }
     const verb = report.check ? 'would be re-wrapped' : 're-wrapped';
     this.say(`${report.rewrapped} encrypted fields ${verb} with the current master key`);
@@ -78,4 +81,11 @@ export default class Rewrap extends BaseCommand {
     if (report.unreadable > 0) this.say(`${report.unreadable} unreadable`);
     if (report.check && report.rewrapped > 0) this.say(`check only, nothing written: run liberty-crypto rewrap to re-wrap them`);
   }
+}
+
+/** Why a blob is not current: a legacy key opens it, or it is under the master in the other format. */
+function describeNotCurrent(blob: LegacyBlob, format: BlobFormat): string {
+  const kid = blob.kid ? ` (key id ${blob.kid})` : '';
+  if (blob.reason === 'legacy-key') return `on legacy key ${blob.opensWith}${kid}, ${blob.format}`;
+  return `${blob.format} under the master key${kid}: this directory writes ${format}`;
 }

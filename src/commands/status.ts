@@ -8,12 +8,15 @@ import { collectStatus, type StatusReport } from '../core/status.js';
 export default class Status extends BaseCommand {
   static override summary = 'the key and blob situation of a settings directory at a glance';
   static override description =
-    'Shows the keys (env var, key id, whether set), the stored fingerprint and whether it matches, blob counts ' +
-    'per key and per format, unreadable blobs, plaintext values in secret fields, locked fields in plain, legacy ' +
-    'keys nothing uses any more, and framework-global secrets found in files. Problems exit 1: blobs on a legacy ' +
-    'key or format, unreadable blobs, a fingerprint mismatch, a locked field in plain, a master key that cannot ' +
-    'encrypt. Warnings keep exit 0: a non-empty plaintext in another secret field, an unused legacy key, ' +
-    'env-only secrets in files.';
+    'Shows the keys (env var, key id, whether set), the stored fingerprint and whether it matches, the blob ' +
+    'format the directory writes (app.toml [crypto] format, v1 when absent), blob counts per key and per format ' +
+    '(blobs embedded in URLs included), unreadable blobs, values taken from the environment (${NAME}), ' +
+    'plaintext values in secret fields, locked fields in plain, legacy keys nothing uses any more, and ' +
+    'framework-global secrets found in files. Problems exit 1: blobs on a legacy key or in the other format, ' +
+    'unreadable blobs, a fingerprint mismatch, a locked field in plain, a master key that cannot seal, a key ' +
+    'written on disk as a ${NAME:-default}, the published stock passphrase in any slot, a hex key with ' +
+    'upper-case letters under v1. Warnings keep exit 0: a non-empty plaintext in another secret field, a URL ' +
+    'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files.';
   static override examples = [
     { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
     { description: 'problems only, for a script', command: "<%= config.bin %> status --json | jq '.problems'" },
@@ -24,7 +27,8 @@ export default class Status extends BaseCommand {
     const { flags } = await this.parse(Status);
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettings(location.dir, { mustExist: true });
-    const report = await collectStatus(settings, settingsKeyring(settings, currentEnvironment()));
+    const env = currentEnvironment();
+    const report = await collectStatus(settings, settingsKeyring(settings, env), env);
     if (!this.jsonEnabled()) this.render(report, await loadPaint());
     if (report.problems.length > 0) this.reportProblems();
     return report;
@@ -36,16 +40,23 @@ export default class Status extends BaseCommand {
       index === 0 ? 'master' : 'legacy',
       key.env,
       key.set ? (key.keyId ?? '') : '-',
-      key.set ? (key.canEncrypt ? 'set' : 'set (passphrase: legacy blobs only)') : 'NOT SET',
+      key.set ? (key.canEncrypt ? 'set' : 'set (passphrase: v1 blobs only)') : 'NOT SET',
     ]);
     renderTable(['role', 'env', 'key id', 'state'], keyRows).forEach((line) => this.say(line));
     const stored = keys.stored ? `${keys.stored.slice(0, 8)} (${keys.matches === false ? 'MISMATCH' : keys.matches ? 'matches' : 'master not set'})` : 'none stored';
     this.say(`fingerprint: ${stored}`);
     this.say('');
-    this.say(`${report.blobs.total} blobs in ${report.files} files: ${report.blobs.v2} v2, ${report.blobs.legacy} legacy format`);
+    this.say(`format: writes ${describeFormat(report.format)}`);
+    const malformed = report.blobs.malformed > 0 ? `, ${report.blobs.malformed} malformed` : '';
+    this.say(`${report.blobs.total} blobs in ${report.files} files: ${report.blobs.v1} v1, ${report.blobs.v2} v2${malformed}; ${report.current} current`);
     if (report.byKey.length > 0) {
-      const rows = report.byKey.map((use) => [use.env ?? '(no configured key)', use.keyId ?? '-', use.role ?? '-', String(use.v2), String(use.legacy)]);
-      renderTable(['key', 'key id', 'role', 'v2', 'legacy format'], rows).forEach((line) => this.say(`  ${line}`));
+      const rows = report.byKey.map((use) => [use.env ?? '(no configured key)', use.keyId ?? '-', use.role ?? '-', String(use.v1), String(use.v2)]);
+      renderTable(['key', 'key id', 'role', 'v1', 'v2'], rows).forEach((line) => this.say(`  ${line}`));
+    }
+    if (report.envReferences.length > 0) {
+      this.say(`${report.envReferences.length} values from the environment:`);
+      const rows = report.envReferences.map((ref) => [`${ref.file}:${ref.key}`, ref.env, ref.set ? 'set' : ref.hasDefault ? 'unset (default used)' : 'unset']);
+      renderTable(['field', 'variable', 'state'], rows).forEach((line) => this.say(`  ${line}`));
     }
     const emptyPlain = report.plaintextSecrets.filter((field) => field.empty).length;
     if (emptyPlain > 0) this.say(`${emptyPlain} empty secret fields left plain (no secret to protect)`);
@@ -54,4 +65,9 @@ export default class Status extends BaseCommand {
     for (const problem of report.problems) this.say(`${paint.problem('problem:')} ${problem.message}${problem.hint ? `\n  hint: ${problem.hint}` : ''}`);
     for (const warning of report.warnings) this.say(`${paint.warning('warning:')} ${warning.message}${warning.hint ? `\n  hint: ${warning.hint}` : ''}`);
   }
+}
+
+function describeFormat(format: StatusReport['format']): string {
+  if (format.writes === 'v2') return 'v2 (app.toml [crypto] format): only runtimes that read v2 open these blobs';
+  return `v1 (${format.explicit ? 'app.toml [crypto] format' : 'the default'}): the layout every Liberty runtime reads`;
 }

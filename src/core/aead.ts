@@ -1,6 +1,6 @@
 /**
  * The only module that touches node:crypto ciphers: AES-256-GCM with a 128-bit tag, and the PBKDF2
- * derivation of the legacy format. The tag is checked by OpenSSL before `final()` returns, and no
+ * derivation of the v1 format. The tag is checked by OpenSSL before `final()` returns, and no
  * plaintext is handed out before that.
  */
 import { createCipheriv, createDecipheriv, pbkdf2, randomBytes } from 'node:crypto';
@@ -73,13 +73,17 @@ export function randomKeyBytes(): Buffer {
   return randomBytes(KEY_BYTES);
 }
 
-/** Legacy format key derivation: PBKDF2-HMAC-SHA512(key string, salt, 2145, 32). */
-export const LEGACY_PBKDF2_ITERATIONS = 2145;
+export function randomBytesOf(length: number): Buffer {
+  return randomBytes(length);
+}
 
-/** Runs on the libuv thread pool, so many legacy blobs derive their keys in parallel. */
-export function deriveLegacyKey(secret: Uint8Array, salt: Uint8Array): Promise<Buffer> {
+/** v1 key derivation, as the framework does it: PBKDF2-HMAC-SHA512(key text, salt, 2145, 32). */
+export const V1_PBKDF2_ITERATIONS = 2145;
+
+/** Runs on the libuv thread pool, so many v1 blobs derive their keys in parallel. */
+export function deriveV1Key(secret: Uint8Array, salt: Uint8Array): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    pbkdf2(secret, salt, LEGACY_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512', (error, derived) =>
+    pbkdf2(secret, salt, V1_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512', (error, derived) =>
       error ? reject(error) : resolve(derived),
     );
   });

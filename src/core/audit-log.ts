@@ -28,6 +28,7 @@ export const AUDIT_EVENT_NAMES = [
   'rewrap',
   'keys.rotate',
   'keys.drop-legacy',
+  'keys.add-legacy',
   'fingerprint.write',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];

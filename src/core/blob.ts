@@ -1,8 +1,10 @@
 /**
  * The ENC: grammar, both formats, parse and format only (no keys, no I/O).
- *   v2:     ENC:v2:<kid>:<base64url, no padding, of nonce(12) | ciphertext | tag(16)>
- *   legacy: ENC:<standard base64, padded, of salt(64) | iv(16) | tag(16) | ciphertext>
+ *   v1: ENC:<standard base64, padded, of salt(64) | iv(16) | tag(16) | ciphertext>  (the framework's layout)
+ *   v2: ENC:v2:<kid>:<base64url, no padding, of nonce(12) | ciphertext | tag(16)>
  * Only canonical encodings are accepted, so every accepted blob re-encodes to the same text.
+ * A blob is a whole string value, or embedded in a longer one (the password of a pool URL): findBlobs
+ * finds both, as the framework does.
  */
 import { TAG_BYTES, V2_NONCE_BYTES } from './aead.js';
 import { LibertyError } from './errors.js';
@@ -12,8 +14,8 @@ const V2_PREFIX = 'ENC:v2:';
 const KID = /^[0-9a-f]{8}$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-export const LEGACY_SALT_BYTES = 64;
-export const LEGACY_IV_BYTES = 16;
+export const V1_SALT_BYTES = 64;
+export const V1_IV_BYTES = 16;
 
 export interface V2Blob {
   format: 'v2';
@@ -23,15 +25,15 @@ export interface V2Blob {
   tag: Buffer;
 }
 
-export interface LegacyBlob {
-  format: 'legacy';
+export interface V1Blob {
+  format: 'v1';
   salt: Buffer;
   iv: Buffer;
   tag: Buffer;
   ciphertext: Buffer;
 }
 
-export type Blob = V2Blob | LegacyBlob;
+export type Blob = V1Blob | V2Blob;
 export type BlobFormat = Blob['format'];
 
 /** True when the value is meant to be a blob (it may still be malformed). */
@@ -46,7 +48,7 @@ export function v2Aad(kid: string): Buffer {
 
 function malformed(reason: string): LibertyError {
   return new LibertyError('E_MALFORMED_BLOB', `malformed blob: ${reason}`, {
-    hint: 'a blob is ENC:v2:<kid>:<base64url> or a legacy ENC:<base64>; never edit it by hand',
+    hint: 'a blob is ENC:<base64> (v1) or ENC:v2:<kid>:<base64url>; never edit it by hand',
   });
 }
 
@@ -63,7 +65,7 @@ export function parseBlob(value: string): Blob {
     });
   }
   const body = value.slice(BLOB_PREFIX.length);
-  return body.includes(':') ? parseVersioned(value) : parseLegacy(body);
+  return body.includes(':') ? parseVersioned(value) : parseV1(body);
 }
 
 function parseVersioned(value: string): V2Blob {
@@ -87,17 +89,17 @@ function parseVersioned(value: string): V2Blob {
   };
 }
 
-function parseLegacy(body: string): LegacyBlob {
-  if (!BASE64.test(body) || body.length % 4 !== 0) throw malformed('legacy payload is not padded base64');
+function parseV1(body: string): V1Blob {
+  if (!BASE64.test(body) || body.length % 4 !== 0) throw malformed('v1 payload is not padded base64');
   const bytes = decodeCanonical(body, 'base64');
-  if (!bytes) throw malformed('legacy payload is not canonical base64');
-  const header = LEGACY_SALT_BYTES + LEGACY_IV_BYTES + TAG_BYTES;
-  if (bytes.length < header) throw malformed('legacy payload too short');
+  if (!bytes) throw malformed('v1 payload is not canonical base64');
+  const header = V1_SALT_BYTES + V1_IV_BYTES + TAG_BYTES;
+  if (bytes.length < header) throw malformed('v1 payload too short');
   return {
-    format: 'legacy',
-    salt: bytes.subarray(0, LEGACY_SALT_BYTES),
-    iv: bytes.subarray(LEGACY_SALT_BYTES, LEGACY_SALT_BYTES + LEGACY_IV_BYTES),
-    tag: bytes.subarray(LEGACY_SALT_BYTES + LEGACY_IV_BYTES, header),
+    format: 'v1',
+    salt: bytes.subarray(0, V1_SALT_BYTES),
+    iv: bytes.subarray(V1_SALT_BYTES, V1_SALT_BYTES + V1_IV_BYTES),
+    tag: bytes.subarray(V1_SALT_BYTES + V1_IV_BYTES, header),
     ciphertext: bytes.subarray(header),
   };
 }
@@ -117,4 +119,54 @@ export function tryParseBlob(value: string): Blob | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Where a blob sits in a string value: the whole value, or a part of it. */
+export interface BlobSpan {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * The smallest embedded blob taken as one: a v1 header (96 bytes, 128 base64 characters) or a v2 header
+ * with a payload. Shorter `ENC:` text inside a longer string (prose, a path) is not a blob.
+ */
+const EMBEDDED_BLOB = /ENC:(?:v2:[0-9a-f]{8}:[A-Za-z0-9_-]{38,}|[A-Za-z0-9+/]{128,}={0,2})/g;
+const MIN_V1_BODY = Math.ceil(((V1_SALT_BYTES + V1_IV_BYTES + TAG_BYTES) * 4) / 3);
+
+/**
+ * The blobs of a string value, in order: the whole value when it starts with ENC: (it may still be
+ * malformed: parseBlob says why), else every blob embedded in it, like the password in
+ * `oracle+oracledb://system:ENC:...@db:1521/`. A blob embedded after a letter or digit is not one (it
+ * would be the tail of some other token).
+ */
+export function findBlobs(value: string): BlobSpan[] {
+  if (isBlobText(value)) return [{ start: 0, end: value.length, text: value }];
+  if (!value.includes(BLOB_PREFIX)) return [];
+  const spans: BlobSpan[] = [];
+  for (const match of value.matchAll(EMBEDDED_BLOB)) {
+    const start = match.index;
+    if (start > 0 && /[A-Za-z0-9]/.test(value[start - 1]!)) continue;
+    const text = match[0];
+    if (!text.startsWith('ENC:v2:') && text.length - BLOB_PREFIX.length < MIN_V1_BODY) continue;
+    spans.push({ start, end: start + text.length, text });
+  }
+  return spans;
+}
+
+/** The value with each span replaced by the text at the same index; the rest byte for byte. */
+export function replaceBlobs(value: string, spans: readonly BlobSpan[], texts: readonly string[]): string {
+  let result = '';
+  let cursor = 0;
+  spans.forEach((span, index) => {
+    result += value.slice(cursor, span.start) + texts[index]!;
+    cursor = span.end;
+  });
+  return result + value.slice(cursor);
+}
+
+/** Whether a string value holds a blob, whole or embedded. */
+export function holdsBlob(value: string): boolean {
+  return findBlobs(value).length > 0;
 }

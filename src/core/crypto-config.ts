@@ -1,31 +1,42 @@
 /**
- * The [crypto] table of app.toml: which environment variables hold the master and legacy keys, and the
- * stored master fingerprint. Keys are referenced as ${NAME}; a literal key on disk is refused (exit 3).
+ * The [crypto] table of app.toml: which environment variables hold the master and legacy keys, the
+ * stored master fingerprint, and the blob format the directory writes. Keys are referenced as ${NAME},
+ * or as ${NAME:-default} (the framework's syntax: NAME is the key's source; a non-empty default is a key
+ * written on disk, reported by status and never used). A literal key on disk is refused (exit 3).
  */
+import type { BlobFormat } from './blob.js';
+import { hasDefaultOnDisk, parseEnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 
+export { formatEnvRef, isEnvName } from './env-reference.js';
+
 export const DEFAULT_MASTER_ENV = 'LIBERTY_MASTER_KEY';
-const ENV_REF = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
+/** Every Liberty runtime reads v1: a directory that does not say otherwise is written in it. */
+export const DEFAULT_FORMAT: BlobFormat = 'v1';
+export const BLOB_FORMATS: readonly BlobFormat[] = ['v1', 'v2'];
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
 export interface CryptoConfig {
   masterEnv: string;
   legacyEnvs: string[];
   storedFingerprint?: string;
+  /** the format new blobs are written in */
+  format: BlobFormat;
+  /** whether app.toml names the format (false: the v1 default) */
+  formatExplicit: boolean;
+  /** key references with a non-empty default: a key written on disk (the field, never the value) */
+  keyDefaultsOnDisk: Array<{ field: string; env: string }>;
 }
 
-export function formatEnvRef(name: string): string {
-  return `\${${name}}`;
+interface KeyReference {
+  env: string;
+  defaultOnDisk: boolean;
 }
 
-export function isEnvName(name: string): boolean {
-  return ENV_REF.test(formatEnvRef(name));
-}
-
-/** Reads `${NAME}` and returns NAME; anything else is refused without echoing the value. */
-export function parseEnvRef(value: unknown, file: string, field: string): string {
-  const match = typeof value === 'string' ? ENV_REF.exec(value) : null;
-  if (match) return match[1]!;
+/** Reads `${NAME}` or `${NAME:-default}`; anything else is refused without echoing the value. */
+function parseKeyReference(value: unknown, file: string, field: string): KeyReference {
+  const reference = typeof value === 'string' ? parseEnvReference(value) : undefined;
+  if (reference) return { env: reference.name, defaultOnDisk: hasDefaultOnDisk(reference) };
   const looksLikeRef = typeof value === 'string' && value.includes('${');
   const message = looksLikeRef
     ? `${file}: ${field}: not a valid \${NAME} reference`
@@ -33,23 +44,35 @@ export function parseEnvRef(value: unknown, file: string, field: string): string
   throw new LibertyError('E_KEY_ON_DISK', message, {
     file,
     field,
-    hint: `write ${field.split('.').pop()} = "\${LIBERTY_MASTER_KEY}" and export the key in the environment; if a real key was committed, rotate it`,
+    hint: `write ${field.split('.').pop()?.replace(/\[\d+\]$/, '')} = "\${LIBERTY_MASTER_KEY}" and export the key in the environment; if a real key was committed, rotate it`,
   });
 }
 
 /** Builds the config from the parsed `[crypto]` table (undefined when app.toml or the table is absent). */
 export function readCryptoConfig(crypto: unknown, file = 'app.toml'): CryptoConfig {
-  if (crypto === undefined) return { masterEnv: DEFAULT_MASTER_ENV, legacyEnvs: [] };
+  const config: CryptoConfig = { masterEnv: DEFAULT_MASTER_ENV, legacyEnvs: [], format: DEFAULT_FORMAT, formatExplicit: false, keyDefaultsOnDisk: [] };
+  if (crypto === undefined) return config;
   if (!isTable(crypto)) throw badSettings(file, 'crypto', 'must be a table');
-  const masterEnv = crypto.master_key === undefined ? DEFAULT_MASTER_ENV : parseEnvRef(crypto.master_key, file, 'crypto.master_key');
+  const reference = (value: unknown, field: string): string => {
+    const parsed = parseKeyReference(value, file, field);
+    if (parsed.defaultOnDisk) config.keyDefaultsOnDisk.push({ field, env: parsed.env });
+    return parsed.env;
+  };
+  if (crypto.master_key !== undefined) config.masterEnv = reference(crypto.master_key, 'crypto.master_key');
   const legacyRaw = crypto.legacy_keys ?? [];
   if (!Array.isArray(legacyRaw)) throw badSettings(file, 'crypto.legacy_keys', 'must be an array of ${NAME} references');
-  const legacyEnvs = legacyRaw.map((entry, index) => parseEnvRef(entry, file, `crypto.legacy_keys[${index}]`));
+  config.legacyEnvs = legacyRaw.map((entry, index) => reference(entry, `crypto.legacy_keys[${index}]`));
   const stored = crypto.fingerprint;
   if (stored !== undefined && (typeof stored !== 'string' || !FINGERPRINT.test(stored))) {
     throw badSettings(file, 'crypto.fingerprint', 'must be 64 lower-case hex characters');
   }
-  return { masterEnv, legacyEnvs, ...(stored ? { storedFingerprint: stored } : {}) };
+  if (stored) config.storedFingerprint = stored;
+  if (crypto.format !== undefined) {
+    if (!BLOB_FORMATS.includes(crypto.format as BlobFormat)) throw badSettings(file, 'crypto.format', 'must be "v1" or "v2"');
+    config.format = crypto.format as BlobFormat;
+    config.formatExplicit = true;
+  }
+  return config;
 }
 
 export function isTable(value: unknown): value is Record<string, unknown> {

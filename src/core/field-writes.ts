@@ -5,14 +5,14 @@
  * Audited writes take `WriteHooks`: `before` runs once every check has passed, just before the file changes.
  */
 import { join, resolve } from 'node:path';
-import { isBlobText } from './blob.js';
+import { holdsBlob } from './blob.js';
+import { parseEnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { formatFieldRef, type FieldRef } from './field-ref.js';
 import { stringAt, valueAt } from './field-value.js';
 import { writeFileAtomic } from './fs-atomic.js';
-import { openBlob, requireSealingKey, type Keyring } from './keyring.js';
+import { openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import type { Key } from './keys.js';
-import { sealVerified } from './rewrap.js';
 import { classifyField } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
 import { APP_FILE, readAppDocument, readSettingsFile, type Settings } from './settings.js';
@@ -77,17 +77,33 @@ export async function encryptExistingField(
   const key = requireSealingKey(ctx.keyring);
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   const value = stringAt(document.data, ref);
-  if (isBlobText(value)) return { field: formatFieldRef(ref), keyId: key.kid, written: false, storedFingerprint: false };
+  if (holdsBlob(value)) return { field: formatFieldRef(ref), keyId: key.kid, written: false, storedFingerprint: false };
+  refuseEnvReference(ref, value);
   const blob = await sealVerified(ctx.keyring, key, value, ref.file);
   const write = { field: formatFieldRef(ref), keyId: key.kid };
   const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }], [write], hooks);
   return { ...write, written: true, storedFingerprint };
 }
 
+/**
+ * A `${NAME}` value is the framework's pointer into the environment: sealing its text would destroy the
+ * indirection (the framework would then read the literal `${NAME}` as the secret).
+ */
+function refuseEnvReference(ref: FieldRef, value: string): void {
+  const reference = parseEnvReference(value);
+  if (!reference) return;
+  throw new LibertyError('E_USAGE', `${formatFieldRef(ref)}: the value is a reference to the environment variable ${reference.name}, not a secret to encrypt`, {
+    hint: `the framework reads ${reference.name} from the environment; to store an encrypted value here instead, pipe it to liberty-crypto encrypt ${formatFieldRef(ref)}`,
+    file: ref.file,
+  });
+}
+
 export interface EncryptAllResult {
   encrypted: FieldWrite[];
   /** secret fields left plain because they are empty (an empty value holds no secret) */
   skippedEmpty: string[];
+  /** secret fields left as they are because they take their value from the environment (${NAME}) */
+  skippedReferences: string[];
   storedFingerprint: boolean;
 }
 
@@ -101,7 +117,7 @@ export interface EncryptAllResult {
 export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHooks<FieldWrite> = NO_WRITE_HOOKS): Promise<EncryptAllResult> {
   const key = requireSealingKey(ctx.keyring);
   const files = await selectFiles(ctx.settings.dir);
-  const result: EncryptAllResult = { encrypted: [], skippedEmpty: [], storedFingerprint: false };
+  const result: EncryptAllResult = { encrypted: [], skippedEmpty: [], skippedReferences: [], storedFingerprint: false };
   const scans = await mapLimit(files, 8, (file) => scanFile(ctx.settings.dir, file, ctx.settings.fields));
   for (const scan of scans) {
     if (!scan.ok) throw scan.error;
@@ -117,9 +133,16 @@ export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHook
         result.skippedEmpty.push(label);
         continue;
       }
-      edits.push({ path: field.path, value: await sealVerified(ctx.keyring, key, field.value, scan.file) });
+      if (field.reference) {
+        result.skippedReferences.push(label);
+        continue;
+      }
+      edits.push({ path: field.path, value: field.value });
       writes.push({ field: label, keyId: key.kid });
     }
+    // sealed all at once: v1 derives each new key on the thread pool
+    const sealed = await Promise.all(edits.map((edit) => sealVerified(ctx.keyring, key, edit.value as string, scan.file)));
+    sealed.forEach((blob, index) => (edits[index] = { path: edits[index]!.path, value: blob }));
     if (edits.length > 0) {
       result.storedFingerprint = (await writeWithFingerprint(ctx, key, scan.document, edits, writes, hooks)) || result.storedFingerprint;
       result.encrypted.push(...writes);
@@ -146,9 +169,9 @@ export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: W
   }
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   const value = stringAt(document.data, ref);
-  const opened = await openBlob(ctx.keyring, value);
-  const text = applyEdits(document, [{ path: ref.path, value: opened.plaintext }]);
-  const write: PlainWrite = { field: formatFieldRef(ref), keyId: opened.slot.key.kid };
+  const opened = await openValue(ctx.keyring, value);
+  const text = applyEdits(document, [{ path: ref.path, value: opened.text }]);
+  const write: PlainWrite = { field: formatFieldRef(ref), keyId: opened.opened[0]!.slot.key.kid };
   await writeAhead(hooks, [write], () => writeFileAtomic(join(ctx.settings.dir, ref.file), text));
   return write;
 }

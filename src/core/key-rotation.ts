@@ -50,6 +50,11 @@ export async function rotateMasterKey(
       hint: 'generate a key with liberty-crypto genkey',
     });
   }
+  if (settings.crypto.format === 'v1' && value !== value.toLowerCase()) {
+    throw new LibertyError('E_KEY_MALFORMED', `crypto: ${to} has upper-case hex letters: v1 blobs derive from the key's text, so replicas must spell it alike`, {
+      hint: `export ${to} in lower case, as liberty-crypto genkey prints it`,
+    });
+  }
   const from = settings.crypto.masterEnv;
   if (from === to) throw new LibertyError('E_USAGE', `${to} is already the master key`);
   const legacy = [...new Set([from, ...settings.crypto.legacyEnvs])].filter((name) => name !== to);
@@ -74,7 +79,7 @@ export interface LegacyKeyUsage {
   files: Array<{ file: string; count: number }>;
 }
 
-/** Which blobs still need a legacy key: v2 blobs by key id, legacy-format blobs by trying the key. */
+/** Which blobs (whole or embedded) still need a legacy key: v2 blobs by key id, v1 blobs by trying the key. */
 export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, name: string): Promise<LegacyKeyUsage> {
   const slot = keyring.legacy.find((candidate) => candidate.env === name);
   if (!slot) {
@@ -87,14 +92,14 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
       hint: `export ${name} to check, or pass --force to drop it anyway`,
     });
   }
-  const only: Keyring = { master: slot as Keyring['master'], legacy: [] };
+  const only: Keyring = { master: slot as Keyring['master'], legacy: [], format: keyring.format };
   const files = await selectFiles(settings.dir);
   const counts = await mapLimit(files, 8, async (file) => {
     const scan = await scanFile(settings.dir, file, settings.fields);
     if (!scan.ok) throw scan.error;
     const needs = await Promise.all(
-      scan.fields.filter((field) => field.encrypted).map(async (field) => {
-        const blob = tryParseBlob(field.value);
+      scan.fields.flatMap((field) => field.blobs).map(async (span) => {
+        const blob = tryParseBlob(span.text);
         if (!blob) return false; // malformed: no key opens it, with or without this one
         if (blob.format === 'v2') return blob.kid === slot.key!.kid;
         return openParsedBlob(only, blob).then(
@@ -115,6 +120,29 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
  */
 export async function dropLegacyKey(settings: Settings, name: string, hooks: WriteHooks<string[]> = NO_WRITE_HOOKS): Promise<string[]> {
   const legacy = settings.crypto.legacyEnvs.filter((entry) => entry !== name);
+  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }], hooks, legacy);
+  return legacy;
+}
+
+/**
+ * keys add-legacy NAME: appends ${NAME} to legacy_keys (an install two generations old has two old
+ * passphrases). NAME must be set, and be neither the master nor a legacy key already. `hooks.before` gets
+ * the new list just before app.toml changes.
+ */
+export async function addLegacyKey(settings: Settings, env: Environment, name: string, hooks: WriteHooks<string[]> = NO_WRITE_HOOKS): Promise<string[]> {
+  checkEnvName(name, 'NAME');
+  if (name === settings.crypto.masterEnv) {
+    throw new LibertyError('E_USAGE', `${name} is the master key`, { hint: 'a legacy key is an older key, kept for decryption only' });
+  }
+  if (settings.crypto.legacyEnvs.includes(name)) {
+    throw new LibertyError('E_USAGE', `${name} is already a legacy key in app.toml [crypto] legacy_keys`);
+  }
+  if (!env[name]) {
+    throw new LibertyError('E_KEY_NOT_SET', `crypto: key not set (${name} is empty)`, {
+      hint: `export the old key as ${name} first`,
+    });
+  }
+  const legacy = [...settings.crypto.legacyEnvs, name];
   await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }], hooks, legacy);
   return legacy;
 }

@@ -1,11 +1,13 @@
 /**
  * The master and legacy keys, resolved from the [crypto] config and an environment map, and the two
- * operations on blobs: seal under the master, open with whichever configured key works.
+ * operations on blobs: seal under the master in the directory's format, open with whichever configured
+ * key works.
  */
-import { authFailed, deriveLegacyKey, openGcm, randomNonce, sealGcm } from './aead.js';
-import { formatBlob, parseBlob, v2Aad, type Blob, type BlobFormat } from './blob.js';
-import type { CryptoConfig } from './crypto-config.js';
-import { LibertyError } from './errors.js';
+import { pbkdf2Sync } from 'node:crypto';
+import { KEY_BYTES, authFailed, deriveV1Key, openGcm, randomBytesOf, randomNonce, sealGcm, V1_PBKDF2_ITERATIONS } from './aead.js';
+import { findBlobs, formatBlob, parseBlob, replaceBlobs, V1_IV_BYTES, V1_SALT_BYTES, v2Aad, type Blob, type BlobFormat } from './blob.js';
+import { DEFAULT_FORMAT, type CryptoConfig } from './crypto-config.js';
+import { LibertyError, where } from './errors.js';
 import { parseKey, type Key } from './keys.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -21,6 +23,8 @@ export interface Keyring {
   master: KeySlot;
   legacy: KeySlot[];
   storedFingerprint?: string;
+  /** the format new blobs are sealed in */
+  format: BlobFormat;
 }
 
 export interface OpenedBlob {
@@ -39,6 +43,7 @@ export function loadKeyring(config: CryptoConfig, env: Environment): Keyring {
     master: slot(config.masterEnv, 'master'),
     legacy: config.legacyEnvs.map((name) => slot(name, 'legacy')),
     ...(config.storedFingerprint ? { storedFingerprint: config.storedFingerprint } : {}),
+    format: config.format ?? DEFAULT_FORMAT,
   };
 }
 
@@ -66,35 +71,105 @@ export function requireMaster(keyring: Keyring): Key {
   return master.key;
 }
 
-/** The master key, checked that it can encrypt (64 hex characters). */
-export function requireSealingKey(keyring: Keyring): Key & { aesKey: Buffer } {
+/**
+ * The master key, checked that it can seal in the keyring's format: v2 needs a 64-hex key; v1 derives from
+ * the key's text, so a hex key must be spelled as genkey prints it (lower case) for every replica to derive
+ * the same key. A published key seals nothing: anyone could open it.
+ */
+export function requireSealingKey(keyring: Keyring): Key {
   const key = requireMaster(keyring);
-  if (!key.aesKey) {
-    throw new LibertyError('E_MASTER_KEY_MALFORMED', 'crypto: master key malformed', {
-      hint: `${keyring.master.env} must hold 64 hex characters to encrypt: generate a key with liberty-crypto genkey and rotate to it (liberty-crypto keys rotate --to NAME)`,
+  const env = keyring.master.env;
+  if (key.published) {
+    throw new LibertyError('E_KEY_PUBLISHED', `crypto: ${env} holds the published stock passphrase of old Liberty installs: anyone can open what it seals`, {
+      hint: 'rotate now (liberty-crypto genkey, keys rotate --to NAME, rewrap) and treat every secret sealed under it as exposed',
     });
   }
-  return key as Key & { aesKey: Buffer };
+  if (keyring.format === 'v2' && !key.aesKey) {
+    throw new LibertyError('E_MASTER_KEY_MALFORMED', `crypto: master key malformed: ${env} must hold 64 hex characters to seal v2 blobs`, {
+      hint: `generate a key with liberty-crypto genkey and rotate to it (liberty-crypto keys rotate --to NAME)`,
+    });
+  }
+  if (keyring.format === 'v1' && key.mixedCaseHex) {
+    throw new LibertyError('E_MASTER_KEY_MALFORMED', `crypto: ${env} is a hex key with upper-case letters: v1 blobs derive from the key's text, so replicas must spell it alike`, {
+      hint: `export ${env} in lower case, as liberty-crypto genkey prints it`,
+    });
+  }
+  return key;
 }
 
 /** With the u flag, \p{Cs} matches only unpaired surrogates: text that has no UTF-8 form. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-export function sealWithKey(key: Key & { aesKey: Buffer }, plaintext: string): string {
+function plaintextBytes(plaintext: string): Buffer {
   // UTF-8 encoding would replace it with U+FFFD: the blob would silently hold another value
   if (LONE_SURROGATE.test(plaintext)) {
     throw new LibertyError('E_BAD_SETTINGS', 'plaintext is not valid unicode (lone surrogate); it has no utf-8 form', {
       hint: 'a settings value must be valid unicode text',
     });
   }
+  return Buffer.from(plaintext, 'utf8');
+}
+
+function sealV2(key: Key, plaintext: string): string {
+  if (!key.aesKey) throw new LibertyError('E_INTERNAL', 'unreachable: v2 seal without a hex key');
   const nonce = randomNonce();
-  const sealed = sealGcm(key.aesKey, nonce, Buffer.from(plaintext, 'utf8'), aadOf(key));
+  const sealed = sealGcm(key.aesKey, nonce, plaintextBytes(plaintext), aadOf(key));
   return formatBlob({ format: 'v2', kid: key.kid, nonce, ...sealed });
 }
 
-/** Seals a plaintext under the current master key as a v2 blob. */
+/** A v1 blob under a key already derived for `salt`; the caller wipes `derived`. */
+function sealV1(derived: Buffer, salt: Buffer, plaintext: string): string {
+  const iv = randomBytesOf(V1_IV_BYTES);
+  const sealed = sealGcm(derived, iv, plaintextBytes(plaintext));
+  return formatBlob({ format: 'v1', salt, iv, ...sealed });
+}
+
+/** Seals a plaintext under the current master key in the keyring's format (one blob: v1 derives in place). */
 export function sealValue(keyring: Keyring, plaintext: string): string {
-  return sealWithKey(requireSealingKey(keyring), plaintext);
+  const key = requireSealingKey(keyring);
+  if (keyring.format === 'v2') return sealV2(key, plaintext);
+  plaintextBytes(plaintext);
+  const salt = randomBytesOf(V1_SALT_BYTES);
+  const derived = pbkdf2Sync(key.passphrase, salt, V1_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512');
+  try {
+    return sealV1(derived, salt, plaintext);
+  } finally {
+    derived.fill(0);
+  }
+}
+
+/**
+ * Seals under `key` (from requireSealingKey) in the keyring's format, then opens the new blob again and
+ * compares, so a write never carries a blob that fails. v1 derives once per blob, on the thread pool, and
+ * the check reuses that derivation; v2 opens through the keyring as any reader would.
+ */
+export async function sealVerified(keyring: Keyring, key: Key, plaintext: string, file: string): Promise<string> {
+  let blob: string;
+  let reopened: string;
+  if (keyring.format === 'v2') {
+    blob = sealV2(key, plaintext);
+    reopened = (await openBlob(keyring, blob)).plaintext;
+  } else {
+    plaintextBytes(plaintext);
+    const salt = randomBytesOf(V1_SALT_BYTES);
+    const derived = await deriveV1Key(key.passphrase, salt);
+    try {
+      blob = sealV1(derived, salt, plaintext);
+      const parsed = parseBlob(blob) as Extract<Blob, { format: 'v1' }>;
+      reopened = decodePlaintext(openGcm(derived, parsed.iv, parsed));
+    } finally {
+      derived.fill(0);
+    }
+  }
+  if (reopened !== plaintext) {
+    throw new LibertyError('E_INTERNAL', `${where(file)}a new blob did not open to its plaintext; nothing was written`);
+  }
+  return blob;
+}
+
+/** Whether a blob opened by `opened` is current: in the keyring's format, under the master key. */
+export function isCurrent(keyring: Keyring, opened: Pick<OpenedBlob, 'format' | 'slot'>): boolean {
+  return opened.format === keyring.format && opened.slot.role === 'master';
 }
 
 function loadedSlots(keyring: Keyring): Array<KeySlot & { key: Key }> {
@@ -114,14 +189,25 @@ function decodePlaintext(bytes: Buffer): string {
   }
 }
 
-/** Opens a blob text with the configured keys: v2 by key id (master first), legacy by trial. */
+/** Opens a blob text with the configured keys: v2 by key id (master first), v1 by trial. */
 export async function openBlob(keyring: Keyring, text: string): Promise<OpenedBlob> {
   return openParsedBlob(keyring, parseBlob(text));
 }
 
+/**
+ * A string value with every blob in it opened, as the framework reads it: the plaintext of a whole-value
+ * blob, or a URL with its password opened. E_NOT_ENCRYPTED when the value holds no blob.
+ */
+export async function openValue(keyring: Keyring, value: string): Promise<{ text: string; opened: OpenedBlob[] }> {
+  const spans = findBlobs(value);
+  if (spans.length === 0) parseBlob(value); // throws E_NOT_ENCRYPTED, naming what an encrypted value looks like
+  const opened = await Promise.all(spans.map((span) => openBlob(keyring, span.text)));
+  return { text: replaceBlobs(value, spans, opened.map((blob) => blob.plaintext)), opened };
+}
+
 export async function openParsedBlob(keyring: Keyring, blob: Blob): Promise<OpenedBlob> {
   requireMaster(keyring);
-  return blob.format === 'v2' ? openV2(keyring, blob) : openLegacy(keyring, blob);
+  return blob.format === 'v2' ? openV2(keyring, blob) : openV1(keyring, blob);
 }
 
 function openV2(keyring: Keyring, blob: Extract<Blob, { format: 'v2' }>): OpenedBlob {
@@ -151,51 +237,51 @@ function aadOf(key: Key): Buffer {
 }
 
 /**
- * The slot that opened the last legacy blob of a keyring. A legacy blob names no key, so every wrong key
- * tried costs a PBKDF2; blobs of one install mostly share a key, so that one is tried first. Only the key
- * that sealed a blob can authenticate it, so the order changes the cost, never the result.
+ * The slot that opened the last v1 blob of a keyring. A v1 blob names no key, so every wrong key tried
+ * costs a PBKDF2; blobs of one install mostly share a key, so that one is tried first. Only the key that
+ * sealed a blob can authenticate it, so the order changes the cost, never the result.
  */
-const lastLegacyOpener = new WeakMap<Keyring, string>();
+const lastV1Opener = new WeakMap<Keyring, string>();
 
 /**
- * The first legacy blob opened with a keyring while no opener is known yet. Blobs of a file are opened
+ * The first v1 blob opened with a keyring while no opener is known yet. Blobs of a file are opened
  * all at once: without it each of them would try the master first (a wasted PBKDF2 per blob of the first
  * files in flight); they wait for this one to find the key instead. Only the first wait: when it opens
  * nothing, the others go on without waiting.
  */
-const firstLegacyProbe = new WeakMap<Keyring, Promise<void>>();
+const firstV1Probe = new WeakMap<Keyring, Promise<void>>();
 
-async function openLegacy(keyring: Keyring, blob: Extract<Blob, { format: 'legacy' }>): Promise<OpenedBlob> {
-  if (!lastLegacyOpener.has(keyring)) {
-    const probe = firstLegacyProbe.get(keyring);
+async function openV1(keyring: Keyring, blob: Extract<Blob, { format: 'v1' }>): Promise<OpenedBlob> {
+  if (!lastV1Opener.has(keyring)) {
+    const probe = firstV1Probe.get(keyring);
     if (probe !== undefined) {
       await probe;
     } else {
-      const attempt = tryLegacyKeys(keyring, blob);
-      firstLegacyProbe.set(keyring, attempt.then(() => undefined, () => undefined));
+      const attempt = tryV1Keys(keyring, blob);
+      firstV1Probe.set(keyring, attempt.then(() => undefined, () => undefined));
       return attempt;
     }
   }
-  return tryLegacyKeys(keyring, blob);
+  return tryV1Keys(keyring, blob);
 }
 
-async function tryLegacyKeys(keyring: Keyring, blob: Extract<Blob, { format: 'legacy' }>): Promise<OpenedBlob> {
-  const preferred = lastLegacyOpener.get(keyring);
+async function tryV1Keys(keyring: Keyring, blob: Extract<Blob, { format: 'v1' }>): Promise<OpenedBlob> {
+  const preferred = lastV1Opener.get(keyring);
   const slots = loadedSlots(keyring).sort((a, b) => Number(b.env === preferred) - Number(a.env === preferred));
   for (const slot of slots) {
-    const derived = await deriveLegacyKey(slot.key.passphrase, blob.salt);
+    const derived = await deriveV1Key(slot.key.passphrase, blob.salt);
     try {
       const bytes = openGcm(derived, blob.iv, blob);
-      lastLegacyOpener.set(keyring, slot.env);
-      return { plaintext: decodePlaintext(bytes), format: 'legacy', slot };
+      lastV1Opener.set(keyring, slot.env);
+      return { plaintext: decodePlaintext(bytes), format: 'v1', slot };
     } catch (error) {
       if (!(error instanceof LibertyError && error.code === 'E_AUTH_FAILED')) throw error;
     } finally {
       derived.fill(0);
     }
   }
-  // a legacy blob names no key: when none of them opens it, that is an authentication failure
-  throw authFailed();
+  // a v1 blob names no key: when none of them opens it, the key may be missing or the blob was changed
+  throw v1Unopened(keyring);
 }
 
 export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
@@ -212,4 +298,18 @@ export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
     `crypto: no configured key matches key id ${kid}: it is neither the master nor a legacy key${note}`,
     { hint },
   );
+}
+
+/** Under v1 a missing key and a changed blob look the same: the tag fails under every key tried. */
+function v1Unopened(keyring: Keyring): LibertyError {
+  const tried = loadedSlots(keyring).map((slot) => slot.env);
+  const unset = keyring.legacy.filter((slot) => !slot.key).map((slot) => slot.env);
+  const base = authFailed();
+  const note = unset.length > 0 ? ` (unset legacy keys: ${unset.join(', ')})` : '';
+  return new LibertyError('E_AUTH_FAILED', `${base.message}: no configured key opens this v1 blob (tried ${tried.join(', ')})${note}`, {
+    hint:
+      unset.length > 0
+        ? `export ${unset.join(', ')} and try again`
+        : 'its key may be missing: add it with liberty-crypto keys add-legacy NAME; or the blob was edited: re-encrypt the value from its plaintext source',
+  });
 }

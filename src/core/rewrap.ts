@@ -1,14 +1,14 @@
 /**
- * rewrap: open every blob with whichever configured key works and re-seal under the current master
- * every blob that is not already v2 under the master's key id (or every blob with `all`). Each file is
- * planned, then written atomically after every new blob has been opened again and compared.
+ * rewrap: open every blob with whichever configured key works and re-seal under the current master, in
+ * the directory's format, every blob that is not current (the format under the master key), or every
+ * blob with `all`. A blob embedded in a longer string is re-sealed in place, the rest of the string kept.
+ * Each file is planned, then written atomically after every new blob has been opened again and compared.
  * A blob that no key opens, or a file that does not parse, is reported and left untouched.
  */
-import { isBlobText, parseBlob } from './blob.js';
-import { LibertyError, where } from './errors.js';
+import { findBlobs, holdsBlob, parseBlob, replaceBlobs, type BlobFormat, type BlobSpan } from './blob.js';
+import { LibertyError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
-import { openBlob, openParsedBlob, requireMaster, requireSealingKey, sealWithKey, type Keyring } from './keyring.js';
-import type { Key } from './keys.js';
+import { isCurrent, openParsedBlob, requireMaster, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import { mapLimit, selectFiles } from './settings-scan.js';
 import { readSettingsFile } from './settings.js';
 import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml-edit.js';
@@ -24,11 +24,19 @@ export interface RewrapOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** A blob that still sits on a legacy key (v2, `kid` set) or in the legacy format (`kid` null). */
+/**
+ * A blob that is not current: on a legacy key, or in the other format. `key` names the field, with `#N`
+ * (from 1) when its value holds several blobs; `kid` is the v2 key id (null for v1, which names no key).
+ */
 export interface LegacyBlob {
   file: string;
   key: string;
   kid: string | null;
+  format: BlobFormat;
+  /** the env var of the key that opens it */
+  opensWith: string;
+  /** why it is not current: a legacy key opens it, or it is under the master in the other format */
+  reason: 'legacy-key' | 'format';
 }
 
 export interface RewrapProblem {
@@ -44,11 +52,13 @@ export interface RewrapReport {
   check: boolean;
   /** blobs re-sealed (or, with check, that a run would re-seal) */
   rewrapped: number;
-  /** blobs under the master key after the run */
+  /** the format the directory writes (app.toml [crypto] format, v1 when absent) */
+  format: BlobFormat;
+  /** blobs current after the run (in the format, under the master key); with check, those current now */
   current: number;
-  /** blobs not under the master key after the run; with check, those not under it now */
+  /** blobs not current after the run (unreadable ones not under the master's key id); with check, now */
   legacy: number;
-  /** with check: every readable blob on a legacy key or in the legacy format, file by file (empty for a run) */
+  /** with check: every readable blob that is not current, file by file (empty for a run) */
   onLegacy: LegacyBlob[];
   /** blobs no configured key opens */
   unreadable: number;
@@ -80,6 +90,7 @@ export async function rewrapSettings(dir: string, keyring: Keyring, options: Rew
   const sum = (pick: (outcome: FileOutcome) => number) => outcomes.reduce((total, outcome) => total + pick(outcome), 0);
   return {
     check: Boolean(options.check),
+    format: keyring.format,
     rewrapped: sum((o) => o.rewrapped),
     current: sum((o) => o.current),
     legacy: sum((o) => o.legacy),
@@ -100,6 +111,19 @@ interface BlobField {
   value: string;
 }
 
+interface OpenedSpan {
+  field: BlobField;
+  span: BlobSpan;
+  /** the field name, with #N when its value holds several blobs */
+  name: string;
+  plaintext: string;
+  current: boolean;
+  kid: string | null;
+  format: BlobFormat;
+  opensWith: string;
+  byMaster: boolean;
+}
+
 /**
  * A file's blobs come from the parsed data when it can tell them (findStringValues), so a file whose blobs
  * all stay as they are (every check, a run with nothing to re-seal) never builds the strict syntax tree;
@@ -109,35 +133,40 @@ interface BlobField {
 async function rewrapFile(dir: string, file: string, keyring: Keyring, options: RewrapOptions): Promise<FileOutcome> {
   const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [] };
   let document: TomlDocument;
-  let blobs: BlobField[];
+  let fields: BlobField[];
   let inOrder: boolean;
   try {
     document = await readSettingsFile(dir, file);
-    const found = findStringValues(document, isBlobText);
+    const found = findStringValues(document, holdsBlob);
     inOrder = found === undefined;
-    blobs = found ?? listStringValues(document).filter((field) => isBlobText(field.value));
+    fields = found ?? listStringValues(document).filter((field) => holdsBlob(field.value));
   } catch (error) {
     if (!(error instanceof LibertyError)) throw error;
     outcome.problems.push(problemOf(file, null, null, error));
     return outcome;
   }
-  if (blobs.length === 0) return outcome;
+  if (fields.length === 0) return outcome;
   const master = requireMaster(keyring);
 
+  const spansOf = new Map(fields.map((field) => [field, findBlobs(field.value)]));
+  const sites = fields.flatMap((field) => {
+    const spans = spansOf.get(field)!;
+    const base = formatKeyPath(field.path);
+    return spans.map((span, index) => ({ field, span, name: spans.length > 1 ? `${base}#${index + 1}` : base }));
+  });
   const opened = await Promise.all(
-    blobs.map(async (field) => {
+    sites.map(async ({ field, span, name }): Promise<OpenedSpan | undefined> => {
       let kid: string | null = null;
       try {
-        const blob = parseBlob(field.value);
+        const blob = parseBlob(span.text);
         kid = blob.format === 'v2' ? blob.kid : null;
         const result = await openParsedBlob(keyring, blob);
-        const underMaster = blob.format === 'v2' && blob.kid === master.kid;
-        return { field, plaintext: result.plaintext, underMaster, kid };
+        const current = isCurrent(keyring, result);
+        return { field, span, name, plaintext: result.plaintext, current, kid, format: blob.format, opensWith: result.slot.env, byMaster: result.slot.role === 'master' };
       } catch (error) {
-        const underMaster = kid === master.kid;
         outcome.unreadable += 1;
-        if (!underMaster) outcome.legacy += 1;
-        outcome.problems.push(problemOf(file, formatKeyPath(field.path), kid, error));
+        if (kid !== master.kid) outcome.legacy += 1;
+        outcome.problems.push(problemOf(file, name, kid, error));
         return undefined;
       }
     }),
@@ -148,25 +177,31 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, options: 
   }
 
   const readable = opened.filter((entry) => entry !== undefined);
-  const toSeal = readable.filter((entry) => options.all || !entry.underMaster);
+  const toSeal = readable.filter((entry) => options.all || !entry.current);
   outcome.current += readable.length - toSeal.length;
   if (toSeal.length === 0) return outcome;
 
-  const sealingKey = requireSealingKey(keyring);
   if (options.check) {
-    // a check reports the state now: which blobs still need a legacy key, for the nightly job to name them
+    // a check reports the state now: which blobs are not current, for the nightly job to name them
     for (const entry of toSeal) {
-      if (entry.underMaster) continue;
-      outcome.onLegacy.push({ file, key: formatKeyPath(entry.field.path), kid: entry.kid });
+      if (entry.current) continue;
+      const reason = entry.byMaster ? 'format' : 'legacy-key';
+      outcome.onLegacy.push({ file, key: entry.name, kid: entry.kid, format: entry.format, opensWith: entry.opensWith, reason });
       outcome.legacy += 1;
     }
     outcome.rewrapped = toSeal.length;
     outcome.current += toSeal.length - outcome.onLegacy.length;
     return outcome;
   }
+  const sealingKey = requireSealingKey(keyring);
+  // sealed all at once: v1 derives each new key on the thread pool
+  const sealed = await Promise.all(toSeal.map((entry) => sealVerified(keyring, sealingKey, entry.plaintext, file)));
+  const newText = new Map(toSeal.map((entry, index) => [entry.span, sealed[index]!]));
   const edits: FieldEdit[] = [];
-  for (const entry of toSeal) {
-    edits.push({ path: entry.field.path, value: await sealVerified(keyring, sealingKey, entry.plaintext, file) });
+  for (const field of new Set(toSeal.map((entry) => entry.field))) {
+    const spans = spansOf.get(field)!;
+    const value = replaceBlobs(field.value, spans, spans.map((span) => newText.get(span) ?? span.text));
+    edits.push({ path: field.path, value });
   }
   const text = applyEdits(document, edits);
   await writeFileAtomic(join(dir, file), text);
@@ -189,16 +224,6 @@ function sortInDocumentOrder(document: TomlDocument, problems: RewrapProblem[]):
   }
   problems.sort((a, b) => (order.get(a.key!) ?? 0) - (order.get(b.key!) ?? 0));
   return undefined;
-}
-
-/** Seals, then opens the new blob again and compares, so a write never carries a blob that fails. */
-export async function sealVerified(keyring: Keyring, key: Key & { aesKey: Buffer }, plaintext: string, file: string): Promise<string> {
-  const blob = sealWithKey(key, plaintext);
-  const reopened = await openBlob(keyring, blob);
-  if (reopened.plaintext !== plaintext) {
-    throw new LibertyError('E_INTERNAL', `${where(file)}a new blob did not open to its plaintext; nothing was written`);
-  }
-  return blob;
 }
 
 function problemOf(file: string, key: string | null, kid: string | null, error: unknown): RewrapProblem {

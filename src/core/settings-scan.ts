@@ -2,8 +2,9 @@
  * One pass over settings files: parse each, list its string fields, and classify them (blob or plain,
  * secret class). rewrap, status, encrypt --all, keys drop-legacy and reveal all start here.
  */
-import { isBlobText } from './blob.js';
+import { findBlobs, type BlobSpan } from './blob.js';
 import { crawlSettings } from './crawl.js';
+import { parseEnvReference, type EnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { classifyField, type FieldClass, type FieldRules } from './secret-fields.js';
 import { readSettingsFile } from './settings.js';
@@ -13,7 +14,12 @@ export interface ScannedField {
   path: KeyPath;
   value: string;
   line: number;
+  /** the blobs of the value: the whole value, or embedded in it (a URL's password) */
+  blobs: BlobSpan[];
+  /** whether the value holds a blob, whole or embedded */
   encrypted: boolean;
+  /** set when the whole value is a `${NAME}` or `${NAME:-default}` reference, which the framework expands */
+  reference?: EnvReference;
   fieldClass: FieldClass;
 }
 
@@ -22,13 +28,19 @@ export type ScannedFile =
   | { file: string; ok: false; error: LibertyError };
 
 export function scanDocument(document: TomlDocument, rules: FieldRules): ScannedField[] {
-  return listStringValues(document).map((entry) => ({
-    path: entry.path,
-    value: entry.value,
-    line: entry.line,
-    encrypted: isBlobText(entry.value),
-    fieldClass: classifyField(rules, entry.path),
-  }));
+  return listStringValues(document).map((entry) => {
+    const blobs = findBlobs(entry.value);
+    const reference = parseEnvReference(entry.value);
+    return {
+      path: entry.path,
+      value: entry.value,
+      line: entry.line,
+      blobs,
+      encrypted: blobs.length > 0,
+      ...(reference ? { reference } : {}),
+      fieldClass: classifyField(rules, entry.path),
+    };
+  });
 }
 
 export async function scanFile(dir: string, file: string, rules: FieldRules): Promise<ScannedFile> {

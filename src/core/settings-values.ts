@@ -5,17 +5,17 @@
  * - Files are found and read with the CLI's rules (crawl.ts, settings.ts): `*.toml` under the directory,
  *   hidden files skipped, links leading outside refused; a file must pass both TOML parsers, as it must
  *   for status and rewrap.
- * - Every string starting with ENC: is opened: in tables, inline tables, arrays of tables and plain
+ * - Every blob is opened, whole string values and blobs embedded in longer ones (a URL's password): in tables, inline tables, arrays of tables and plain
  *   arrays (an array element is addressed by its index: `hosts.1`). A failure is the LibertyError of
  *   the blob, located (`connectors.toml:pools.main.password: ...`, `file` and `field` set); when several
  *   blobs fail, the first in document order is reported.
  * - The values are fresh plain objects and arrays; integers are numbers when they are safe integers and
  *   bigint beyond ±(2^53 - 1); dates and times are smol-toml TomlDate objects (a Date).
  */
-import { isBlobText } from './blob.js';
+import { holdsBlob } from './blob.js';
 import { crawlSettings, SETTINGS_EXTENSION } from './crawl.js';
 import { locateError } from './errors.js';
-import { openBlob, type Keyring } from './keyring.js';
+import { openValue, type Keyring } from './keyring.js';
 import { selectFiles } from './settings-scan.js';
 import { readSettingsFile } from './settings.js';
 import { formatKeyPath, listStringValues, type KeyPath, type TomlDocument } from './toml-edit.js';
@@ -59,14 +59,14 @@ export async function openDocument(document: TomlDocument, keyring: Keyring): Pr
   const sites: BlobSite[] = [];
   const table = copyValue(document.data, [], sites) as SettingsTable;
   // opened concurrently (legacy key derivation runs on the thread pool), reported in document order
-  const opened = await Promise.allSettled(sites.map((site) => openBlob(keyring, site.blob)));
+  const opened = await Promise.allSettled(sites.map((site) => openValue(keyring, site.blob)));
   opened.forEach((result, index) => {
     const site = sites[index]!;
     if (result.status === 'rejected') {
       const field = formatKeyPath(site.path);
       throw locateError(result.reason, `${document.file}:${field}`, document.file, field);
     }
-    setOwn(site.holder, site.key, result.value.plaintext);
+    setOwn(site.holder, site.key, result.value.text);
   });
   return table;
 }
@@ -78,7 +78,7 @@ function copyValue(value: unknown, path: KeyPath, sites: BlobSite[]): SettingsVa
   for (const [key, item] of Object.entries(value)) {
     const itemPath = [...path, key];
     setOwn(holder, key, copyValue(item, itemPath, sites));
-    if (typeof item === 'string' && isBlobText(item)) sites.push({ holder, key, path: itemPath, blob: item });
+    if (typeof item === 'string' && holdsBlob(item)) sites.push({ holder, key, path: itemPath, blob: item });
   }
   return holder;
 }

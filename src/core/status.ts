@@ -2,22 +2,22 @@
  * status: the whole key and blob situation of a settings directory at a glance, split into problems
  * (exit 1) and warnings (exit 0).
  */
-import { parseBlob } from './blob.js';
-import { isEnvName } from './crypto-config.js';
+import { parseBlob, type BlobFormat } from './blob.js';
+import { hasDefaultOnDisk } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { describeKeys, type KeyReport } from './key-report.js';
-import { openParsedBlob, type Keyring } from './keyring.js';
+import { isCurrent, openParsedBlob, type Environment, type Keyring, type KeySlot } from './keyring.js';
 import { envOnlySecret } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
-import type { Settings } from './settings.js';
+import { APP_FILE, type Settings } from './settings.js';
 import { formatKeyPath } from './toml-edit.js';
 
 export interface KeyUsage {
   env: string | null;
   keyId: string | null;
   role: 'master' | 'legacy' | null;
+  v1: number;
   v2: number;
-  legacy: number;
 }
 
 export interface FieldNote {
@@ -34,40 +34,54 @@ export interface StatusFinding {
 
 export interface StatusReport {
   keys: KeyReport;
+  /** the format the directory writes; explicit: named in app.toml (else the v1 default) */
+  format: { writes: BlobFormat; explicit: boolean };
   files: number;
-  blobs: { total: number; v2: number; legacy: number };
+  /** every blob, whole or embedded in a longer string; total = v1 + v2 + malformed */
+  blobs: { total: number; v1: number; v2: number; malformed: number };
+  /** blobs in the written format under the master key */
+  current: number;
   byKey: KeyUsage[];
   unreadable: Array<FieldNote & { keyId: string | null; code: string; message: string }>;
   invalidFiles: Array<{ file: string; code: string; message: string }>;
-  plaintextSecrets: Array<FieldNote & { locked: boolean; empty: boolean }>;
+  /** plaintext in secret fields; `defaultOf`: the text is the default of a ${NAME:-default} reference */
+  plaintextSecrets: Array<FieldNote & { locked: boolean; empty: boolean; defaultOf?: string }>;
+  /** values that are a ${NAME} reference, which the framework takes from the environment */
+  envReferences: Array<FieldNote & { env: string; set: boolean; hasDefault: boolean }>;
+  /** URLs that carry a plaintext password */
+  urlPasswords: FieldNote[];
   unusedLegacyKeys: string[];
   envOnlySecrets: Array<FieldNote & { what: string; env: string }>;
   problems: StatusFinding[];
   warnings: StatusFinding[];
 }
 
-export async function collectStatus(settings: Settings, keyring: Keyring): Promise<StatusReport> {
+export async function collectStatus(settings: Settings, keyring: Keyring, env: Environment): Promise<StatusReport> {
   const keys = describeKeys(keyring);
   // status reports a fingerprint mismatch instead of stopping at it: open blobs without that check
-  const opener: Keyring = { master: keyring.master, legacy: keyring.legacy };
+  const opener: Keyring = { master: keyring.master, legacy: keyring.legacy, format: keyring.format };
   const files = await selectFiles(settings.dir);
   const report: StatusReport = {
     keys,
+    format: { writes: keyring.format, explicit: settings.crypto.formatExplicit },
     files: files.length,
-    blobs: { total: 0, v2: 0, legacy: 0 },
+    blobs: { total: 0, v1: 0, v2: 0, malformed: 0 },
+    current: 0,
     byKey: [],
     unreadable: [],
     invalidFiles: [],
     plaintextSecrets: [],
+    envReferences: [],
+    urlPasswords: [],
     unusedLegacyKeys: [],
     envOnlySecrets: [],
     problems: [],
     warnings: [],
   };
   const usage = new Map<string, KeyUsage>();
-  const use = (env: string | null, keyId: string | null, role: KeyUsage['role']) => {
-    const id = `${env}|${keyId}`;
-    if (!usage.has(id)) usage.set(id, { env, keyId, role, v2: 0, legacy: 0 });
+  const use = (slotEnv: string | null, keyId: string | null, role: KeyUsage['role']) => {
+    const id = `${slotEnv}|${keyId}`;
+    if (!usage.has(id)) usage.set(id, { env: slotEnv, keyId, role, v1: 0, v2: 0 });
     return usage.get(id)!;
   };
 
@@ -81,25 +95,40 @@ export async function collectStatus(settings: Settings, keyring: Keyring): Promi
       scan.fields.map(async (field) => {
         const note = { file, key: formatKeyPath(field.path), line: field.line };
         noteEnvOnly(report, note, field);
+        noteReference(report, note, field, env);
         if (!field.encrypted) {
-          if (field.fieldClass !== 'other') report.plaintextSecrets.push({ ...note, locked: field.fieldClass === 'locked', empty: field.value === '' });
+          noteUrlPassword(report, note, field);
+          if (field.fieldClass === 'other') return;
+          if (field.reference && !hasDefaultOnDisk(field.reference)) return; // from the environment: no secret here
+          const locked = field.fieldClass === 'locked';
+          const defaultOf = field.reference?.name;
+          report.plaintextSecrets.push({ ...note, locked, empty: field.value === '', ...(defaultOf ? { defaultOf } : {}) });
           return;
         }
-        report.blobs.total += 1;
-        let kid: string | null = null;
-        try {
-          const blob = parseBlob(field.value);
-          kid = blob.format === 'v2' ? blob.kid : null;
-          report.blobs[blob.format] += 1;
-          const opened = await openParsedBlob(opener, blob);
-          use(opened.slot.env, opened.slot.key.kid, opened.slot.role)[blob.format] += 1;
-        } catch (error) {
-          if (!(error instanceof LibertyError)) throw error;
-          if (kid) use(null, kid, null).v2 += 1;
-          // without a master key nothing opens: that is one problem, reported once below
-          if (error.code === 'E_MASTER_KEY_NOT_SET') return;
-          report.unreadable.push({ ...note, keyId: kid, code: error.code, message: error.message });
-        }
+        await Promise.all(
+          field.blobs.map(async (span, index) => {
+            const blobNote = field.blobs.length > 1 ? { ...note, key: `${note.key}#${index + 1}` } : note;
+            report.blobs.total += 1;
+            let kid: string | null = null;
+            let parsed = false;
+            try {
+              const blob = parseBlob(span.text);
+              parsed = true;
+              kid = blob.format === 'v2' ? blob.kid : null;
+              report.blobs[blob.format] += 1;
+              const opened = await openParsedBlob(opener, blob);
+              use(opened.slot.env, opened.slot.key.kid, opened.slot.role)[blob.format] += 1;
+              if (isCurrent(opener, opened)) report.current += 1;
+            } catch (error) {
+              if (!(error instanceof LibertyError)) throw error;
+              if (!parsed) report.blobs.malformed += 1;
+              if (kid) use(null, kid, null).v2 += 1;
+              // without a master key nothing opens: that is one problem, reported once below
+              if (error.code === 'E_MASTER_KEY_NOT_SET') return;
+              report.unreadable.push({ ...blobNote, keyId: kid, code: error.code, message: error.message });
+            }
+          }),
+        );
       }),
     );
   });
@@ -108,7 +137,7 @@ export async function collectStatus(settings: Settings, keyring: Keyring): Promi
   const usedLegacy = new Set(report.byKey.filter((entry) => entry.role === 'legacy').map((entry) => entry.env));
   report.unusedLegacyKeys = keyring.legacy.filter((slot) => slot.key && !usedLegacy.has(slot.env)).map((slot) => slot.env);
   sortNotes(report);
-  judge(report, keyring);
+  judge(report, keyring, settings);
   return report;
 }
 
@@ -117,54 +146,104 @@ function rank(entry: KeyUsage): number {
 }
 
 function noteEnvOnly(report: StatusReport, note: FieldNote, field: ScannedField): void {
-  if (field.value === '' || isEnvRef(field.value)) return;
+  if (field.value === '' || (field.reference && !hasDefaultOnDisk(field.reference))) return;
   const envOnly = envOnlySecret(field.path);
   if (envOnly) report.envOnlySecrets.push({ ...note, ...envOnly });
 }
 
-function isEnvRef(value: string): boolean {
-  return value.startsWith('${') && value.endsWith('}') && isEnvName(value.slice(2, -1));
+function noteReference(report: StatusReport, note: FieldNote, field: ScannedField, env: Environment): void {
+  // app.toml [crypto] names the keys: the key table shows those
+  if (!field.reference || (note.file === APP_FILE && field.path[0] === 'crypto')) return;
+  const { name } = field.reference;
+  report.envReferences.push({ ...note, env: name, set: Boolean(env[name]), hasDefault: field.reference.fallback !== undefined });
+}
+
+/** `scheme://user:password@host`: the password part, when it is plain text (not a blob, not empty). */
+const URL_WITH_PASSWORD = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#@:\s]*:([^/?#@\s]+)@/;
+
+function noteUrlPassword(report: StatusReport, note: FieldNote, field: ScannedField): void {
+  if (field.reference) return;
+  const password = URL_WITH_PASSWORD.exec(field.value)?.[1];
+  if (password === undefined || /^\$\{[^}]*\}$/.test(password)) return;
+  report.urlPasswords.push(note);
 }
 
 function sortNotes(report: StatusReport): void {
-  const byPlace = (a: FieldNote, b: FieldNote) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1);
+  const byPlace = (a: FieldNote, b: FieldNote) => (a.file === b.file ? a.line - b.line || (a.key < b.key ? -1 : 1) : a.file < b.file ? -1 : 1);
   report.unreadable.sort(byPlace);
   report.plaintextSecrets.sort(byPlace);
+  report.envReferences.sort(byPlace);
+  report.urlPasswords.sort(byPlace);
   report.envOnlySecrets.sort(byPlace);
   report.invalidFiles.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
 
-function judge(report: StatusReport, keyring: Keyring): void {
+const ROTATE_HINT = 'export NEW=$(liberty-crypto genkey), then liberty-crypto keys rotate --to NEW and liberty-crypto rewrap';
+
+function judge(report: StatusReport, keyring: Keyring, settings: Settings): void {
   const { problems, warnings, keys } = report;
   const problem = (code: string, message: string, hint?: string) => problems.push({ code, message, ...(hint ? { hint } : {}) });
   const warning = (code: string, message: string, hint?: string) => warnings.push({ code, message, ...(hint ? { hint } : {}) });
+  const format = keyring.format;
 
   if (keys.matches === false) {
     problem('E_FINGERPRINT_MISMATCH', `master key fingerprint mismatch: ${keys.master.env} has key id ${keys.master.keyId}, app.toml stores ${keys.stored!.slice(0, 8)}`, 'load the right key, or run liberty-crypto fingerprint --write after a deliberate change');
   }
+  for (const { field, env } of settings.crypto.keyDefaultsOnDisk) {
+    problem('E_KEY_ON_DISK', `app.toml: ${field}: the default of \${${env}:-...} is a key written on disk; it is never used`, `write "\${${env}}" without a default, export ${env}, and rotate that key: it is in the file's history`);
+  }
+  const slots: KeySlot[] = [keyring.master, ...keyring.legacy];
+  for (const slot of slots) {
+    if (slot.key?.published) {
+      problem('E_KEY_PUBLISHED', `${slot.env} holds the published stock passphrase of old Liberty installs: anyone can open the blobs it sealed`, `rotate now (${ROTATE_HINT}, then drop it) and treat every secret sealed under it as exposed`);
+    }
+    if (format === 'v1' && slot.key?.mixedCaseHex) {
+      problem('MIXED_CASE_KEY', `${slot.env} is a hex key with upper-case letters: under v1 the key's text counts, so a replica spelling it otherwise cannot open these blobs`, `export ${slot.env} in lower case, as liberty-crypto genkey prints it`);
+    }
+  }
   if (!keys.master.set && report.blobs.total > 0) {
     problem('E_MASTER_KEY_NOT_SET', `master key not set (${keys.master.env} is empty) and ${report.blobs.total} blobs exist`, `export the master key as ${keys.master.env}`);
-  } else if (keys.master.set && !keys.master.canEncrypt) {
-    problem('E_MASTER_KEY_MALFORMED', `master key ${keys.master.env} cannot encrypt: it is not 64 hex characters`, 'generate a key with liberty-crypto genkey and rotate to it (keys rotate --to NAME)');
+  } else if (keys.master.set && !keys.master.canEncrypt && format === 'v2') {
+    problem('E_MASTER_KEY_MALFORMED', `master key ${keys.master.env} cannot seal v2 blobs: it is not 64 hex characters`, `generate a key with liberty-crypto genkey and rotate to it (keys rotate --to NAME)`);
+  } else if (keys.master.set && !keys.master.canEncrypt && !keyring.master.key?.published) {
+    warning('PASSPHRASE_MASTER', `master key ${keys.master.env} is a passphrase: v1 blobs sealed with it are only as strong as that text`, `rotate to a generated key: ${ROTATE_HINT}`);
   }
-  const masterKid = keyring.master.key?.kid;
-  const onLegacy = report.byKey.filter((entry) => entry.role === 'legacy').reduce((sum, entry) => sum + entry.v2 + entry.legacy, 0);
-  const legacyFormat = report.byKey.filter((entry) => entry.role === 'master').reduce((sum, entry) => sum + entry.legacy, 0);
-  if (onLegacy > 0) problem('LEGACY_KEY_BLOBS', `${onLegacy} blobs still use legacy keys`, 'run liberty-crypto rewrap');
-  if (legacyFormat > 0) problem('LEGACY_FORMAT_BLOBS', `${legacyFormat} blobs under the master key are in the legacy format`, 'run liberty-crypto rewrap to migrate them to v2');
+  const onLegacy = report.byKey.filter((entry) => entry.role === 'legacy').reduce((sum, entry) => sum + entry.v1 + entry.v2, 0);
+  const other: BlobFormat = format === 'v1' ? 'v2' : 'v1';
+  const otherFormat = report.byKey.filter((entry) => entry.role === 'master').reduce((sum, entry) => sum + entry[other], 0);
+  if (onLegacy > 0) problem('LEGACY_KEY_BLOBS', `${plural(onLegacy, 'blob')} still ${onLegacy === 1 ? 'uses a legacy key' : 'use legacy keys'}`, 'run liberty-crypto rewrap');
+  if (otherFormat > 0) {
+    const why = format === 'v1' ? 'the framework reads only v1' : 'app.toml [crypto] format is v2';
+    problem('FORMAT_BLOBS', `${plural(otherFormat, 'blob')} under the master key ${otherFormat === 1 ? 'is' : 'are'} ${other}, but this directory writes ${format} (${why})`, `run liberty-crypto rewrap to re-seal them as ${format}`);
+  }
   for (const blob of report.unreadable) {
+    const masterKid = keyring.master.key?.kid;
     problem(blob.code, `${blob.file}:${blob.key}: unreadable blob${blob.keyId && blob.keyId !== masterKid ? ` (key id ${blob.keyId})` : ''}: ${blob.message}`);
   }
   for (const file of report.invalidFiles) problem(file.code, file.message);
   for (const field of report.plaintextSecrets) {
     if (field.empty) continue; // an empty value, like the empty password of a local SQLite pool, holds no secret
+    if (field.defaultOf) {
+      const message = `${field.file}:${field.key}: the default of \${${field.defaultOf}:-...} is a plaintext secret on disk`;
+      const hint = `write "\${${field.defaultOf}}" without a default and export ${field.defaultOf}`;
+      if (field.locked) problem('LOCKED_FIELD_PLAIN', message, hint);
+      else warning('PLAINTEXT_SECRET', message, hint);
+      continue;
+    }
     if (field.locked) problem('LOCKED_FIELD_PLAIN', `${field.file}:${field.key}: locked field is in plain text`, `run liberty-crypto encrypt ${field.file}:${field.key} --existing`);
     else warning('PLAINTEXT_SECRET', `${field.file}:${field.key}: secret field is in plain text`, `run liberty-crypto encrypt ${field.file}:${field.key} --existing`);
   }
-  for (const env of report.unusedLegacyKeys) {
-    warning('UNUSED_LEGACY_KEY', `legacy key ${env} is used by no blob`, `drop it: liberty-crypto keys drop-legacy ${env}`);
+  for (const field of report.urlPasswords) {
+    warning('PLAINTEXT_URL_PASSWORD', `${field.file}:${field.key}: the URL holds a plaintext password`, 'replace the password with a blob from liberty-crypto encrypt (the framework opens blobs inside URLs), or take the URL from the environment as ${NAME}');
+  }
+  for (const slotEnv of report.unusedLegacyKeys) {
+    warning('UNUSED_LEGACY_KEY', `legacy key ${slotEnv} is used by no blob`, `drop it: liberty-crypto keys drop-legacy ${slotEnv}`);
   }
   for (const field of report.envOnlySecrets) {
     warning('ENV_ONLY_SECRET', `${field.file}:${field.key}: the ${field.what} belongs in the environment, not in a settings file`, `move it to ${field.env}`);
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

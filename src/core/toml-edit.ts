@@ -526,7 +526,8 @@ class SplicePlanner {
       const sameKind = typeof value === 'string' ? isStringNode(entry.node) : entry.node.type === 'TOMLArray';
       if (!sameKind) throw notAString(this.doc.file, formatKeyPath(path));
       const [start, end] = entry.node.range;
-      this.replacements.push({ start, end, text: token, atLineStart: false, order: this.order++ });
+      const text = typeof value === 'string' && isStringNode(entry.node) ? restyleToken(this.doc.text.slice(start, end), entry.node, value) : token;
+      this.replacements.push({ start, end, text, atLineStart: false, order: this.order++ });
       return;
     }
     this.planCreation(path, token);
@@ -688,7 +689,9 @@ function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): stri
     const end = at + old.length;
     const quote = text[at - 1];
     if ((quote !== '"' && quote !== "'") || text[end] !== quote || text[at - 2] === quote || text[end + 1] === quote) return undefined;
-    splices.push({ start: at - 1, end: end + 1, token: encodeTomlString(value) });
+    // a literal string stays literal when the new value can be one
+    const token = quote === "'" && fitsLiteral(value) ? `'${value}'` : encodeTomlString(value);
+    splices.push({ start: at - 1, end: end + 1, token });
   }
   splices.sort((a, b) => a.start - b.start);
   const parts: string[] = [];
@@ -707,6 +710,68 @@ function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): stri
     return undefined;
   }
   return isDeepEqual(writeAll(doc.data, edits), actual) ? result : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// keeping a string's style when its value changes
+
+/** Control characters no TOML string holds raw (tab is allowed everywhere, newlines in multi-line ones). */
+const RAW_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const RAW_CONTROL_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\r(?!\n)/;
+
+function fitsLiteral(value: string): boolean {
+  return !value.includes("'") && !RAW_CONTROL.test(value);
+}
+
+/**
+ * The token for a string value that replaces `node` (whose source text is `raw`), in the node's own style:
+ * literal stays literal, multi-line stays multi-line, basic stays basic. First the smallest change: the
+ * part of the value that differs (a re-sealed blob inside a URL) swapped inside the old token, so every
+ * other byte stays; else the value encoded in the same style; else a basic string. Each candidate must
+ * parse back to the value, so a style that cannot hold it falls through to the next.
+ */
+function restyleToken(raw: string, node: AST.TOMLStringValue, value: string): string {
+  const candidates = [swapInsideToken(raw, node.value, value), encodeInStyle(raw, node, value)];
+  for (const candidate of candidates) {
+    if (candidate !== undefined && tokenHolds(candidate, value)) return candidate;
+  }
+  return encodeTomlString(value);
+}
+
+/** The old token with the changed middle of the value replaced, when that middle is plain text in it. */
+function swapInsideToken(raw: string, old: string, value: string): string | undefined {
+  let prefix = 0;
+  while (prefix < old.length && prefix < value.length && old[prefix] === value[prefix]) prefix += 1;
+  let suffix = 0;
+  while (suffix < old.length - prefix && suffix < value.length - prefix && old[old.length - 1 - suffix] === value[value.length - 1 - suffix]) suffix += 1;
+  const oldPart = old.slice(prefix, old.length - suffix);
+  const newPart = value.slice(prefix, value.length - suffix);
+  // only text that reads the same in every string style: what blobs are made of
+  if (oldPart === '' || !/^[A-Za-z0-9+/=:_.-]*$/.test(oldPart) || !/^[A-Za-z0-9+/=:_.-]*$/.test(newPart)) return undefined;
+  const at = raw.indexOf(oldPart);
+  if (at === -1 || raw.indexOf(oldPart, at + 1) !== -1 || old.indexOf(oldPart) !== old.lastIndexOf(oldPart)) return undefined;
+  return raw.slice(0, at) + newPart + raw.slice(at + oldPart.length);
+}
+
+function encodeInStyle(raw: string, node: AST.TOMLStringValue, value: string): string | undefined {
+  if (!node.multiline) return node.style === 'literal' && fitsLiteral(value) ? `'${value}'` : undefined;
+  const opening = node.style === 'literal' ? "'''" : '"""';
+  // a newline right after the opening delimiter is trimmed by TOML: keep it, as the file had it
+  const lead = /^.{3}(\r?\n)/.exec(raw)?.[1] ?? '';
+  if (node.style === 'literal') {
+    if (value.includes("'''") || value.endsWith("'") || RAW_CONTROL_MULTILINE.test(value)) return undefined;
+    return `${opening}${lead}${value}${opening}`;
+  }
+  const body = value.replace(/[\\"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\r(?!\n)/g, (char) => encodeTomlString(char).slice(1, -1));
+  return `${opening}${lead}${body}${opening}`;
+}
+
+function tokenHolds(token: string, value: string): boolean {
+  try {
+    return parseData(`v = ${token}`).v === value;
+  } catch {
+    return false;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
