@@ -758,12 +758,11 @@ function encodeInStyle(raw: string, node: AST.TOMLStringValue, value: string): s
   const opening = node.style === 'literal' ? "'''" : '"""';
   // a newline right after the opening delimiter is trimmed by TOML: keep it, as the file had it
   const lead = /^.{3}(\r?\n)/.exec(raw)?.[1] ?? '';
-  if (node.style === 'literal') {
-    if (value.includes("'''") || value.endsWith("'") || RAW_CONTROL_MULTILINE.test(value)) return undefined;
-    return `${opening}${lead}${value}${opening}`;
-  }
+  const fitsMultilineLiteral = !value.includes("'''") && !value.endsWith("'") && !RAW_CONTROL_MULTILINE.test(value);
+  if (node.style === 'literal' && fitsMultilineLiteral) return `${opening}${lead}${value}${opening}`;
+  // a multi-line string stays multi-line: basic when a literal one cannot hold the value
   const body = value.replace(/[\\"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\r(?!\n)/g, (char) => encodeTomlString(char).slice(1, -1));
-  return `${opening}${lead}${body}${opening}`;
+  return `"""${lead}${body}"""`;
 }
 
 function tokenHolds(token: string, value: string): boolean {

@@ -14,9 +14,9 @@ import { LibertyError } from '../../src/core/errors.js';
 import { loadKeyring, openBlob, sealValue } from '../../src/core/keyring.js';
 import { KEY_A, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE, parseJson, runCli } from '../support/cli.js';
 import { thrown } from '../support/errors.js';
-import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { appToml, makeSettings, seal, type TempSettings, cryptoConfig } from '../support/settings.js';
 
-const keyring = loadKeyring({ masterEnv: 'M', legacyEnvs: ['L', 'P'] }, { M: KEY_A, L: KEY_B, P: LEGACY_PASSPHRASE });
+const keyring = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: ['L', 'P'] }), { M: KEY_A, L: KEY_B, P: LEGACY_PASSPHRASE });
 const LONE_SURROGATE = /\p{Cs}/u;
 const STACK_LINE = /^\s+at .+[(:]\d+/m;
 
@@ -372,7 +372,7 @@ function buildToml(spec: typeof tomlFile extends fc.Arbitrary<infer T> ? T : nev
 describe('rewrap through the CLI on random TOML files', () => {
   it('replaces exactly the tokens of blobs on legacy keys and keeps every other byte', async () => {
     const runs = fc.sample(fc.array(tomlFile, { minLength: 4, maxLength: 4 }), { numRuns: 6, seed: 77 });
-    const master = loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: KEY_A });
+    const master = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: KEY_A });
     let targets = 0;
     for (const [run, specs] of runs.entries()) {
       settings?.cleanup();
@@ -385,7 +385,7 @@ describe('rewrap through the CLI on random TOML files', () => {
       expect(parseJson(result).rewrapped, `run ${run}`).toBe(expected);
       for (const [f, segments] of documents.entries()) {
         const output = readFileSync(join(dir, `f${f}.toml`), 'utf8');
-        // walk the output: literal segments must be there byte for byte, each target a fresh v2 blob under the master
+        // walk the output: text segments must be there byte for byte, each target a fresh v2 blob under the master in its old quotes
         let at = 0;
         for (const segment of segments) {
           if (segment.kind === 'text') {
@@ -393,7 +393,9 @@ describe('rewrap through the CLI on random TOML files', () => {
             at += segment.text.length;
             continue;
           }
-          const token = /"(ENC:v2:439d87b0:[A-Za-z0-9_-]+)"/y;
+          // the new blob in the old token's quotes: a literal string stays literal
+          const quote = segment.token[0]!;
+          const token = new RegExp(`${quote}(ENC:v2:439d87b0:[A-Za-z0-9_-]+)${quote}`, 'y');
           token.lastIndex = at;
           const match = token.exec(output);
           expect(match, `run ${run} f${f}.toml: a re-sealed blob at ${at}`).not.toBeNull();

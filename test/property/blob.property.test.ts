@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { formatBlob, parseBlob } from '../../src/core/blob.js';
 import { LibertyError } from '../../src/core/errors.js';
 import { loadKeyring, openBlob, sealValue } from '../../src/core/keyring.js';
+import { cryptoConfig } from '../support/settings.js';
 import { KEY_A, KEY_B, LEGACY_PASSPHRASE } from '../support/cli.js';
 
-const keyring = loadKeyring({ masterEnv: 'M', legacyEnvs: ['L', 'P'] }, { M: KEY_A, L: KEY_B, P: LEGACY_PASSPHRASE });
+const keyring = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: ['L', 'P'] }), { M: KEY_A, L: KEY_B, P: LEGACY_PASSPHRASE });
 
 /** Any text, including lone surrogates replaced by the encoder: what a TOML string can hold. */
 const plaintexts = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary', maxLength: 64 }), fc.constant(''), fc.string({ minLength: 2000, maxLength: 5000 }));

@@ -224,7 +224,7 @@ describe('random documents', () => {
     );
   });
 
-  it('editing string values changes exactly their tokens', () => {
+  it('editing string values changes exactly their tokens, each in its own style', () => {
     const scenario = documentSpec.chain((spec) => {
       const built = buildDocument(spec);
       return fc.tuple(
@@ -237,14 +237,25 @@ describe('random documents', () => {
       fc.property(scenario, ([built, chosen, values]) => {
         const doc = parseTomlDocument('r.toml', Buffer.from(built.text, 'utf8'));
         const edits = chosen.map((i) => ({ path: built.strings[i]!.path, value: values[i]! }));
-        // expected bytes: splice each token by the offsets the generator recorded, from the end
-        let expected = built.text;
-        for (const i of [...chosen].sort((a, b) => built.strings[b]!.start - built.strings[a]!.start)) {
+        const output = applyEdits(doc, edits);
+        // the input cut at the edited tokens: every text between them must be in the output byte for byte,
+        // and each new token, found between those texts, must hold its value in the style the old one had
+        const edited = [...chosen].sort((a, b) => built.strings[a]!.start - built.strings[b]!.start);
+        let inputAt = 0;
+        let outputAt = 0;
+        for (const [n, i] of edited.entries()) {
           const { start, token } = built.strings[i]!;
-          expect(expected.slice(start, start + token.length)).toBe(token);
-          expected = expected.slice(0, start) + encodeTomlString(values[i]!) + expected.slice(start + token.length);
+          const between = built.text.slice(inputAt, start);
+          expect(output.slice(outputAt, outputAt + between.length)).toBe(between);
+          outputAt += between.length;
+          inputAt = start + token.length;
+          const nextStart = n + 1 < edited.length ? built.strings[edited[n + 1]!]!.start : built.text.length;
+          const after = built.text.slice(inputAt, nextStart);
+          const newToken = findToken(output, outputAt, after, values[i]!);
+          expect(styleOf(newToken), `${token} -> ${newToken}`).toBe(expectedStyle(token, values[i]!));
+          outputAt += newToken.length;
         }
-        expect(applyEdits(doc, edits)).toBe(expected);
+        expect(output.slice(outputAt)).toBe(built.text.slice(inputAt));
       }),
       { numRuns: 300 },
     );
@@ -321,3 +332,36 @@ describe('findStringValues against the strict parser', () => {
     );
   });
 });
+
+/** The shortest token at `at` in `output` that is followed by `after` and parses to `value`. */
+function findToken(output: string, at: number, after: string, value: string): string {
+  for (let end = output.indexOf(after, at + 2); end !== -1; end = output.indexOf(after, end + 1)) {
+    const token = output.slice(at, end);
+    try {
+      if (parse(`v = ${token}`).v === value) return token;
+    } catch {
+      // not a whole token yet
+    }
+  }
+  throw new Error(`no token holding the value at ${at}`);
+}
+
+type Style = 'basic' | 'literal' | 'multi-line basic' | 'multi-line literal';
+
+function styleOf(token: string): Style {
+  if (token.startsWith('"""')) return 'multi-line basic';
+  if (token.startsWith("'''")) return 'multi-line literal';
+  return token.startsWith("'") ? 'literal' : 'basic';
+}
+
+/** The old token's style, or the nearest one that can hold the value (a literal string has no escapes). */
+function expectedStyle(oldToken: string, value: string): Style {
+  const old = styleOf(oldToken);
+  const controls = /[\u0000-\u0008\u000a-\u001f\u007f]/.test(value);
+  if (old === 'literal') return value.includes("'") || controls ? 'basic' : 'literal';
+  if (old === 'multi-line literal') {
+    const fits = !value.includes("'''") && !value.endsWith("'") && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\r(?!\n)/.test(value);
+    return fits ? 'multi-line literal' : 'multi-line basic';
+  }
+  return old;
+}

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { CryptoConfig } from '../../src/core/crypto-config.js';
 import { loadKeyring, sealValue } from '../../src/core/keyring.js';
 
 export const OPERATOR = userInfo().username;
@@ -24,9 +25,16 @@ export function makeSettings(files: Record<string, string>): TempSettings {
   return { root, dir, audit: join(dir, 'audit.jsonl'), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 }
 
-/** app.toml text with [crypto] and permissions for the current OS user. */
-export function appToml(options: { master?: string; legacy?: string[]; fingerprint?: string; permissions?: string[] } = {}): string {
+/**
+ * app.toml text with [crypto] and permissions for the current OS user. The format is v2 unless given:
+ * these tests were written for v2 key ids; `format: null` leaves it out (the v1 default).
+ */
+export function appToml(
+  options: { master?: string; legacy?: string[]; fingerprint?: string; permissions?: string[]; format?: 'v1' | 'v2' | null } = {},
+): string {
   const lines = ['# app settings', '[crypto]', `master_key = "\${${options.master ?? 'LIBERTY_MASTER_KEY'}}"`];
+  const format = options.format === undefined ? 'v2' : options.format;
+  if (format !== null) lines.push(`format = "${format}"`);
   if (options.legacy) lines.push(`legacy_keys = [${options.legacy.map((name) => `"\${${name}}"`).join(', ')}]`);
   if (options.fingerprint) lines.push(`fingerprint = "${options.fingerprint}"`);
   const permissions = options.permissions ?? ['settings:reveal-secrets', 'settings:framework'];
@@ -36,7 +44,12 @@ export function appToml(options: { master?: string; legacy?: string[]; fingerpri
   return `${lines.join('\n')}\n`;
 }
 
-/** Seals a plaintext under a hex key, as the CLI would. */
-export function seal(keyHex: string, plaintext: string): string {
-  return sealValue(loadKeyring({ masterEnv: 'K', legacyEnvs: [] }, { K: keyHex }), plaintext);
+/** A [crypto] config for tests: v2 unless `format` says otherwise, no key defaults on disk. */
+export function cryptoConfig(config: Pick<CryptoConfig, 'masterEnv' | 'legacyEnvs'> & Partial<CryptoConfig>): CryptoConfig {
+  return { format: 'v2', formatExplicit: true, keyDefaultsOnDisk: [], ...config };
+}
+
+/** Seals a plaintext under a key, as the CLI would in a directory of that format (v2 unless given). */
+export function seal(key: string, plaintext: string, format: 'v1' | 'v2' = 'v2'): string {
+  return sealValue(loadKeyring(cryptoConfig({ masterEnv: 'K', legacyEnvs: [], format }), { K: key }), plaintext);
 }

@@ -3,9 +3,10 @@ import { readCryptoConfig } from '../../src/core/crypto-config.js';
 import { LibertyError } from '../../src/core/errors.js';
 import { parseFieldRef } from '../../src/core/field-ref.js';
 import { fingerprintConfirms, parseKey } from '../../src/core/keys.js';
-import { loadKeyring, openBlob, requireMaster, requireSealingKey, sealValue } from '../../src/core/keyring.js';
+import { loadKeyring, openBlob, requireMaster, requireSealingKey, sealValue, sealVerified } from '../../src/core/keyring.js';
 import { classifyField, matchesPattern, readFieldRules } from '../../src/core/secret-fields.js';
 import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE } from '../support/cli.js';
+import { cryptoConfig } from '../support/settings.js';
 import { thrown } from '../support/errors.js';
 
 
@@ -35,8 +36,34 @@ describe('keys', () => {
 
 describe('crypto config', () => {
   it('defaults to ${LIBERTY_MASTER_KEY} without app.toml or [crypto]', () => {
-    expect(readCryptoConfig(undefined)).toEqual({ masterEnv: 'LIBERTY_MASTER_KEY', legacyEnvs: [] });
-    expect(readCryptoConfig({})).toEqual({ masterEnv: 'LIBERTY_MASTER_KEY', legacyEnvs: [] });
+    const defaults = { masterEnv: 'LIBERTY_MASTER_KEY', legacyEnvs: [], format: 'v1', formatExplicit: false, keyDefaultsOnDisk: [] };
+    expect(readCryptoConfig(undefined)).toEqual(defaults);
+    expect(readCryptoConfig({})).toEqual(defaults);
+  });
+
+  it.each([
+    [{}, 'v1', false],
+    [{ format: 'v1' }, 'v1', true],
+    [{ format: 'v2' }, 'v2', true],
+  ])('format of %j is %s (explicit: %s)', (crypto, format, explicit) => {
+    expect(readCryptoConfig(crypto)).toMatchObject({ format, formatExplicit: explicit });
+  });
+
+  it.each([['v3'], ['V1'], [2], ['']])('refuses format = %j', (format) => {
+    expect(thrown(() => readCryptoConfig({ format })).code).toBe('E_BAD_SETTINGS');
+  });
+
+  it('takes NAME from ${NAME:-default}; a non-empty default is a key on disk, named by field only', () => {
+    const config = readCryptoConfig({ master_key: '${M:-not-a-real-key}', legacy_keys: ['${A:-}', '${B:-old-key-text}'] });
+    expect(config).toMatchObject({
+      masterEnv: 'M',
+      legacyEnvs: ['A', 'B'],
+      keyDefaultsOnDisk: [
+        { field: 'crypto.master_key', env: 'M' },
+        { field: 'crypto.legacy_keys[1]', env: 'B' },
+      ],
+    });
+    expect(JSON.stringify(config)).not.toContain('key-text');
   });
 
   it.each([[KEY_A], ['LIBERTY_MASTER_KEY'], ['${}'], ['${1BAD}'], ['${A'], ['$A'], [''], [42]])(
@@ -58,6 +85,9 @@ describe('crypto config', () => {
       masterEnv: 'NEW',
       legacyEnvs: ['A', 'B'],
       storedFingerprint: KEY_A_FP,
+      format: 'v1',
+      formatExplicit: false,
+      keyDefaultsOnDisk: [],
     });
     expect(thrown(() => readCryptoConfig({ fingerprint: 'abc' })).code).toBe('E_BAD_SETTINGS');
     expect(thrown(() => readCryptoConfig({ legacy_keys: '${A}' })).code).toBe('E_BAD_SETTINGS');
@@ -66,20 +96,48 @@ describe('crypto config', () => {
 
 describe('keyring', () => {
   it('needs a set master, matching the stored fingerprint, hex to encrypt', () => {
-    expect(thrown(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, {}))).code).toBe('E_MASTER_KEY_NOT_SET');
-    expect(thrown(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: '' }))).code).toBe('E_MASTER_KEY_NOT_SET');
-    expect(thrown(() => requireMaster(loadKeyring({ masterEnv: 'M', legacyEnvs: [], storedFingerprint: KEY_B_FP }, { M: KEY_A }))).code).toBe(
+    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), {}))).code).toBe('E_MASTER_KEY_NOT_SET');
+    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: '' }))).code).toBe('E_MASTER_KEY_NOT_SET');
+    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], storedFingerprint: KEY_B_FP }), { M: KEY_A }))).code).toBe(
       'E_FINGERPRINT_MISMATCH',
     );
-    expect(thrown(() => requireSealingKey(loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: LEGACY_PASSPHRASE }))).code).toBe(
+    expect(thrown(() => requireSealingKey(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: 'an old install passphrase' }))).code).toBe(
       'E_MASTER_KEY_MALFORMED',
     );
   });
 
+  it.each([
+    ['a passphrase', LEGACY_PASSPHRASE.replace('3z', 'q9'), undefined],
+    ['a hex key as genkey prints it', KEY_A, undefined],
+    ['a hex key with upper-case letters', KEY_A.toUpperCase(), 'E_MASTER_KEY_MALFORMED'],
+    ['the published stock passphrase', LEGACY_PASSPHRASE, 'E_KEY_PUBLISHED'],
+  ])('under v1, %s as master: sealing %s', (_name, key, code) => {
+    const keyring = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], format: 'v1' }), { M: key });
+    if (code) expect(thrown(() => requireSealingKey(keyring)).code).toBe(code);
+    else expect(requireSealingKey(keyring).env).toBe('M');
+  });
+
+  it('under v1 seals a v1 blob of the key text; v1 and v2 keyrings open each other', async () => {
+    const v1 = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], format: 'v1' }), { M: KEY_A });
+    const v2 = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], format: 'v2' }), { M: KEY_A });
+    const blob = sealValue(v1, 'pässword');
+    expect(blob).toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}$/);
+    expect(await openBlob(v2, blob)).toMatchObject({ plaintext: 'pässword', format: 'v1', slot: { env: 'M' } });
+    const verified = await sealVerified(v1, requireSealingKey(v1), 'again', 'x.toml');
+    expect(await openBlob(v1, verified)).toMatchObject({ plaintext: 'again', format: 'v1' });
+    expect(await openBlob(v1, sealValue(v2, 'new'))).toMatchObject({ plaintext: 'new', format: 'v2' });
+  });
+
+  it('under v1 an upper-case spelling of a hex key opens none of the lower-case spelling\'s blobs', async () => {
+    const lower = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], format: 'v1' }), { M: KEY_A });
+    const upper = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], format: 'v2' }), { M: KEY_A.toUpperCase() });
+    await expect(openBlob(upper, sealValue(lower, 'x'))).rejects.toMatchObject({ code: 'E_AUTH_FAILED' });
+  });
+
   it('opens a v2 blob with the legacy key whose id matches', async () => {
-    const old = loadKeyring({ masterEnv: 'M', legacyEnvs: [] }, { M: KEY_B });
+    const old = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: KEY_B });
     const blob = sealValue(old, 'rotated');
-    const both = loadKeyring({ masterEnv: 'N', legacyEnvs: ['M'] }, { N: KEY_A, M: KEY_B });
+    const both = loadKeyring(cryptoConfig({ masterEnv: 'N', legacyEnvs: ['M'] }), { N: KEY_A, M: KEY_B });
     const opened = await openBlob(both, blob);
     expect(opened).toMatchObject({ plaintext: 'rotated', format: 'v2', slot: { env: 'M', role: 'legacy' } });
   });

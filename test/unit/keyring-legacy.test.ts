@@ -1,6 +1,7 @@
 import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadKeyring, openBlob } from '../../src/core/keyring.js';
+import { cryptoConfig } from '../support/settings.js';
 import { KEY_A, KEY_B, LEGACY_PASSPHRASE } from '../support/cli.js';
 
 // count the PBKDF2 derivations the keyring asks for; they still run for real
@@ -31,7 +32,7 @@ describe('opening legacy blobs all at once', () => {
   });
 
   it('derives a key for the master once, then only with the key that opened the first blob', async () => {
-    const keyring = loadKeyring({ masterEnv: 'M', legacyEnvs: ['OLD'] }, { M: KEY_A, OLD: LEGACY_PASSPHRASE });
+    const keyring = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: ['OLD'] }), { M: KEY_A, OLD: LEGACY_PASSPHRASE });
     const blobs = Array.from({ length: 12 }, (_, i) => sealLegacy(LEGACY_PASSPHRASE, `secret ${i}`));
     const opened = await Promise.all(blobs.map((blob) => openBlob(keyring, blob)));
     expect(opened.map((o) => [o.plaintext, o.slot.env])).toEqual(blobs.map((_, i) => [`secret ${i}`, 'OLD']));
@@ -39,7 +40,7 @@ describe('opening legacy blobs all at once', () => {
   });
 
   it('opens the others when the first blob opens with no key, and reports that one', async () => {
-    const keyring = loadKeyring({ masterEnv: 'M', legacyEnvs: ['OLD'] }, { M: KEY_A, OLD: LEGACY_PASSPHRASE });
+    const keyring = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: ['OLD'] }), { M: KEY_A, OLD: LEGACY_PASSPHRASE });
     const lost = sealLegacy(KEY_B, 'lost');
     const blobs = [lost, ...Array.from({ length: 5 }, (_, i) => sealLegacy(LEGACY_PASSPHRASE, `s${i}`))];
     const results = await Promise.allSettled(blobs.map((blob) => openBlob(keyring, blob)));

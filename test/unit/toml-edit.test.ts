@@ -320,10 +320,10 @@ describe('applyEdits on existing values: only the token changes', () => {
 
   it.each([
     ['basic string with trailing comment', ['title'], 'title = "Liberty \u2603"', 'title = "NEW"'],
-    ['literal string with trailing tab', ['api_token'], "'literal\\token'\t", '"NEW"\t'],
+    ['literal string with trailing tab, kept literal', ['api_token'], "'literal\\token'\t", "'NEW'\t"],
     ['value that merely contains ENC:', ['note'], '"this merely contains ENC: text"', '"NEW"'],
-    ['multi-line basic string', ['multi'], '"""\r\nline one\r\nline two"""', '"NEW"'],
-    ['multi-line literal string', ['raw'], "'''\r\nraw 'quoted' line\r\n'''", '"NEW"'],
+    ['multi-line basic string, kept multi-line', ['multi'], '"""\r\nline one\r\nline two"""', '"""\r\nNEW"""'],
+    ['multi-line literal string, kept multi-line', ['raw'], "'''\r\nraw 'quoted' line\r\n'''", "'''\r\nNEW'''"],
     ['quoted key with trailing spaces', ['quoted key'], '"quoted key" = "q"   ', '"quoted key" = "NEW"   '],
     ['literal key containing a dot', ['lit.key'], '\'lit.key\' = "l"', '\'lit.key\' = "NEW"'],
     ['dotted key', ['db', 'password'], '"dotted"  # dotted key', '"NEW"  # dotted key'],
@@ -364,7 +364,7 @@ describe('applyEdits on existing values: only the token changes', () => {
     expectBytes(applyEdits(doc, edits), expected);
   });
 
-  it('keeps LF, tabs and a missing final newline', () => {
+  it('keeps LF, tabs, a missing final newline and the style of each string', () => {
     const lf = loadFixture(LF);
     const text = applyEdits(lf.doc, [
       { path: ['table', 'key'], value: 'v2' },
@@ -372,8 +372,8 @@ describe('applyEdits on existing values: only the token changes', () => {
       { path: ['a', 'b', 'z'], value: 'z2' },
     ]);
     let expected = replaceOnce(lf.source, '"value"   ', '"v2"   ');
-    expected = replaceOnce(expected, "'x'\t# c", '"x2"\t# c');
-    expected = replaceOnce(expected, '"""z"""', '"z2"');
+    expected = replaceOnce(expected, "'x'\t# c", "'x2'\t# c");
+    expected = replaceOnce(expected, '"""z"""', '"""z2"""');
     expectBytes(text, expected);
   });
 });
@@ -393,7 +393,7 @@ describe('applyEdits on inline arrays', () => {
       { path: ['a', '1', '0'], value: 'N1' },
       { path: ['a', '2', 'p'], value: 'N2' },
     ];
-    expectBytes(applyEdits(doc(), edits), 'a = [ "N0" , ["N1"], { p = "N2" } ]  # c\n');
+    expectBytes(applyEdits(doc(), edits), "a = [ 'N0' , [\"N1\"], { p = 'N2' } ]  # c\n");
   });
 
   it('refuses to add an element, or a key under a string element', () => {
@@ -545,11 +545,11 @@ describe('applyEdits swapping string tokens without the syntax tree', () => {
 
   it.each([
     ['a basic string', 'a = 1\n[t]\nx = "ENC:v2:a"   # c\n', ['t', 'x'], 'a = 1\n[t]\nx = "NEW"   # c\n'],
-    ['a literal string', "x = 'ENC:v2:a'\r\ny = 2\r\n", ['x'], 'x = "NEW"\r\ny = 2\r\n'],
+    ['a literal string, kept literal', "x = 'ENC:v2:a'\r\ny = 2\r\n", ['x'], "x = 'NEW'\r\ny = 2\r\n"],
     ['a value also in a comment, written with an escape', '# was "ENC:v2:a"\nx = "ENC:v2:\\u0061"\n', ['x'], '# was "ENC:v2:a"\nx = "NEW"\n'],
     ['a value also inside another string', 'note = \'see "ENC:v2:a"\'\nx = "ENC:v2:\\u0061"\n', ['x'], 'note = \'see "ENC:v2:a"\'\nx = "NEW"\n'],
     ['a value written twice', 'x = "ENC:v2:a"\ny = "ENC:v2:a"\n', ['y'], 'x = "ENC:v2:a"\ny = "NEW"\n'],
-    ['a multi-line string', 'x = """ENC:v2:a"""\n', ['x'], 'x = "NEW"\n'],
+    ['a multi-line string, kept multi-line', 'x = """ENC:v2:a"""\n', ['x'], 'x = """NEW"""\n'],
     ['a value inside a longer one', 'y = "ENC:v2:ab"\nx = "ENC:v2:a"\n', ['x'], 'y = "ENC:v2:ab"\nx = "NEW"\n'],
   ])('replaces exactly the token of %s', (_name, text, path, expected) => {
     expectBytes(edit(text, path, 'NEW'), expected);
@@ -561,6 +561,16 @@ describe('applyEdits swapping string tokens without the syntax tree', () => {
       { path: ['b', 'y'], value: 'ENC:v2:"new"' },
       { path: ['a', 'x'], value: 'ENC:v2:3' },
     ];
-    expectBytes(applyEdits(parseTomlDocument('f.toml', text), edits), '[a]\nx = "ENC:v2:3"\n[b]\ny = "ENC:v2:\\"new\\""\n');
+    expectBytes(applyEdits(parseTomlDocument('f.toml', text), edits), '[a]\nx = "ENC:v2:3"\n[b]\ny = \'ENC:v2:"new"\'\n');
+  });
+
+  it.each([
+    ['a literal string that cannot hold the value becomes basic', "x = 'old'\n", "it's", `x = "it's"\n`],
+    ['a multi-line literal that cannot hold the value becomes multi-line basic', "x = '''\nold'''\n", "a'''b", `x = """\na'''b"""\n`],
+    ['a multi-line basic string keeps its lines', 'x = """\nold"""\n', 'one\ntwo "q"', `x = """\none\ntwo \\"q\\""""\n`],
+    ['a blob inside a URL: only the blob changes, escapes elsewhere kept', 'url = "p://u:ENC:v2:aaaaaaaa:old@h/\\u0041"\n', 'p://u:ENC:v2:aaaaaaaa:new@h/A', 'url = "p://u:ENC:v2:aaaaaaaa:new@h/\\u0041"\n'],
+    ['a blob inside a literal URL', "url = 'p://u:ENC:v2:aaaaaaaa:old@h/'\n", 'p://u:ENC:v2:aaaaaaaa:new@h/', "url = 'p://u:ENC:v2:aaaaaaaa:new@h/'\n"],
+  ])('%s', (_name, text, value, expected) => {
+    expectBytes(applyEdits(parseTomlDocument('f.toml', text), [{ path: [text.split(' ')[0]!], value }]), expected);
   });
 });

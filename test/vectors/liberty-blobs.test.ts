@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { formatBlob, parseBlob } from '../../src/core/blob.js';
 import { LibertyError, type ErrorCode } from '../../src/core/errors.js';
 import { loadKeyring, openBlob } from '../../src/core/keyring.js';
+import { cryptoConfig } from '../support/settings.js';
 import { readVector } from '../support/vectors.js';
 
 const suite = JSON.parse(readVector('liberty-blobs.json'));
@@ -18,7 +19,7 @@ function keyringFor(names: string[]) {
   const env: Record<string, string> = {};
   names.forEach((name) => (env[`KEY_${name}`] = suite.keys[name].value));
   const [master, ...legacy] = names.map((name) => `KEY_${name}`);
-  return loadKeyring({ masterEnv: master!, legacyEnvs: legacy }, env);
+  return loadKeyring(cryptoConfig({ masterEnv: master!, legacyEnvs: legacy }), env);
 }
 
 describe('liberty-blobs.json', () => {
