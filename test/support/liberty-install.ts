@@ -6,6 +6,9 @@
 // quotes, no trailing commas, no comments inside).
 //
 // These passphrases are test data only, made up for this fixture (not the published stock passphrase).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'smol-toml';
 
 interface InventoryBlob {
   /** FILE:KEY as the CLI names the field */
@@ -84,3 +87,36 @@ export const REFERENCES: Readonly<Record<string, string>> = {
   'connectors.toml:pools.local.url': '${LIBERTY_DB_URL:-sqlite+aiosqlite:///./liberty.db}',
   'connectors.toml:pools.local.password': '${LIBERTY_LOCAL_DB_PASSWORD:-}',
 };
+
+/** v1 and v2 blobs as they appear in a file's text (a v1 blob never has a `:` after `ENC:`). */
+export const V1_BLOB = /ENC:(?!v2:)[A-Za-z0-9+/]+={0,2}/g;
+export const V2_BLOB = /ENC:v2:[0-9a-f]{8}:[A-Za-z0-9_-]+/g;
+export const ANY_BLOB = /ENC:v2:[0-9a-f]{8}:[A-Za-z0-9_-]+|ENC:[A-Za-z0-9+/]+={0,2}/g;
+
+/** The parsed value of FILE:KEY in a settings directory (array elements by index), or undefined. */
+export function readField(dir: string, field: string): unknown {
+  const [file, dotted] = field.split(':') as [string, string];
+  let value: unknown = parse(readFileSync(join(dir, file), 'utf8'));
+  for (const part of dotted.split('.')) {
+    if (Array.isArray(value)) value = value[Number(part)];
+    else if (value && typeof value === 'object') value = (value as Record<string, unknown>)[part];
+    else return undefined;
+  }
+  return value;
+}
+
+/**
+ * The blob of every inventory field in a settings directory: the whole value, or for the embedded field the
+ * ENC: text between the expected prefix and suffix (undefined when the value no longer has that shape).
+ */
+export function fieldBlobs(dir: string): Record<string, string | undefined> {
+  return Object.fromEntries(
+    INVENTORY.blobs.map((entry) => {
+      const value = readField(dir, entry.field);
+      if (typeof value !== 'string') return [entry.field, undefined];
+      const [before, after] = entry.around ?? ['', ''];
+      const fits = value.startsWith(before) && value.endsWith(after) && value.length >= before.length + after.length;
+      return [entry.field, fits ? value.slice(before.length, value.length - after.length) : undefined];
+    }),
+  );
+}
