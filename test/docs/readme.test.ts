@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES } from '../../src/core/errors.js';
-import { KEY_A, REPO, baseEnv, runCli } from '../support/cli.js';
+import { FIXTURES, KEY_A, REPO, baseEnv, runCli, type RunResult } from '../support/cli.js';
+import { fieldBlobs, LEGACY_2023_PASSPHRASE, LIBERTY_INSTALL_FIXTURE, MASTER_PASSPHRASE, PLAINTEXTS, SEALED_BY } from '../support/liberty-install.js';
 
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
 type Manifest = { commands: Record<string, { flags: Record<string, { char?: string }> }> };
@@ -206,6 +207,83 @@ describe('README: blob snippets', () => {
       expect(result.stdout.length).toBe(0);
     }
   });
+});
+
+// The v1 snippet (issue 11): the CLI writes v1 blobs in a settings directory whose app.toml has no `format`
+// line, sealed under the master key's text (a genkey key through PBKDF2 as its 64 ASCII characters).
+describe('README: the v1 blob snippet', () => {
+  let dir: string;
+  const plaintexts = ['pg-prod-Pässwörd-42', 'ключ 🔑 鍵 — "quoted" \\ back', '  spaces at both ends  ', ''];
+  const sealed = new Map<string, RunResult>();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lc-readme-v1-'));
+    // no `format` line: v1, the default
+    writeFileSync(join(dir, 'app.toml'), '[crypto]\nmaster_key = "${LIBERTY_MASTER_KEY}"\n');
+    writeFileSync(join(dir, 'open_v1.py'), snippet('open-v1-python').body);
+    for (const plaintext of plaintexts) {
+      sealed.set(plaintext, await runCli(['encrypt', '-s', dir], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir }));
+    }
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const openV1 = (keyText: string, blob: string, via: 'stdin' | 'argv') =>
+    spawnSync('python3', via === 'argv' ? [join(dir, 'open_v1.py'), blob] : [join(dir, 'open_v1.py')], {
+      input: via === 'stdin' ? `${blob}\n` : '',
+      env: baseEnv({ LIBERTY_MASTER_KEY: keyText }),
+      cwd: dir,
+    });
+
+  it('the snippet is Python', () => {
+    expect(snippet('open-v1-python').lang).toBe('python');
+  });
+
+  it('encrypt without a format line prints v1 blobs', () => {
+    for (const plaintext of plaintexts) {
+      const result = sealed.get(plaintext)!;
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout.trim()).toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}$/);
+    }
+  });
+
+  it.each(['stdin', 'argv'] as const)('the Python snippet opens v1 blobs the CLI made under a genkey key (blob on %s)', (via) => {
+    for (const plaintext of plaintexts) {
+      const blob = sealed.get(plaintext)!.stdout.trim();
+      expect(blob, 'a v1 blob from encrypt').toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}$/);
+      const result = openV1(KEY_A, blob, via);
+      expect(result.stderr.toString()).toBe('');
+      expect(result.status).toBe(0);
+      expect(result.stdout.equals(Buffer.from(plaintext, 'utf8')), `got ${JSON.stringify(result.stdout.toString())}`).toBe(true);
+    }
+  }, 60_000);
+
+  it('the Python snippet opens the v1 blobs of the liberty-install fixture (the framework layout, two passphrases)', () => {
+    const passphrase = { LIBERTY_MASTER_KEY: MASTER_PASSPHRASE, LIBERTY_MASTER_KEY_2023: LEGACY_2023_PASSPHRASE };
+    const blobs = fieldBlobs(join(FIXTURES, LIBERTY_INSTALL_FIXTURE));
+    for (const [field, plaintext] of Object.entries(PLAINTEXTS)) {
+      const result = openV1(passphrase[SEALED_BY[field]!], blobs[field]!, 'argv');
+      expect(result.stderr.toString(), field).toBe('');
+      expect(result.stdout.toString('utf8'), field).toBe(plaintext);
+    }
+    // and not under the other passphrase
+    const wrongKey = openV1(LEGACY_2023_PASSPHRASE, blobs['connectors.toml:pools.main.password']!, 'argv');
+    expect(wrongKey.status).not.toBe(0);
+    expect(wrongKey.stdout.length).toBe(0);
+  }, 120_000);
+
+  it('the Python snippet refuses a tampered v1 blob and a v2 blob', () => {
+    // a v1 blob of the fixture (opens untouched in the test above); a character inside the tag (bytes 80..95
+    // are base64 characters 108..127 after ENC:), not one that may carry only padding bits
+    const blob = fieldBlobs(join(FIXTURES, LIBERTY_INSTALL_FIXTURE))['connectors.toml:pools.main.password']!;
+    const at = 4 + 110;
+    const tampered = blob.slice(0, at) + (blob[at] === 'A' ? 'B' : 'A') + blob.slice(at + 1);
+    const wrongTag = openV1(MASTER_PASSPHRASE, tampered, 'argv');
+    expect(wrongTag.status).not.toBe(0);
+    expect(wrongTag.stdout.length).toBe(0);
+    const v2 = openV1(MASTER_PASSPHRASE, 'ENC:v2:439d87b0:N8MoCw-KjSWruCZ7N7NXKtXIO1WC9PfBBnpy41Wq_HMvV28eJRHU-S_ap9K5T8sAIw', 'argv');
+    expect(v2.status).not.toBe(0);
+    expect(v2.stdout.length).toBe(0);
+  }, 60_000);
 });
 
 describe('README: commands and flags shown exist', () => {
