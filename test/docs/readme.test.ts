@@ -145,9 +145,10 @@ describe('README: blob snippets', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lc-readme-'));
+    // a directory that opted in to v2; the key in the environment, the plaintext on stdin (encrypt to stdout)
+    writeFileSync(join(dir, 'app.toml'), '[crypto]\nformat = "v2"\n');
     for (const plaintext of plaintexts) {
-      // the key in the environment, the plaintext on stdin, no settings directory (encrypt to stdout)
-      const result = await runCli(['encrypt'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir });
+      const result = await runCli(['encrypt', '-s', dir], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir });
       expect(result.code, result.stderr).toBe(0);
       blobs.set(plaintext, result.stdout.trim());
     }
