@@ -85,8 +85,8 @@ export function requireSealingKey(keyring: Keyring): Key {
     });
   }
   if (keyring.format === 'v2' && !key.aesKey) {
-    throw new LibertyError('E_MASTER_KEY_MALFORMED', `crypto: master key malformed: ${env} must hold 64 hex characters to seal v2 blobs`, {
-      hint: `generate a key with liberty-crypto genkey and rotate to it (liberty-crypto keys rotate --to NAME)`,
+    throw new LibertyError('E_MASTER_KEY_MALFORMED', 'crypto: master key malformed', {
+      hint: `${env} must hold 64 hex characters to seal v2 blobs: generate a key with liberty-crypto genkey and rotate to it (liberty-crypto keys rotate --to NAME)`,
     });
   }
   if (keyring.format === 'v1' && key.mixedCaseHex) {

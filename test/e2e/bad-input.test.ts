@@ -234,7 +234,7 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
   }, 30_000);
 
   it('a lower-case variable name is a valid reference', async () => {
-    const { dir } = setup({ 'app.toml': '[crypto]\nmaster_key = "${liberty_lower_key}"\n', 'c.toml': 'password = "p"\n' });
+    const { dir } = setup({ 'app.toml': '[crypto]\nmaster_key = "${liberty_lower_key}"\nformat = "v2"\n', 'c.toml': 'password = "p"\n' });
     const result = await runCli(['encrypt', 'c.toml:password', '--existing', '-s', dir], { env: { liberty_lower_key: KEY_A } });
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toMatch(/^password = "ENC:v2:439d87b0:/);

@@ -74,7 +74,7 @@ describe('autocomplete', () => {
     expect(result.stdout.split('\n').filter(Boolean)).toEqual([
       'liberty-crypto | audit autocomplete decrypt encrypt fingerprint genkey help keys reveal rewrap status',
       'liberty-crypto re| reveal rewrap',
-      'liberty-crypto keys | drop-legacy rotate',
+      'liberty-crypto keys | add-legacy drop-legacy rotate',
       'liberty-crypto keys ro| rotate',
       'liberty-crypto rewrap --c| --check',
       'liberty-crypto keys rotate --| --json --settings --to',

@@ -124,13 +124,33 @@ describe('encrypt and decrypt', () => {
     expect(result.stderr).toContain('hint:');
   });
 
-  it('exit 3: a passphrase master can open legacy blobs but not encrypt', async () => {
+  it('exit 3: under v2 a passphrase master can open v1 blobs but not encrypt', async () => {
     const { dir } = setup();
-    const result = await runCli(['encrypt', '-s', dir], { env: { LIBERTY_MASTER_KEY: LEGACY_PASSPHRASE }, input: 'x' });
+    const passphrase = 'an old install passphrase 2019!';
+    const result = await runCli(['encrypt', '-s', dir], { env: { LIBERTY_MASTER_KEY: passphrase }, input: 'x' });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('crypto: master key malformed');
     expect(result.stderr).toContain('genkey');
-    expect(result.stderr).not.toContain(LEGACY_PASSPHRASE);
+    expect(result.stderr).not.toContain(passphrase);
+  });
+
+  it('under v1 (no format line) a passphrase master seals v1 blobs, as the framework does', async () => {
+    const { dir } = setup({ 'app.toml': appToml({ format: null }) });
+    const env = { LIBERTY_MASTER_KEY: 'an old install passphrase 2019!' };
+    const sealed = await runCli(['encrypt', '-s', dir], { env, input: 'x' });
+    expect(sealed.code, sealed.stderr).toBe(0);
+    expect(sealed.stdout).toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}\n$/);
+    expect(await runCli(['decrypt', '-s', dir, sealed.stdout.trim()], { env })).toMatchObject({ code: 0, stdout: 'x' });
+  });
+
+  it('exit 3: the published stock passphrase seals nothing, in either format, and is never echoed', async () => {
+    for (const format of ['v1', 'v2'] as const) {
+      const { dir } = setup({ 'app.toml': appToml({ format }) });
+      const result = await runCli(['encrypt', '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: LEGACY_PASSPHRASE }, input: 'x' });
+      expect(result.code).toBe(3);
+      expect(JSON.parse(result.stdout).error.code).toBe('E_KEY_PUBLISHED');
+      expect(result.stdout + result.stderr).not.toContain(LEGACY_PASSPHRASE);
+    }
   });
 
   it('exit 3: a key written literally into app.toml is refused without echoing it', async () => {

@@ -219,8 +219,17 @@ describe('openBlob and sealValue', () => {
     expect(await openBlob(keyring, v2Blob(KEY_A, ''))).toBe('');
   });
 
-  it('seals under the master key as v2; every seal differs and opens to the same text', async () => {
+  it('seals v1 (the framework layout) where app.toml names no format, v2 where it says format = "v2"', async () => {
     keyring ??= await loadKeyring(fullSettings(), ENV);
+    const v1 = sealValue(keyring, 'for the framework');
+    expect(v1).toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}$/);
+    expect(await openBlob(keyring, v1)).toBe('for the framework');
+    const v2Ring = await loadKeyring(settingsDir({ 'app.toml': '[crypto]\nformat = "v2"\n' }), ENV);
+    expect(sealValue(v2Ring, 'x')).toMatch(new RegExp(`^ENC:v2:${KID_A}:[A-Za-z0-9_-]+$`));
+  });
+
+  it('seals under the master key; every seal differs and opens to the same text', async () => {
+    keyring = await loadKeyring(settingsDir({ 'app.toml': '[crypto]\nformat = "v2"\n' }), ENV);
     const text = 'a new token: ✓ "quoted"\n';
     const [one, two] = [sealValue(keyring, text), sealValue(keyring, text)];
     expect(one).toMatch(new RegExp(`^ENC:v2:${KID_A}:[A-Za-z0-9_-]+$`));
@@ -256,12 +265,22 @@ describe('openBlob and sealValue', () => {
     expect((await failure(() => sealValue(keyring, 'lone \ud800 surrogate'))).code).toBe('E_BAD_SETTINGS');
   });
 
-  it('E_MASTER_KEY_MALFORMED when sealing with a passphrase master key (it can still open legacy blobs)', async () => {
-    const dir = settingsDir({ 'app.toml': '[crypto]\nmaster_key = "${OLD_PASS}"\n' });
-    const passphraseRing = await loadKeyring(dir, ENV);
-    expect(await openBlob(passphraseRing, legacyBlob(LEGACY_PASSPHRASE, 'old'))).toBe('old');
+  it('E_MASTER_KEY_MALFORMED when sealing v2 with a passphrase master key (it can still open v1 blobs)', async () => {
+    const passphrase = 'an old install passphrase 2019!';
+    const dir = settingsDir({ 'app.toml': '[crypto]\nmaster_key = "${OTHER_PASS}"\nformat = "v2"\n' });
+    const passphraseRing = await loadKeyring(dir, { OTHER_PASS: passphrase });
+    expect(await openBlob(passphraseRing, legacyBlob(passphrase, 'old'))).toBe('old');
     const error = await failure(() => sealValue(passphraseRing, 'new'));
     expect(error.code).toBe('E_MASTER_KEY_MALFORMED');
+    expect(error.message + (error.hint ?? '')).not.toContain(passphrase);
+  });
+
+  it('E_KEY_PUBLISHED when sealing with the published stock passphrase (it can still open its blobs)', async () => {
+    const dir = settingsDir({ 'app.toml': '[crypto]\nmaster_key = "${OLD_PASS}"\n' });
+    const stockRing = await loadKeyring(dir, ENV);
+    expect(await openBlob(stockRing, legacyBlob(LEGACY_PASSPHRASE, 'old'))).toBe('old');
+    const error = await failure(() => sealValue(stockRing, 'new'));
+    expect(error.code).toBe('E_KEY_PUBLISHED');
     expectNoSecrets(error);
   });
 });

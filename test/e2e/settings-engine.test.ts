@@ -61,7 +61,7 @@ describe('the whole rotation, phase 1 to 5, through the CLI', () => {
     );
     expect(new Set(report.onLegacy.map((blob: { kid: string }) => blob.kid)).size).toBe(1);
     const listed = await runCli(['rewrap', '--check', '-s', dir], { env });
-    expect(listed.stdout).toMatch(/^(\S+\.toml:\S+  on legacy key [0-9a-f]{8}\n){2}2 encrypted fields would be re-wrapped/);
+    expect(listed.stdout).toMatch(/^(\S+\.toml:\S+  on legacy key LIBERTY_MASTER_KEY \(key id [0-9a-f]{8}\), v2\n){2}2 encrypted fields would be re-wrapped/);
     expect((await runCli(['keys', 'drop-legacy', 'LIBERTY_MASTER_KEY', '-s', dir], { env })).code).toBe(1);
     // phase 4: rewrap
     const rewrap = await runCli(['rewrap', '-s', dir], { env });
