@@ -1,0 +1,113 @@
+/**
+ * Opening files a local user may have planted: the settings directory is writable by its owner, and
+ * liberty-crypto often runs as root. Every open of a file the tool did not just create goes through here:
+ * - O_NOFOLLOW: a symbolic link in the last component is refused (ELOOP), never followed;
+ * - O_NONBLOCK: a FIFO opens at once instead of waiting for a writer (reads of regular files ignore it);
+ * - fstat on the open descriptor: only a regular file is used (no FIFO, device, directory), and only up to
+ *   a size bound, so a link to /dev/zero or a huge file cannot exhaust memory;
+ * - the descriptor's device and inode are returned, so a writer can check later that the file it replaces
+ *   is still the one it read.
+ */
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { ioError, LibertyError } from './errors.js';
+
+/** Settings files are small; anything larger is not one (or is an attack on memory). */
+export const MAX_SETTINGS_FILE_BYTES = 16 * 1024 * 1024;
+
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+export interface RegularFile {
+  bytes: Buffer;
+  identity: FileIdentity;
+  stats: Stats;
+}
+
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/**
+ * Reads a regular file, at most `maxBytes`. `shown` names it in errors (relative to the settings directory
+ * where there is one). ENOENT is rethrown as it is, for callers that treat a missing file as empty.
+ */
+export function readRegularFile(path: string, shown: string, maxBytes = MAX_SETTINGS_FILE_BYTES): RegularFile {
+  const fd = openChecked(path, shown, READ_FLAGS);
+  try {
+    const stats = checkRegular(fd, shown);
+    if (stats.size > maxBytes) throw tooLarge(shown, maxBytes);
+    // one byte more than the bound: a file that grew since fstat is still caught
+    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+      if (length === buffer.length) {
+        if (length > maxBytes) throw tooLarge(shown, maxBytes);
+        break;
+      }
+    }
+    return { bytes: buffer.subarray(0, length), identity: { dev: stats.dev, ino: stats.ino }, stats };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Opens a regular file for appending, creating it with `mode` when missing; a link, FIFO or device at the
+ * path is refused. Returns the descriptor and what fstat says of it; the caller closes it.
+ */
+export function openRegularForAppend(path: string, shown: string, mode = 0o600): { fd: number; stats: Stats } {
+  const fd = openChecked(path, shown, APPEND_FLAGS, mode);
+  try {
+    return { fd, stats: checkRegular(fd, shown) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** The identity of what is at `path` now, without following a final link; undefined when nothing is there. */
+export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
+}
+
+function openChecked(path: string, shown: string, flags: number, mode?: number): number {
+  try {
+    return openSync(path, flags, mode);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw error;
+    if (code === 'ELOOP') throw notRegular(shown, 'a symbolic link');
+    if (code === 'ENXIO') throw notRegular(shown, 'a socket or FIFO');
+    throw ioError('open', shown, error);
+  }
+}
+
+function checkRegular(fd: number, shown: string): Stats {
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) throw notRegular(shown, describeType(stats));
+  return stats;
+}
+
+function describeType(stats: Stats): string {
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function notRegular(shown: string, what: string): LibertyError {
+  return new LibertyError('E_IO', `refusing ${shown}: it is ${what}, not a regular file`, {
+    hint: 'someone may have planted it: check who can write to the settings directory, remove it, and run again',
+  });
+}
+
+function tooLarge(shown: string, maxBytes: number): LibertyError {
+  return new LibertyError('E_IO', `refusing ${shown}: larger than ${Math.round(maxBytes / 1024)} KiB`, {
+    hint: 'a settings, lock or audit file this large is not one liberty-crypto wrote',
+  });
+}
