@@ -69,7 +69,7 @@ export function openRegularForAppend(path: string, shown: string, mode = 0o600):
   }
 }
 
-/** The identity of what is at `path` now, without following a final link; undefined when nothing is there. */
+/** Whether two identities name the same file (device and inode). */
 export function sameFile(a: FileIdentity, b: FileIdentity): boolean {
   return a.dev === b.dev && a.ino === b.ino;
 }
