@@ -14,7 +14,7 @@ import { writeFileAtomic } from './fs-atomic.js';
 import { openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField } from './secret-fields.js';
-import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
+import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
 import { APP_FILE, readAppDocument, readSettingsFile, type Settings } from './settings.js';
 import { applyEdits, formatKeyPath, type FieldEdit, type TomlDocument } from './toml-edit.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
@@ -125,24 +125,20 @@ export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHook
   for (const scan of scans) {
     if (!scan.ok) continue;
     const plain = scan.fields.filter((field) => !field.encrypted && field.fieldClass !== 'other');
-    const edits: FieldEdit[] = [];
+    const toSeal: ScannedField[] = [];
     const writes: FieldWrite[] = [];
     for (const field of plain) {
       const label = `${scan.file}:${formatKeyPath(field.path)}`;
-      if (field.value === '') {
-        result.skippedEmpty.push(label);
-        continue;
+      if (field.value === '') result.skippedEmpty.push(label);
+      else if (field.reference) result.skippedReferences.push(label);
+      else {
+        toSeal.push(field);
+        writes.push({ field: label, keyId: key.kid });
       }
-      if (field.reference) {
-        result.skippedReferences.push(label);
-        continue;
-      }
-      edits.push({ path: field.path, value: field.value });
-      writes.push({ field: label, keyId: key.kid });
     }
     // sealed all at once: v1 derives each new key on the thread pool
-    const sealed = await Promise.all(edits.map((edit) => sealVerified(ctx.keyring, key, edit.value as string, scan.file)));
-    sealed.forEach((blob, index) => (edits[index] = { path: edits[index]!.path, value: blob }));
+    const sealed = await Promise.all(toSeal.map((field) => sealVerified(ctx.keyring, key, field.value, scan.file)));
+    const edits: FieldEdit[] = toSeal.map((field, index) => ({ path: field.path, value: sealed[index]! }));
     if (edits.length > 0) {
       result.storedFingerprint = (await writeWithFingerprint(ctx, key, scan.document, edits, writes, hooks)) || result.storedFingerprint;
       result.encrypted.push(...writes);
