@@ -7,7 +7,7 @@ export interface KeyDescription {
   set: boolean;
   fingerprint: string | null;
   keyId: string | null;
-  /** false for a passphrase key that can only open legacy blobs */
+  /** false for a passphrase key: it seals and opens v1 blobs only (v2 needs a 64-hex key) */
   canEncrypt: boolean;
 }
 
@@ -40,7 +40,7 @@ export function describeKeys(keyring: Keyring): KeyReport {
 
 export interface BlobDescription {
   format: BlobFormat;
-  /** the key id in a v2 header; null for the legacy format, which names no key */
+  /** the key id in a v2 header; null for v1, which names no key */
   keyId: string | null;
   /** the env var of the configured key that opens it */
   opensWith: string;

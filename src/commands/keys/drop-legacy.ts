@@ -21,7 +21,7 @@ export default class KeysDropLegacy extends BaseCommand {
   static override summary = 'remove a legacy key from app.toml once no blob needs it';
   static override description =
     'Phase 5 of a rotation. Removes NAME from app.toml [crypto] legacy_keys only when no blob in the directory ' +
-    'still needs it (v2 blobs by key id, legacy-format blobs by trying the key); otherwise exits 1 and lists the ' +
+    'still needs it (v2 blobs by key id, v1 blobs by trying the key; blobs inside URLs too); otherwise exits 1 and lists the ' +
     'count per file. --force drops it anyway after confirmation (--yes off a terminal): blobs that need it become ' +
     'unreadable. Needs the permission settings:framework. Afterwards unset the variable and restart.';
   static override examples = [
