@@ -77,7 +77,7 @@ export default class Fingerprint extends BaseCommand {
 
 function describeLine(role: string, key: KeyDescription): string {
   if (!key.set) return `${role}  ${key.env}  (not set)`;
-  const note = key.canEncrypt ? '' : '  (passphrase key: v1 blobs only)';
+  const note = key.passphrase ? '  (passphrase key: v1 blobs only)' : '';
   return `${role}  ${key.env}  ${key.keyId}  ${key.fingerprint}${note}`;
 }
 

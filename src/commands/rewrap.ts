@@ -77,7 +77,11 @@ export default class Rewrap extends BaseCommand {
     }
     const verb = report.check ? 'would be re-wrapped' : 're-wrapped';
     this.say(`${report.rewrapped} encrypted fields ${verb} with the current master key`);
-    this.say(`${report.legacy} still using legacy keys`);
+    this.say(`${report.onLegacyKeys} still using legacy keys`);
+    if (report.otherFormat > 0) {
+      const other = report.format === 'v1' ? 'v2' : 'v1';
+      this.say(`${report.otherFormat} ${other} under the master key (this directory writes ${report.format})`);
+    }
     if (report.unreadable > 0) this.say(`${report.unreadable} unreadable`);
     if (report.check && report.rewrapped > 0) this.say(`check only, nothing written: run liberty-crypto rewrap to re-wrap them`);
   }

@@ -40,7 +40,7 @@ export default class Status extends BaseCommand {
       index === 0 ? 'master' : 'legacy',
       key.env,
       key.set ? (key.keyId ?? '') : '-',
-      key.set ? (key.canEncrypt ? 'set' : 'set (passphrase: v1 blobs only)') : 'NOT SET',
+      key.set ? (key.passphrase ? 'set (passphrase: v1 blobs only)' : 'set') : 'NOT SET',
     ]);
     renderTable(['role', 'env', 'key id', 'state'], keyRows).forEach((line) => this.say(line));
     const stored = keys.stored ? `${keys.stored.slice(0, 8)} (${keys.matches === false ? 'MISMATCH' : keys.matches ? 'matches' : 'master not set'})` : 'none stored';

@@ -7,8 +7,10 @@ export interface KeyDescription {
   set: boolean;
   fingerprint: string | null;
   keyId: string | null;
-  /** false for a passphrase key: it seals and opens v1 blobs only (v2 needs a 64-hex key) */
+  /** whether it could seal in the directory's format: v2 needs a 64-hex key; v1 any key but a published or mixed-case one */
   canEncrypt: boolean;
+  /** not a 64-hex key: it seals and opens v1 blobs only */
+  passphrase: boolean;
 }
 
 export interface KeyReport {
@@ -19,20 +21,23 @@ export interface KeyReport {
   matches: boolean | null;
 }
 
-export function describeSlot(slot: KeySlot): KeyDescription {
+export function describeSlot(slot: KeySlot, format: BlobFormat): KeyDescription {
+  const key = slot.key;
+  const sealsInFormat = format === 'v2' ? Boolean(key?.aesKey) : !key?.mixedCaseHex;
   return {
     env: slot.env,
-    set: Boolean(slot.key),
-    fingerprint: slot.key?.fingerprint ?? null,
-    keyId: slot.key?.kid ?? null,
-    canEncrypt: Boolean(slot.key?.aesKey),
+    set: Boolean(key),
+    fingerprint: key?.fingerprint ?? null,
+    keyId: key?.kid ?? null,
+    canEncrypt: Boolean(key) && !key!.published && sealsInFormat,
+    passphrase: Boolean(key) && !key!.aesKey,
   };
 }
 
 export function describeKeys(keyring: Keyring): KeyReport {
   return {
-    master: describeSlot(keyring.master),
-    legacy: keyring.legacy.map(describeSlot),
+    master: describeSlot(keyring.master, keyring.format),
+    legacy: keyring.legacy.map((slot) => describeSlot(slot, keyring.format)),
     stored: keyring.storedFingerprint ?? null,
     matches: fingerprintMatches(keyring) ?? null,
   };

@@ -58,6 +58,10 @@ export interface RewrapReport {
   current: number;
   /** blobs not current after the run (unreadable ones not under the master's key id); with check, now */
   legacy: number;
+  /** blobs that only a legacy key opens: with check, now; after a run, 0 (they were re-sealed) */
+  onLegacyKeys: number;
+  /** blobs under the master key in the other format: with check, now; after a run, 0 */
+  otherFormat: number;
   /** with check: every readable blob that is not current, file by file (empty for a run) */
   onLegacy: LegacyBlob[];
   /** blobs no configured key opens */
@@ -96,6 +100,8 @@ export async function rewrapSettings(dir: string, keyring: Keyring, options: Rew
     legacy: sum((o) => o.legacy),
     unreadable: sum((o) => o.unreadable),
     onLegacy: outcomes.flatMap((o) => o.onLegacy),
+    onLegacyKeys: outcomes.reduce((total, o) => total + o.onLegacy.filter((blob) => blob.reason === 'legacy-key').length, 0),
+    otherFormat: outcomes.reduce((total, o) => total + o.onLegacy.filter((blob) => blob.reason === 'format').length, 0),
     files: outcomes.filter((o) => o.rewrapped > 0).map((o) => ({ file: o.file, rewrapped: o.rewrapped })),
     problems: outcomes.flatMap((o) => o.problems),
   };
@@ -154,8 +160,10 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, options: 
     const base = formatKeyPath(field.path);
     return spans.map((span, index) => ({ field, span, name: spans.length > 1 ? `${base}#${index + 1}` : base }));
   });
+  // problems by site, so they come out in the order of the sites, not in the order the opens finish
+  const failures: Array<RewrapProblem | undefined> = [];
   const opened = await Promise.all(
-    sites.map(async ({ field, span, name }): Promise<OpenedSpan | undefined> => {
+    sites.map(async ({ field, span, name }, index): Promise<OpenedSpan | undefined> => {
       let kid: string | null = null;
       try {
         const blob = parseBlob(span.text);
@@ -166,11 +174,12 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, options: 
       } catch (error) {
         outcome.unreadable += 1;
         if (kid !== master.kid) outcome.legacy += 1;
-        outcome.problems.push(problemOf(file, name, kid, error));
+        failures[index] = problemOf(file, name, kid, error);
         return undefined;
       }
     }),
   );
+  outcome.problems.push(...failures.filter((failure) => failure !== undefined));
   if (outcome.problems.length > 1 && !inOrder) {
     const failure = sortInDocumentOrder(document, outcome.problems);
     if (failure) return { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [failure] };
@@ -222,7 +231,9 @@ function sortInDocumentOrder(document: TomlDocument, problems: RewrapProblem[]):
     if (!(error instanceof LibertyError)) throw error;
     return problemOf(document.file, null, null, error);
   }
-  problems.sort((a, b) => (order.get(a.key!) ?? 0) - (order.get(b.key!) ?? 0));
+  // stable: the blobs of one value (`url#1`, `url#2`) keep their order in it
+  const position = (problem: RewrapProblem) => order.get(problem.key!.replace(/#\d+$/, '')) ?? 0;
+  problems.sort((a, b) => position(a) - position(b));
   return undefined;
 }
 

@@ -147,6 +147,7 @@ function rank(entry: KeyUsage): number {
 
 function noteEnvOnly(report: StatusReport, note: FieldNote, field: ScannedField): void {
   if (field.value === '' || (field.reference && !hasDefaultOnDisk(field.reference))) return;
+  if (note.file === APP_FILE && field.path[0] === 'crypto') return; // key references: judged with the keys
   const envOnly = envOnlySecret(field.path);
   if (envOnly) report.envOnlySecrets.push({ ...note, ...envOnly });
 }
@@ -203,9 +204,9 @@ function judge(report: StatusReport, keyring: Keyring, settings: Settings): void
   }
   if (!keys.master.set && report.blobs.total > 0) {
     problem('E_MASTER_KEY_NOT_SET', `master key not set (${keys.master.env} is empty) and ${report.blobs.total} blobs exist`, `export the master key as ${keys.master.env}`);
-  } else if (keys.master.set && !keys.master.canEncrypt && format === 'v2') {
+  } else if (keys.master.set && keys.master.passphrase && format === 'v2') {
     problem('E_MASTER_KEY_MALFORMED', `master key ${keys.master.env} cannot seal v2 blobs: it is not 64 hex characters`, `generate a key with liberty-crypto genkey and rotate to it (keys rotate --to NAME)`);
-  } else if (keys.master.set && !keys.master.canEncrypt && !keyring.master.key?.published) {
+  } else if (keys.master.set && keys.master.passphrase && !keyring.master.key?.published) {
     warning('PASSPHRASE_MASTER', `master key ${keys.master.env} is a passphrase: v1 blobs sealed with it are only as strong as that text`, `rotate to a generated key: ${ROTATE_HINT}`);
   }
   const onLegacy = report.byKey.filter((entry) => entry.role === 'legacy').reduce((sum, entry) => sum + entry.v1 + entry.v2, 0);
