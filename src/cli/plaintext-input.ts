@@ -4,12 +4,29 @@ import type { Environment } from '../core/keyring.js';
 import { dropTrailingNewline, readStdin, stdinIsTerminal } from './io.js';
 import { promptNewSecret } from './prompter.js';
 
-export async function readNewPlaintext(fromEnv: string | undefined, env: Environment, label = 'secret'): Promise<string> {
+export interface PlaintextOptions {
+  /** accept an empty plaintext (refused by default: an empty pipe is usually a failed command before it) */
+  allowEmpty?: boolean;
+  label?: string;
+}
+
+export async function readNewPlaintext(fromEnv: string | undefined, env: Environment, options: PlaintextOptions = {}): Promise<string> {
+  const plaintext = await readFromSource(fromEnv, env, options.label ?? 'secret');
+  if (plaintext === '' && !options.allowEmpty) {
+    const source = fromEnv !== undefined ? `--from-env ${fromEnv}` : stdinIsTerminal() ? 'the prompt' : 'stdin';
+    throw new LibertyError('E_USAGE', `the plaintext from ${source} is empty; nothing written`, {
+      hint: 'an empty pipe is often a command that failed before it (use set -o pipefail); pass --allow-empty to store an empty value',
+    });
+  }
+  return plaintext;
+}
+
+async function readFromSource(fromEnv: string | undefined, env: Environment, label: string): Promise<string> {
   if (fromEnv !== undefined) {
     const value = env[fromEnv];
     if (value === undefined) {
       throw new LibertyError('E_USAGE', `--from-env: environment variable ${fromEnv} is not set`, {
-        hint: `export ${fromEnv} first (an empty value is allowed)`,
+        hint: `export ${fromEnv} first`,
       });
     }
     return value;

@@ -12,6 +12,13 @@ import { writeFieldPlain } from '../core/field-writes.js';
 import { openValue, type Keyring } from '../core/keyring.js';
 import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
 
+export interface ToPlainResult {
+  field: string;
+  /** the key that opened the blob; null when the field was already plain */
+  keyId: string | null;
+  written: boolean;
+}
+
 export default class Decrypt extends BaseCommand {
   static override summary = 'print the plaintext of a blob or of an encrypted field';
   static override description =
@@ -36,7 +43,7 @@ export default class Decrypt extends BaseCommand {
     yes: Flags.boolean({ char: 'y', summary: 'confirm --to-plain without a prompt (needed off a terminal)' }),
   };
 
-  async run(): Promise<{ plaintext: string } | { field: string; keyId: string }> {
+  async run(): Promise<{ plaintext: string } | ToPlainResult> {
     const { args, flags } = await this.parse(Decrypt);
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettings(location.dir, { mustExist: true });
@@ -71,7 +78,7 @@ export default class Decrypt extends BaseCommand {
     return dropTrailingNewline(await readStdin());
   }
 
-  private async toPlain(settings: Settings, keyring: Keyring, ref: FieldRef, yes: boolean): Promise<{ field: string; keyId: string }> {
+  private async toPlain(settings: Settings, keyring: Keyring, ref: FieldRef, yes: boolean): Promise<ToPlainResult> {
     const field = formatFieldRef(ref);
     await requirePermission(settings, 'settings:reveal-secrets', { event: 'to-plain', field });
     if (!yes) {
@@ -86,7 +93,11 @@ export default class Decrypt extends BaseCommand {
     const result = await withSettingsLock(settings, 'decrypt --to-plain', () =>
       writeFieldPlain({ settings, keyring }, ref, auditWrites(settings, () => ({ event: 'to-plain', field }))),
     );
+    if (!result) {
+      this.say(`${field} is already plain text; nothing written`);
+      return { field, keyId: null, written: false };
+    }
     this.say(`${result.field} is now plain text in ${ref.file}`);
-    return { field: result.field, keyId: result.keyId };
+    return { field: result.field, keyId: result.keyId, written: true };
   }
 }

@@ -15,6 +15,7 @@ import {
   type FieldWrite,
 } from '../core/field-writes.js';
 import { requireSealingKey, sealValue } from '../core/keyring.js';
+import { plural } from '../core/plural.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 
 export interface EncryptResult {
@@ -32,7 +33,10 @@ export default class Encrypt extends BaseCommand {
     'the plaintext already in the field; --all does that for every non-empty plaintext in a secret field of ' +
     'the directory. A value that is a ${NAME} reference (the framework reads it from the environment) is never ' +
     'sealed: --all leaves it, --existing refuses it. The plaintext is never accepted as a command-line argument: it would land in shell ' +
-    'history and ps. The first write into a directory whose app.toml stores no fingerprint stores it.';
+    'history and ps. An empty plaintext is refused (exit 2) unless --allow-empty: an empty pipe is usually a ' +
+    'command that failed before it. Replacing a value the field already held says so (replaced); --no-replace ' +
+    'refuses it instead (exit 9), for pipelines that only fill gaps. The first write into a directory whose ' +
+    'app.toml stores no fingerprint stores it.';
   static override examples = [
     { description: 'encrypt a secret piped from a vault', command: 'vault kv get -field=password secret/db | <%= config.bin %> encrypt' },
     { description: 'encrypt a CI variable into a field', command: '<%= config.bin %> encrypt connectors.toml:pools.main.password --from-env DB_PASSWORD' },
@@ -47,6 +51,8 @@ export default class Encrypt extends BaseCommand {
     'from-env': Flags.string({ summary: 'read the plaintext from this environment variable', helpValue: 'VAR' }),
     existing: Flags.boolean({ summary: 'encrypt the plaintext value already in FILE:KEY', exclusive: ['from-env', 'all'] }),
     all: Flags.boolean({ summary: 'encrypt every non-empty plaintext value in a secret field', exclusive: ['from-env', 'existing'] }),
+    'allow-empty': Flags.boolean({ summary: 'accept an empty plaintext (refused by default: an empty pipe is usually a failed command)' }),
+    'no-replace': Flags.boolean({ summary: 'refuse (exit 9) when FILE:KEY already holds a value: only fill gaps', exclusive: ['existing', 'all'] }),
   };
 
   async run(): Promise<EncryptResult | EncryptFieldResult | EncryptAllResult> {
@@ -61,7 +67,7 @@ export default class Encrypt extends BaseCommand {
     const key = requireSealingKey(keyring);
 
     if (!writes) {
-      const blob = sealValue(keyring, await readNewPlaintext(flags['from-env'], env));
+      const blob = sealValue(keyring, await readNewPlaintext(flags['from-env'], env, { allowEmpty: flags['allow-empty'] }));
       this.say(blob);
       return { blob, keyId: key.kid };
     }
@@ -70,22 +76,26 @@ export default class Encrypt extends BaseCommand {
     if (flags.all) {
       const result = await withSettingsLock(settings, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }, audit));
       result.encrypted.forEach((write) => this.say(`encrypted ${write.field}`));
-      this.say(`${result.encrypted.length} secret fields encrypted with key ${key.kid}`);
+      this.say(`${plural(result.encrypted.length, 'secret field')} encrypted with key ${key.kid}`);
+      if (result.storedFingerprint) this.note(`stored the master key fingerprint in app.toml [crypto]`);
       if (result.skippedEmpty.length > 0) this.note(`left plain (empty): ${result.skippedEmpty.join(', ')}`);
       if (result.skippedReferences.length > 0) this.note(`left as they are (from the environment): ${result.skippedReferences.join(', ')}`);
       return result;
     }
 
     const ref = parseFieldRef(args.field!);
-    const plaintext = flags.existing ? undefined : await readNewPlaintext(flags['from-env'], env);
+    const plaintext = flags.existing ? undefined : await readNewPlaintext(flags['from-env'], env, { allowEmpty: flags['allow-empty'] });
+    const noReplace = flags['no-replace'];
     const result = await withSettingsLock(settings, 'encrypt', () =>
-      plaintext === undefined ? encryptExistingField({ settings, keyring }, ref, audit) : encryptIntoField({ settings, keyring }, ref, plaintext, audit),
+      plaintext === undefined
+        ? encryptExistingField({ settings, keyring }, ref, audit)
+        : encryptIntoField({ settings, keyring }, ref, plaintext, audit, { noReplace }),
     );
     if (!result.written) {
       this.say(`${result.field} is already encrypted; nothing written`);
       return result;
     }
-    this.say(`encrypted ${result.field} with key ${result.keyId}`);
+    this.say(`${result.replaced ? 'replaced' : 'encrypted'} ${result.field} with key ${result.keyId}`);
     if (result.storedFingerprint) this.note(`stored the master key fingerprint in app.toml [crypto]`);
     return result;
   }

@@ -7,6 +7,7 @@ import { startProgress } from '../cli/progress.js';
 import { withSettingsLock } from '../cli/with-lock.js';
 import type { BlobFormat } from '../core/blob.js';
 import { rewrapSettings, worstExitCode, type LegacyBlob, type RewrapReport } from '../core/rewrap.js';
+import { plural } from '../core/plural.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 
 export default class Rewrap extends BaseCommand {
@@ -76,7 +77,7 @@ export default class Rewrap extends BaseCommand {
       this.say(`${blob.file}:${blob.key}  ${describeNotCurrent(blob, report.format)}`);
     }
     const verb = report.check ? 'would be re-wrapped' : 're-wrapped';
-    this.say(`${report.rewrapped} encrypted fields ${verb} with the current master key`);
+    this.say(`${plural(report.rewrapped, 'encrypted field')} ${verb} with the current master key`);
     this.say(`${report.onLegacyKeys} still using legacy keys`);
     if (report.otherFormat > 0) {
       const other = report.format === 'v1' ? 'v2' : 'v1';

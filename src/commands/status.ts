@@ -2,6 +2,7 @@ import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { loadPaint, type Paint } from '../cli/colors.js';
 import { currentEnvironment } from '../cli/context.js';
 import { renderTable } from '../cli/table.js';
+import { plural } from '../core/plural.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 import { collectStatus, type StatusReport } from '../core/status.js';
 
@@ -48,18 +49,18 @@ export default class Status extends BaseCommand {
     this.say('');
     this.say(`format: writes ${describeFormat(report.format)}`);
     const malformed = report.blobs.malformed > 0 ? `, ${report.blobs.malformed} malformed` : '';
-    this.say(`${report.blobs.total} blobs in ${report.files} files: ${report.blobs.v1} v1, ${report.blobs.v2} v2${malformed}; ${report.current} current`);
+    this.say(`${plural(report.blobs.total, 'blob')} in ${plural(report.files, 'file')}: ${report.blobs.v1} v1, ${report.blobs.v2} v2${malformed}; ${report.current} current`);
     if (report.byKey.length > 0) {
       const rows = report.byKey.map((use) => [use.env ?? '(no configured key)', use.keyId ?? '-', use.role ?? '-', String(use.v1), String(use.v2)]);
       renderTable(['key', 'key id', 'role', 'v1', 'v2'], rows).forEach((line) => this.say(`  ${line}`));
     }
     if (report.envReferences.length > 0) {
-      this.say(`${report.envReferences.length} values from the environment:`);
+      this.say(`${plural(report.envReferences.length, 'value')} from the environment:`);
       const rows = report.envReferences.map((ref) => [`${ref.file}:${ref.key}`, ref.env, ref.set ? 'set' : ref.hasDefault ? 'unset (default used)' : 'unset']);
       renderTable(['field', 'variable', 'state'], rows).forEach((line) => this.say(`  ${line}`));
     }
     const emptyPlain = report.plaintextSecrets.filter((field) => field.empty).length;
-    if (emptyPlain > 0) this.say(`${emptyPlain} empty secret fields left plain (no secret to protect)`);
+    if (emptyPlain > 0) this.say(`${plural(emptyPlain, 'empty secret field')} left plain (no secret to protect)`);
     this.say('');
     if (report.problems.length === 0 && report.warnings.length === 0) this.say(paint.ok('ok: nothing to do'));
     for (const problem of report.problems) this.say(`${paint.problem('problem:')} ${problem.message}${problem.hint ? `\n  hint: ${problem.hint}` : ''}`);

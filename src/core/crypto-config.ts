@@ -37,15 +37,19 @@ interface KeyReference {
 function parseKeyReference(value: unknown, file: string, field: string): KeyReference {
   const reference = typeof value === 'string' ? parseEnvReference(value) : undefined;
   if (reference) return { env: reference.name, defaultOnDisk: hasDefaultOnDisk(reference) };
-  const looksLikeRef = typeof value === 'string' && value.includes('${');
-  const message = looksLikeRef
-    ? `${file}: ${field}: not a valid \${NAME} reference`
-    : `${file}: ${field}: must name an environment variable as \${NAME}; a key is never written into a settings file`;
-  throw new LibertyError('E_KEY_ON_DISK', message, {
-    file,
-    field,
-    hint: `write ${field.split('.').pop()?.replace(/\[\d+\]$/, '')} = "\${LIBERTY_MASTER_KEY}" and export the key in the environment; if a real key was committed, rotate it`,
-  });
+  const text = typeof value === 'string' ? value : '';
+  // `$NAME` is the shell's spelling: the framework reads only ${NAME}
+  const bare = /^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(text)?.[1];
+  const isLegacy = field.startsWith('crypto.legacy_keys');
+  const example = bare ?? (isLegacy ? 'LIBERTY_MASTER_KEY_OLD' : 'LIBERTY_MASTER_KEY');
+  const message = bare
+    ? `${file}: ${field}: $${bare} needs braces: the framework reads \${NAME} references only`
+    : text.includes('${')
+      ? `${file}: ${field}: not a valid \${NAME} reference`
+      : `${file}: ${field}: must name an environment variable as \${NAME}; a key is never written into a settings file`;
+  const line = isLegacy ? `legacy_keys = ["\${${example}}"]` : `master_key = "\${${example}}"`;
+  const after = bare ? '' : ` and export the key as ${example} in the environment; if a real key was committed, rotate it`;
+  throw new LibertyError('E_KEY_ON_DISK', message, { file, field, hint: `write ${line} under [crypto]${after}` });
 }
 
 /** Builds the config from the parsed `[crypto]` table (undefined when app.toml or the table is absent). */

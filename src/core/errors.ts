@@ -14,6 +14,7 @@ export const EXIT = {
   IO: 6,
   NOT_CONFIRMED: 7,
   PERMISSION: 8,
+  EXISTS: 9,
   INTERNAL: 70,
 } as const;
 
@@ -43,6 +44,7 @@ export const EXIT_CODES = {
   E_NO_TERMINAL: EXIT.NOT_CONFIRMED,
   E_PERMISSION_DENIED: EXIT.PERMISSION,
   E_FIELD_LOCKED: EXIT.PERMISSION,
+  E_FIELD_EXISTS: EXIT.EXISTS,
   E_INTERNAL: EXIT.INTERNAL,
 } as const;
 
@@ -120,6 +122,7 @@ export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [6, 'I/O failure (including the audit log and the settings lock)'],
   [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step'],
   [8, 'permission denied: the operator lacks the permission, or --to-plain on a locked field'],
+  [9, 'the field already holds a value: encrypt FILE:KEY --no-replace wrote nothing'],
   [70, 'internal error'],
 ];
 

@@ -29,6 +29,8 @@ export interface FieldWrite {
 export interface EncryptFieldResult extends FieldWrite {
   /** false when --existing found the value already encrypted and wrote nothing */
   written: boolean;
+  /** true when the write replaced a value the field already held (never with --existing) */
+  replaced: boolean;
   /** true when this write also stored the master fingerprint in app.toml */
   storedFingerprint: boolean;
 }
@@ -50,21 +52,35 @@ function refuseCryptoConfig(settings: Settings, ref: FieldRef): void {
   });
 }
 
+export interface EncryptIntoOptions {
+  /** refuse (E_FIELD_EXISTS) when the field already holds a value: a pipeline that only fills gaps */
+  noReplace?: boolean;
+}
+
 /** encrypt FILE:KEY: seals a new plaintext into the field, creating the key or table if absent. */
 export async function encryptIntoField(
   ctx: WriteContext,
   ref: FieldRef,
   plaintext: string,
   hooks: WriteHooks<FieldWrite> = NO_WRITE_HOOKS,
+  options: EncryptIntoOptions = {},
 ): Promise<EncryptFieldResult> {
   refuseCryptoConfig(ctx.settings, ref);
   const key = requireSealingKey(ctx.keyring);
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   checkTargetIsString(document, ref);
+  const previous = valueAt(document.data, ref.path) as string | undefined;
+  const replaced = previous !== undefined && previous !== '';
+  if (replaced && options.noReplace) {
+    throw new LibertyError('E_FIELD_EXISTS', `${formatFieldRef(ref)}: the field already holds a value; nothing written (--no-replace)`, {
+      hint: 'leave out --no-replace to replace it',
+      file: ref.file,
+    });
+  }
   const blob = await sealVerified(ctx.keyring, key, plaintext, ref.file);
   const write = { field: formatFieldRef(ref), keyId: key.kid };
   const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }], [write], hooks);
-  return { ...write, written: true, storedFingerprint };
+  return { ...write, written: true, replaced, storedFingerprint };
 }
 
 /** encrypt FILE:KEY --existing: the toggle from plain to encrypted of the value already there. */
@@ -77,12 +93,12 @@ export async function encryptExistingField(
   const key = requireSealingKey(ctx.keyring);
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   const value = stringAt(document.data, ref);
-  if (holdsBlob(value)) return { field: formatFieldRef(ref), keyId: key.kid, written: false, storedFingerprint: false };
+  if (holdsBlob(value)) return { field: formatFieldRef(ref), keyId: key.kid, written: false, replaced: false, storedFingerprint: false };
   refuseEnvReference(ref, value);
   const blob = await sealVerified(ctx.keyring, key, value, ref.file);
   const write = { field: formatFieldRef(ref), keyId: key.kid };
   const storedFingerprint = await writeWithFingerprint(ctx, key, document, [{ path: ref.path, value: blob }], [write], hooks);
-  return { ...write, written: true, storedFingerprint };
+  return { ...write, written: true, replaced: false, storedFingerprint };
 }
 
 /**
@@ -154,10 +170,11 @@ export interface PlainWrite {
 }
 
 /**
- * decrypt FILE:KEY --to-plain: writes the plaintext back into the field. Refused on a locked field.
+ * decrypt FILE:KEY --to-plain: writes the plaintext back into the field. Refused on a locked field;
+ * undefined when the field holds no blob (already plain: nothing written).
  * `hooks.before` runs once the blob has opened and before the file changes (the audit line goes there).
  */
-export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: WriteHooks<PlainWrite> = NO_WRITE_HOOKS): Promise<PlainWrite> {
+export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: WriteHooks<PlainWrite> = NO_WRITE_HOOKS): Promise<PlainWrite | undefined> {
   if (classifyField(ctx.settings.fields, ref.path) === 'locked') {
     throw new LibertyError('E_FIELD_LOCKED', `${formatFieldRef(ref)}: field is locked: it is always encrypted`, {
       hint: 'locked fields are set in app.toml [crypto.fields] locked',
@@ -165,6 +182,7 @@ export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: W
   }
   const document = await readSettingsFile(ctx.settings.dir, ref.file);
   const value = stringAt(document.data, ref);
+  if (!holdsBlob(value)) return undefined; // already plain: the toggle is idempotent, nothing to write
   const opened = await openValue(ctx.keyring, value);
   const text = applyEdits(document, [{ path: ref.path, value: opened.text }]);
   const write: PlainWrite = { field: formatFieldRef(ref), keyId: opened.opened[0]!.slot.key.kid };

@@ -37,6 +37,7 @@ export interface OpenedBlob {
 export function loadKeyring(config: CryptoConfig, env: Environment): Keyring {
   const slot = (name: string, role: KeySlot['role']): KeySlot => {
     const value = env[name];
+    if (value) refuseStrayWhitespace(name, value);
     return value ? { env: name, role, key: parseKey(name, value) } : { env: name, role };
   };
   return {
@@ -45,6 +46,19 @@ export function loadKeyring(config: CryptoConfig, env: Environment): Keyring {
     ...(config.storedFingerprint ? { storedFingerprint: config.storedFingerprint } : {}),
     format: config.format ?? DEFAULT_FORMAT,
   };
+}
+
+/**
+ * A key is used exactly as set: the v1 format derives from its text, so a trailing newline (what `echo`,
+ * a file or `kubectl create secret --from-file` add) makes another key. Never trimmed: named instead.
+ */
+function refuseStrayWhitespace(name: string, value: string): void {
+  const where = /^\s/.test(value) ? 'starts' : /\s$/.test(value) ? 'ends' : undefined;
+  if (where === undefined) return;
+  const what = /\n$/.test(value) && where === 'ends' ? 'a newline' : 'whitespace';
+  throw new LibertyError('E_KEY_MALFORMED', `crypto: ${name} ${where} with ${what}`, {
+    hint: `export ${name} without it (printf %s, not echo; kubectl create secret --from-literal, not --from-file): a key is used exactly as set, never trimmed`,
+  });
 }
 
 export function fingerprintMatches(keyring: Keyring): boolean | undefined {
@@ -56,8 +70,12 @@ export function fingerprintMatches(keyring: Keyring): boolean | undefined {
 export function requireMaster(keyring: Keyring): Key {
   const { master } = keyring;
   if (!master.key) {
+    // once app.toml stores a fingerprint, blobs exist under that key: a new key would open none of them
+    const stored = keyring.storedFingerprint;
     throw new LibertyError('E_MASTER_KEY_NOT_SET', `crypto: master key not set (${master.env} is empty)`, {
-      hint: `export the master key as ${master.env} (generate one with liberty-crypto genkey)`,
+      hint: stored
+        ? `export the key app.toml's fingerprint names (key id ${stored.slice(0, 8)}) as ${master.env}`
+        : `export the master key as ${master.env} (a new install only: generate one with liberty-crypto genkey)`,
     });
   }
   if (fingerprintMatches(keyring) === false) {
@@ -291,8 +309,10 @@ export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
   const master = keyring.master.key;
   const hint =
     master && !master.aesKey
-      ? `${master.env} must hold 64 hex characters to open v2 blobs (stray whitespace, or a passphrase?)`
-      : 'add the old key back as a legacy key, then run liberty-crypto rewrap';
+      ? `${master.env} must hold 64 hex characters to open v2 blobs (a passphrase?)`
+      : unset.length > 0
+        ? `export ${unset.join(' and ')}: app.toml lists ${unset.length === 1 ? 'it' : 'them'} as legacy keys, but the environment holds no value`
+        : 'add the old key back as a legacy key (liberty-crypto keys add-legacy NAME), then run liberty-crypto rewrap';
   return new LibertyError(
     'E_NO_MATCHING_KEY',
     `crypto: no configured key matches key id ${kid}: it is neither the master nor a legacy key${note}`,

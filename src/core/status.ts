@@ -7,7 +7,8 @@ import { hasDefaultOnDisk } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { describeKeys, type KeyReport } from './key-report.js';
 import { isCurrent, openParsedBlob, type Environment, type Keyring, type KeySlot } from './keyring.js';
-import { envOnlySecret } from './secret-fields.js';
+import { plural } from './plural.js';
+import { classifyField, envOnlySecret } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
 import { APP_FILE, type Settings } from './settings.js';
 import { formatKeyPath } from './toml-edit.js';
@@ -50,6 +51,10 @@ export interface StatusReport {
   envReferences: Array<FieldNote & { env: string; set: boolean; hasDefault: boolean }>;
   /** URLs that carry a plaintext password */
   urlPasswords: FieldNote[];
+  /** values under secret field names that are not strings (a number, an array): plaintext that cannot be sealed */
+  nonStringSecrets: Array<Omit<FieldNote, 'line'> & { locked: boolean; type: string }>;
+  /** fields whose value holds the text of a configured key (the variable's name, never the value) */
+  keysInFiles: Array<FieldNote & { env: string }>;
   unusedLegacyKeys: string[];
   envOnlySecrets: Array<FieldNote & { what: string; env: string }>;
   problems: StatusFinding[];
@@ -73,6 +78,8 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
     plaintextSecrets: [],
     envReferences: [],
     urlPasswords: [],
+    nonStringSecrets: [],
+    keysInFiles: [],
     unusedLegacyKeys: [],
     envOnlySecrets: [],
     problems: [],
@@ -85,15 +92,18 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
     return usage.get(id)!;
   };
 
+  const keyTexts = keyTextsOf(keyring);
   await mapLimit(files, 8, async (file) => {
     const scan = await scanFile(settings.dir, file, settings.fields);
     if (!scan.ok) {
       report.invalidFiles.push({ file, code: scan.error.code, message: scan.error.message });
       return;
     }
+    noteNonStringSecrets(report, file, scan.document.data, settings.fields);
     await Promise.all(
       scan.fields.map(async (field) => {
         const note = { file, key: formatKeyPath(field.path), line: field.line };
+        noteKeyInFile(report, note, field, keyTexts);
         noteEnvOnly(report, note, field);
         noteReference(report, note, field, env);
         if (!field.encrypted) {
@@ -145,6 +155,33 @@ function rank(entry: KeyUsage): number {
   return entry.role === 'master' ? 0 : entry.role === 'legacy' ? 1 : 2;
 }
 
+/** The text of every loaded key long enough not to match by chance, with its variable's name. */
+function keyTextsOf(keyring: Keyring): Array<{ env: string; text: string }> {
+  return [keyring.master, ...keyring.legacy]
+    .filter((slot) => slot.key && slot.key.passphrase.length >= 16)
+    .map((slot) => ({ env: slot.env, text: slot.key!.passphrase.toString('utf8') }));
+}
+
+function noteKeyInFile(report: StatusReport, note: FieldNote, field: ScannedField, keyTexts: Array<{ env: string; text: string }>): void {
+  const found = keyTexts.find((key) => field.value.includes(key.text) || field.value.toLowerCase().includes(key.text.toLowerCase()));
+  if (found) report.keysInFiles.push({ ...note, env: found.env });
+}
+
+/** Values under secret field names that are not strings: `password = 123456`, `api_key = ["k1"]`. */
+function noteNonStringSecrets(report: StatusReport, file: string, data: unknown, rules: Settings['fields'], path: string[] = []): void {
+  if (typeof data !== 'object' || data === null || data instanceof Date) return;
+  for (const [key, value] of Object.entries(data)) {
+    const itemPath = [...path, key];
+    const fieldClass = classifyField(rules, itemPath);
+    if (fieldClass !== 'other' && typeof value !== 'string') {
+      const type = Array.isArray(value) ? 'an array' : value instanceof Date ? 'a date' : typeof value === 'object' ? 'a table' : `a ${typeof value === 'bigint' ? 'number' : typeof value}`;
+      report.nonStringSecrets.push({ file, key: formatKeyPath(itemPath), locked: fieldClass === 'locked', type });
+      continue;
+    }
+    noteNonStringSecrets(report, file, value, rules, itemPath);
+  }
+}
+
 function noteEnvOnly(report: StatusReport, note: FieldNote, field: ScannedField): void {
   if (field.value === '' || (field.reference && !hasDefaultOnDisk(field.reference))) return;
   if (note.file === APP_FILE && field.path[0] === 'crypto') return; // key references: judged with the keys
@@ -175,6 +212,8 @@ function sortNotes(report: StatusReport): void {
   report.plaintextSecrets.sort(byPlace);
   report.envReferences.sort(byPlace);
   report.urlPasswords.sort(byPlace);
+  report.keysInFiles.sort(byPlace);
+  report.nonStringSecrets.sort((a, b) => (a.file === b.file ? (a.key < b.key ? -1 : 1) : a.file < b.file ? -1 : 1));
   report.envOnlySecrets.sort(byPlace);
   report.invalidFiles.sort((a, b) => (a.file < b.file ? -1 : 1));
 }
@@ -219,7 +258,22 @@ function judge(report: StatusReport, keyring: Keyring, settings: Settings): void
   }
   for (const blob of report.unreadable) {
     const masterKid = keyring.master.key?.kid;
-    problem(blob.code, `${blob.file}:${blob.key}: unreadable blob${blob.keyId && blob.keyId !== masterKid ? ` (key id ${blob.keyId})` : ''}: ${blob.message}`);
+    const underMaster = blob.keyId !== null && blob.keyId === masterKid;
+    if (underMaster && blob.code === 'E_AUTH_FAILED') {
+      // the master's key id and a failing tag: the blob was changed after it was sealed (the seed's failure table)
+      problem(blob.code, `${blob.file}:${blob.key}: tampered blob: the master key's id, but the tag does not match`, 'a blob was edited by hand, or the wrong key is loaded: re-encrypt the value from its plaintext source; never edit ciphertext by hand');
+      continue;
+    }
+    problem(blob.code, `${blob.file}:${blob.key}: unreadable blob${blob.keyId && !underMaster ? ` (key id ${blob.keyId})` : ''}: ${blob.message}`);
+  }
+  for (const field of report.keysInFiles) {
+    problem('KEY_IN_FILE', `${field.file}:${field.key}: holds the value of the key ${field.env}`, `remove it and rotate ${field.env}: a key written into a settings file is in its history`);
+  }
+  for (const field of report.nonStringSecrets) {
+    const message = `${field.file}:${field.key}: a secret field holds ${field.type}, not a string: it is plaintext and cannot be encrypted`;
+    const hint = 'write it as a string, then run liberty-crypto encrypt FILE:KEY --existing';
+    if (field.locked) problem('NON_STRING_SECRET', message, hint);
+    else warning('NON_STRING_SECRET', message, hint);
   }
   for (const file of report.invalidFiles) problem(file.code, file.message);
   for (const field of report.plaintextSecrets) {
@@ -243,8 +297,4 @@ function judge(report: StatusReport, keyring: Keyring, settings: Settings): void
   for (const field of report.envOnlySecrets) {
     warning('ENV_ONLY_SECRET', `${field.file}:${field.key}: the ${field.what} belongs in the environment, not in a settings file`, `move it to ${field.env}`);
   }
-}
-
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -73,7 +73,7 @@ describe('stdout carries only the requested data', () => {
     settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "p"\n[cache]\npassword = ""\n' });
     const result = await runCli(['encrypt', '--all', '-s', settings.dir], { env });
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toBe('encrypted c.toml:db.password\n1 secret fields encrypted with key 439d87b0\n');
+    expect(result.stdout).toBe('encrypted c.toml:db.password\n1 secret field encrypted with key 439d87b0\n');
     expect(result.stderr).toContain('left plain (empty): c.toml:cache.password');
   });
 
