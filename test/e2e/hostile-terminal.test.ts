@@ -174,7 +174,7 @@ describe('values from planted files', () => {
     expectNoRawControl(result);
     expect(result.stderr).toContain('liberty-crypto: error: lock held');
     expect(result.stderr).toContain(`on ${SHOWN}host, user ${SHOWN}mallory`);
-  });
+  }, 60_000); // the command waits for the lock (5 s) before E_LOCK_HELD
 
   it('an audit log with a recomputed chain and escape sequences in operator: audit and audit verify show them escaped', async () => {
     settings = makeSettings({ 'app.toml': appToml() });
@@ -250,5 +250,5 @@ describe('identity', () => {
       const entries = readFileSync(settings.audit, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
       expect(entries).toEqual([expect.objectContaining({ event: 'decrypt', outcome: 'denied', operator: 'uid:4242', osUser: 'uid:4242' })]);
     }
-  });
+  }, 120_000); // copying the build (node_modules) is slow on a busy machine
 });
