@@ -8,9 +8,9 @@ import { LibertyError } from './errors.js';
 import { describeKeys, type KeyReport } from './key-report.js';
 import { isCurrent, openParsedBlob, type Environment, type Keyring, type KeySlot } from './keyring.js';
 import { envOnlySecret } from './secret-fields.js';
-import { shellCommand } from './shell-quote.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
 import { APP_FILE, type Settings } from './settings.js';
+import { shellCommand } from './shell-quote.js';
 import { formatKeyPath } from './toml-edit.js';
 
 export interface KeyUsage {
