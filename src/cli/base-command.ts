@@ -8,13 +8,10 @@
  * is the one thing written around it: it must stay byte-exact when piped.
  */
 import { Command, Flags } from './oclif.js';
-import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
-import { escapeControlChars, escapeJsonControlChars } from '../core/terminal-text.js';
 import { Painted } from './colors.js';
+import { escapeControlChars, escapeJsonControlChars } from '../core/terminal-text.js';
+import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
 import { resolveSettingsDir, type SettingsLocation } from './context.js';
-
-/** A piece of a line: a string (escaped when printed) or a text painted by colors.ts. */
-export type LinePart = string | Painted;
 
 export const settingsFlag = {
   settings: Flags.string({
@@ -23,6 +20,9 @@ export const settingsFlag = {
     helpValue: 'DIR',
   }),
 };
+
+/** A piece of a line: a string (escaped when printed) or a text painted by colors.ts. */
+export type LinePart = string | Painted;
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;

@@ -16,9 +16,9 @@ import type { Key } from './keys.js';
 import { classifyField } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
 import { APP_FILE, readAppDocument, readSettingsFile, type Settings } from './settings.js';
-import { shellCommand } from './shell-quote.js';
 import { applyEdits, formatKeyPath, type FieldEdit, type TomlDocument } from './toml-edit.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
+import { shellCommand } from './shell-quote.js';
 
 export const FINGERPRINT_PATH = ['crypto', 'fingerprint'] as const;
 
