@@ -1,8 +1,15 @@
 /**
  * The base of every command: the --json envelope, the mapping from errors to exit codes, and the
  * common flags. Commands parse, call core, render, and return the value that --json prints.
+ *
+ * It is also the terminal boundary: every line a command says or notes, every error and hint, and the
+ * --json text pass through here, and their control characters are escaped (file names, operators and
+ * lock holders are data a local user chose; see core/terminal-text.ts). decrypt's plaintext on stdout
+ * is the one thing written around it: it must stay byte-exact when piped.
  */
 import { Command, Flags } from './oclif.js';
+import { Painted } from './colors.js';
+import { escapeControlChars, escapeJsonControlChars } from '../core/terminal-text.js';
 import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
 import { resolveSettingsDir, type SettingsLocation } from './context.js';
 
@@ -13,6 +20,9 @@ export const settingsFlag = {
     helpValue: 'DIR',
   }),
 };
+
+/** A piece of a line: a string (escaped when printed) or a text painted by colors.ts. */
+export type LinePart = string | Painted;
 
 export abstract class BaseCommand extends Command {
   static override enableJsonFlag = true;
@@ -26,29 +36,45 @@ export abstract class BaseCommand extends Command {
     return resolveSettingsDir(flag);
   }
 
-  /** Writes a line of human output to stdout, but never under --json. */
-  protected say(line = ''): void {
-    if (!this.jsonEnabled()) process.stdout.write(`${line}\n`);
+  /**
+   * Writes one line of human output to stdout, but never under --json. The parts are one line: a
+   * newline or any other control character in them is shown escaped; say each line on its own.
+   */
+  protected say(...parts: LinePart[]): void {
+    if (!this.jsonEnabled()) process.stdout.write(`${terminalLine(parts)}\n`);
   }
 
-  /** Notes for the operator go to stderr, so stdout carries only the requested data. */
-  protected note(line: string): void {
-    if (!this.jsonEnabled()) process.stderr.write(`${line}\n`);
+  /** Notes for the operator go to stderr, so stdout carries only the requested data (one line, as say). */
+  protected note(...parts: LinePart[]): void {
+    if (!this.jsonEnabled()) process.stderr.write(`${terminalLine(parts)}\n`);
+  }
+
+  /** The --json output (oclif calls it with the value run() returns): JSON with DEL and C1 escaped too. */
+  protected override logJson(json: unknown): void {
+    process.stdout.write(`${terminalJson(json, 2)}\n`);
   }
 
   override async catch(error: Error & { oclif?: { exit?: number }; parse?: unknown }): Promise<void> {
     const failure = toLibertyError(error);
     process.exitCode = failure.exitCode;
     if (this.jsonEnabled()) {
-      process.stdout.write(`${JSON.stringify({ error: failure.toJSON() })}\n`);
+      process.stdout.write(`${terminalJson({ error: failure.toJSON() })}\n`);
       return;
     }
-    process.stderr.write(`liberty-crypto: error: ${failure.message}\n`);
-    if (failure.hint) process.stderr.write(`liberty-crypto: hint: ${failure.hint}\n`);
+    process.stderr.write(`liberty-crypto: error: ${escapeControlChars(failure.message)}\n`);
+    if (failure.hint) process.stderr.write(`liberty-crypto: hint: ${escapeControlChars(failure.hint)}\n`);
     if (failure.code === 'E_INTERNAL' && process.env.LIBERTY_DEBUG && error.stack) {
-      process.stderr.write(`${error.stack}\n`);
+      process.stderr.write(`${error.stack.split('\n').map(escapeControlChars).join('\n')}\n`);
     }
   }
+}
+
+function terminalLine(parts: readonly LinePart[]): string {
+  return parts.map((part) => (part instanceof Painted ? part.terminalText : escapeControlChars(part))).join('');
+}
+
+function terminalJson(value: unknown, indent?: number): string {
+  return escapeJsonControlChars(JSON.stringify(value, null, indent));
 }
 
 /** Maps anything thrown to a LibertyError: parser errors are usage errors, the rest internal. */

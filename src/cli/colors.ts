@@ -1,14 +1,26 @@
 /**
  * Colours for human output: only on a terminal, never with NO_COLOR set, never under --json (callers
  * render text only without --json). chalk costs start-up time, so it is loaded when colours are used.
+ *
+ * A painted text is a Painted, not a string: say() and note() escape every control character of the
+ * strings they print, and a Painted is the one way our own colour codes get through (its text is
+ * escaped when it is painted).
  */
-export interface Paint {
-  problem(text: string): string;
-  warning(text: string): string;
-  ok(text: string): string;
+import { escapeControlChars } from '../core/terminal-text.js';
+
+/** Text ready for the terminal: the words escaped, the colour codes ours. */
+export class Painted {
+  constructor(readonly terminalText: string) {}
 }
 
-const PLAIN: Paint = { problem: (text) => text, warning: (text) => text, ok: (text) => text };
+export interface Paint {
+  problem(text: string): Painted;
+  warning(text: string): Painted;
+  ok(text: string): Painted;
+}
+
+const plain = (text: string) => new Painted(escapeControlChars(text));
+const PLAIN: Paint = { problem: plain, warning: plain, ok: plain };
 
 export function colorAllowed(stream: NodeJS.WriteStream = process.stdout): boolean {
   const noColor = process.env.NO_COLOR;
@@ -19,5 +31,6 @@ export async function loadPaint(stream: NodeJS.WriteStream = process.stdout): Pr
   if (!colorAllowed(stream)) return PLAIN;
   const { Chalk } = await import('chalk');
   const chalk = new Chalk({ level: 1 });
-  return { problem: (text) => chalk.red(text), warning: (text) => chalk.yellow(text), ok: (text) => chalk.green(text) };
+  const painter = (color: (text: string) => string) => (text: string) => new Painted(color(escapeControlChars(text)));
+  return { problem: painter(chalk.red), warning: painter(chalk.yellow), ok: painter(chalk.green) };
 }

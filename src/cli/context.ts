@@ -30,12 +30,18 @@ export interface Identity {
   pid: number;
 }
 
+/**
+ * Who this process runs as, from its uid. A uid with no passwd entry (common in containers) is named
+ * `uid:<N>`, never after $USER: the operator decides permissions and is what the audit log records, and
+ * the environment is the caller's to set (`env USER=root`).
+ */
 export function currentOsUser(): { name: string; uid: number } {
+  const uid = process.getuid?.() ?? -1;
   try {
     const info = userInfo();
     return { name: info.username, uid: info.uid };
   } catch {
-    return { name: process.env.USER ?? 'unknown', uid: process.getuid?.() ?? -1 };
+    return { name: `uid:${uid}`, uid };
   }
 }
 

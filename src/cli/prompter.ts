@@ -1,8 +1,10 @@
 /**
  * Interactive prompts on the terminal. @inquirer/prompts costs tens of milliseconds to import, so it
- * is loaded only when a prompt is really shown. Prompts draw on stderr: stdout stays for data.
+ * is loaded only when a prompt is really shown. Prompts draw on stderr: stdout stays for data. Messages
+ * and choices name fields and files, so their control characters are escaped before they are drawn.
  */
 import { LibertyError } from '../core/errors.js';
+import { escapeControlChars } from '../core/terminal-text.js';
 
 const context = () => ({ output: process.stderr, clearPromptOnDone: true });
 
@@ -16,7 +18,7 @@ function notConfirmed(error: unknown): never {
 /** A masked prompt; ctrl+t cannot unmask it (@inquirer offers that by default): nothing typed is ever shown. */
 export async function promptSecret(message: string): Promise<string> {
   const { password } = await import('@inquirer/prompts');
-  return password({ message, mask: '*', toggleMask: false }, context()).catch(notConfirmed);
+  return password({ message: escapeControlChars(message), mask: '*', toggleMask: false }, context()).catch(notConfirmed);
 }
 
 /** Asks for a new secret twice; a mismatch is not a confirmation (exit 7). */
@@ -29,7 +31,7 @@ export async function promptNewSecret(label: string): Promise<string> {
 
 export async function promptConfirm(message: string): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message, default: false }, context()).catch(notConfirmed);
+  return confirm({ message: escapeControlChars(message), default: false }, context()).catch(notConfirmed);
 }
 
 export interface Choice {
@@ -37,15 +39,16 @@ export interface Choice {
   value: string;
 }
 
-/** A searchable list: typing filters the choices. */
+/** A searchable list: typing filters the choices (by the name as shown); the picked choice's value is returned. */
 export async function promptSearch(message: string, choices: Choice[]): Promise<string> {
   const { search } = await import('@inquirer/prompts');
+  const shown = choices.map((choice) => ({ name: escapeControlChars(choice.name), value: choice.value }));
   return search(
     {
-      message,
+      message: escapeControlChars(message),
       source: (term) => {
         const needle = (term ?? '').toLowerCase();
-        return choices.filter((choice) => choice.name.toLowerCase().includes(needle));
+        return shown.filter((choice) => choice.name.toLowerCase().includes(needle));
       },
     },
     context(),

@@ -1,9 +1,14 @@
 /**
  * Plain text tables that stay aligned with long values (widths from the data, not fixed), measured in
- * terminal columns: a CJK character or an emoji takes two, a combining mark none.
+ * terminal columns: a CJK character or an emoji takes two, a combining mark none. Cells are file names,
+ * operators and fields a local user may have chosen: their control characters are escaped first, so
+ * the widths are those of what is shown.
  */
+import { escapeControlChars } from '../core/terminal-text.js';
 
-export function renderTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
+export function renderTable(rawHeaders: readonly string[], rawRows: ReadonlyArray<readonly string[]>): string[] {
+  const headers = rawHeaders.map(escapeControlChars);
+  const rows = rawRows.map((row) => row.map(escapeControlChars));
   const widths = headers.map((header, column) => Math.max(displayWidth(header), ...rows.map((row) => displayWidth(row[column] ?? ''))));
   const line = (cells: readonly string[]) =>
     cells

@@ -1,10 +1,10 @@
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
-import { loadPaint, type Paint } from '../cli/colors.js';
+import { loadPaint, type Paint, type Painted } from '../cli/colors.js';
 import { currentEnvironment } from '../cli/context.js';
 import { renderTable } from '../cli/table.js';
 import { plural } from '../core/plural.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
-import { collectStatus, type StatusReport } from '../core/status.js';
+import { collectStatus, type StatusFinding, type StatusReport } from '../core/status.js';
 
 export default class Status extends BaseCommand {
   static override summary = 'the key and blob situation of a settings directory at a glance';
@@ -63,8 +63,13 @@ export default class Status extends BaseCommand {
     if (emptyPlain > 0) this.say(`${plural(emptyPlain, 'empty secret field')} left plain (no secret to protect)`);
     this.say('');
     if (report.problems.length === 0 && report.warnings.length === 0) this.say(paint.ok('ok: nothing to do'));
-    for (const problem of report.problems) this.say(`${paint.problem('problem:')} ${problem.message}${problem.hint ? `\n  hint: ${problem.hint}` : ''}`);
-    for (const warning of report.warnings) this.say(`${paint.warning('warning:')} ${warning.message}${warning.hint ? `\n  hint: ${warning.hint}` : ''}`);
+    for (const problem of report.problems) this.sayFinding(paint.problem('problem:'), problem);
+    for (const warning of report.warnings) this.sayFinding(paint.warning('warning:'), warning);
+  }
+
+  private sayFinding(label: Painted, finding: StatusFinding): void {
+    this.say(label, ` ${finding.message}`);
+    if (finding.hint) this.say(`  hint: ${finding.hint}`);
   }
 }
 

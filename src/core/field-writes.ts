@@ -18,6 +18,7 @@ import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-s
 import { APP_FILE, readAppDocument, readSettingsFile, type Settings } from './settings.js';
 import { applyEdits, formatKeyPath, type FieldEdit, type TomlDocument } from './toml-edit.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
+import { shellCommand } from './shell-quote.js';
 
 export const FINGERPRINT_PATH = ['crypto', 'fingerprint'] as const;
 
@@ -109,7 +110,7 @@ function refuseEnvReference(ref: FieldRef, value: string): void {
   const reference = parseEnvReference(value);
   if (!reference) return;
   throw new LibertyError('E_USAGE', `${formatFieldRef(ref)}: the value is a reference to the environment variable ${reference.name}, not a secret to encrypt`, {
-    hint: `the framework reads ${reference.name} from the environment; to store an encrypted value here instead, pipe it to liberty-crypto encrypt ${formatFieldRef(ref)}`,
+    hint: `the framework reads ${reference.name} from the environment; to store an encrypted value here instead, pipe it to ${shellCommand('liberty-crypto', 'encrypt', formatFieldRef(ref))}`,
     file: ref.file,
   });
 }

@@ -11,6 +11,7 @@ import { plural } from './plural.js';
 import { classifyField, envOnlySecret } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
 import { APP_FILE, type Settings } from './settings.js';
+import { shellCommand } from './shell-quote.js';
 import { formatKeyPath } from './toml-edit.js';
 
 export interface KeyUsage {
@@ -285,14 +286,15 @@ function judge(report: StatusReport, keyring: Keyring, settings: Settings): void
       else warning('PLAINTEXT_SECRET', message, hint);
       continue;
     }
-    if (field.locked) problem('LOCKED_FIELD_PLAIN', `${field.file}:${field.key}: locked field is in plain text`, `run liberty-crypto encrypt ${field.file}:${field.key} --existing`);
-    else warning('PLAINTEXT_SECRET', `${field.file}:${field.key}: secret field is in plain text`, `run liberty-crypto encrypt ${field.file}:${field.key} --existing`);
+    const hint = `run ${shellCommand('liberty-crypto', 'encrypt', `${field.file}:${field.key}`, '--existing')}`;
+    if (field.locked) problem('LOCKED_FIELD_PLAIN', `${field.file}:${field.key}: locked field is in plain text`, hint);
+    else warning('PLAINTEXT_SECRET', `${field.file}:${field.key}: secret field is in plain text`, hint);
   }
   for (const field of report.urlPasswords) {
     warning('PLAINTEXT_URL_PASSWORD', `${field.file}:${field.key}: the URL holds a plaintext password`, 'replace the password with a blob from liberty-crypto encrypt (the framework opens blobs inside URLs), or take the URL from the environment as ${NAME}');
   }
   for (const slotEnv of report.unusedLegacyKeys) {
-    warning('UNUSED_LEGACY_KEY', `legacy key ${slotEnv} is used by no blob`, `drop it: liberty-crypto keys drop-legacy ${slotEnv}`);
+    warning('UNUSED_LEGACY_KEY', `legacy key ${slotEnv} is used by no blob`, `drop it: ${shellCommand('liberty-crypto', 'keys', 'drop-legacy', slotEnv)}`);
   }
   for (const field of report.envOnlySecrets) {
     warning('ENV_ONLY_SECRET', `${field.file}:${field.key}: the ${field.what} belongs in the environment, not in a settings file`, `move it to ${field.env}`);

@@ -55,3 +55,18 @@ describe('renderTable', () => {
     expect(renderTable(['field'], [[long]])[1]).toBe(long);
   });
 });
+
+describe('renderTable with control characters', () => {
+  it('escapes them in every cell and keeps the columns aligned on what is shown', () => {
+    const hostile = '\x1b]0;PWNED\x07\x1b[2Jx.toml:svc.password';
+    const lines = renderTable(['operator', 'field', 'outcome'], [
+      ['\u009b2Jmallory', hostile, 'ok'],
+      ['root', 'a.toml:x', 'ok'],
+    ]);
+    expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+    expect(lines[1]).toContain('\\u009b2Jmallory');
+    expect(lines[1]).toContain('\\x1b]0;PWNED\\x07\\x1b[2Jx.toml:svc.password');
+    expect(columnOf(lines[1]!, 'ok')).toBe(columnOf(lines[2]!, 'ok'));
+    expect(columnOf(lines[0]!, 'outcome')).toBe(columnOf(lines[2]!, 'ok'));
+  });
+});
