@@ -4,7 +4,8 @@
  */
 import { Command, Flags } from './oclif.js';
 import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
-import { resolveSettingsDir, type SettingsLocation } from './context.js';
+import { currentEnvironment, resolveSettingsDir, type SettingsLocation } from './context.js';
+import { actAsSettingsOwner } from './file-authority.js';
 
 export const settingsFlag = {
   settings: Flags.string({
@@ -22,8 +23,14 @@ export abstract class BaseCommand extends Command {
     process.exitCode = EXIT.CHECK_FAILED;
   }
 
+  /**
+   * The settings directory, before any file in it is read: run as root, a directory others could write to
+   * is refused here, and one owned by another user is worked on as that user (file-authority.ts).
+   */
   protected settingsLocation(flag: string | undefined): SettingsLocation {
-    return resolveSettingsDir(flag);
+    const location = resolveSettingsDir(flag);
+    actAsSettingsOwner(location.dir, currentEnvironment());
+    return location;
   }
 
   /** Writes a line of human output to stdout, but never under --json. */
