@@ -11,6 +11,7 @@
  */
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LibertyError } from '../core/errors.js';
 import type { Environment } from '../core/keyring.js';
 import { checkAuditLogModes, checkSettingsDirModes, type Ownership } from '../core/strict-modes.js';
@@ -66,13 +67,28 @@ function primaryGroupOf(uid: number): number | undefined {
   return undefined;
 }
 
-/** Once acting as the owner: a directory on the way closed to that user would fail every read as EACCES. */
+/**
+ * Once acting as the owner: a directory on the way closed to that user would fail every read as EACCES, and
+ * so would the modules loaded on first need (a copy installed under root's home, say).
+ */
 function checkOwnerReaches(dir: string, uid: number): void {
-  try {
-    accessSync(dir, constants.R_OK | constants.X_OK);
-  } catch {
+  const reachable = (path: string): boolean => {
+    try {
+      accessSync(path, constants.R_OK | constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!reachable(dir)) {
     throw new LibertyError('E_PERMISSION_DENIED', `${dir}: its owner (uid ${uid}), as whom liberty-crypto works on it, cannot reach it`, {
       hint: `let uid ${uid} search the directories on the way (chmod o+x), or move the settings directory`,
+    });
+  }
+  const code = fileURLToPath(new URL('.', import.meta.url));
+  if (!reachable(code)) {
+    throw new LibertyError('E_PERMISSION_DENIED', `liberty-crypto's own files (${code}) are closed to uid ${uid}, as whom it works on ${dir}`, {
+      hint: 'install liberty-crypto where every user can read it (npm install -g --prefix /usr/local), or run it as that user',
     });
   }
 }

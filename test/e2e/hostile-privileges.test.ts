@@ -3,7 +3,7 @@
 // command works on a directory owned by another user as that user, so a link she plants reaches nothing
 // root owns; and it refuses (exit 8, writing nothing) a settings directory, a directory on the way to it,
 // or an audit log place that someone other than its owner can write to.
-import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,14 +139,21 @@ describe.runIf(runningAsRoot())('root on a directory another user owns: the work
     const record = { pid: process.pid, host: hostname(), user: 'mallory', command: 'sleep', since: new Date().toISOString(), token: `${process.pid}-6d616c6c6f7279` };
     writeFileSync(auditLock, `${JSON.stringify(record)}\n`);
     chownTree(dir, MALLORY);
-    utimesSync(auditLock, 0, new Date()); // root's first read of the lock moves its atime: the field was read by then
+    // root tries the audit lock only after it has read the field: it stages a file named after the lock (seen
+    // by inotify), and its first read of the lock moves the atime (seen on a relatime mount)
+    utimesSync(auditLock, 0, new Date());
+    let tried = false;
+    const watcher = watch(dir, (_event, name) => {
+      if (name !== null && name !== 'audit.jsonl.lock' && name.includes('audit.jsonl.lock')) tried = true;
+    });
+    cleanups.push(() => watcher.close());
 
     const run = startCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
     cleanups.push(() => run.child.kill('SIGKILL'));
     let exited = false;
     void run.done.then(() => (exited = true));
     const deadline = Date.now() + 15_000;
-    while (!exited && Date.now() < deadline && statSync(auditLock).atimeMs < 1000) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!exited && Date.now() < deadline && !tried && statSync(auditLock).atimeMs < 1000) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(exited, 'the command ended before it waited on the audit lock').toBe(false);
     // the settings lock it holds while it waits, and the log it opened, are the owner's
     expect(statSync(join(dir, '.liberty-crypto.lock')).uid).toBe(MALLORY);
