@@ -155,19 +155,19 @@ describe.runIf(runningAsRoot())('root on a directory another user owns: the work
     const deadline = Date.now() + 15_000;
     while (!exited && Date.now() < deadline && !tried && statSync(auditLock).atimeMs < 1000) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(exited, 'the command ended before it waited on the audit lock').toBe(false);
-    // the settings lock it holds while it waits, and the log it opened, are the owner's
-    expect(statSync(join(dir, '.liberty-crypto.lock')).uid).toBe(MALLORY);
-    expect(statSync(join(dir, 'audit.jsonl')).uid).toBe(MALLORY);
+    // the settings lock it holds while it waits, and the log it opened: checked at the end
+    const owners = { lock: statSync(join(dir, '.liberty-crypto.lock')).uid, log: statSync(join(dir, 'audit.jsonl')).uid };
 
     renameSync(join(dir, 'connectors.toml'), join(dir, 'connectors.toml.read'));
     symlinkSync(outsideFile, join(dir, 'connectors.toml'));
     lchownSync(join(dir, 'connectors.toml'), MALLORY, MALLORY);
     rmSync(auditLock);
     const result = await run.done;
-    expect(result.code, result.stdout + result.stderr).not.toBe(0);
     expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
+    expect(result.code, result.stdout + result.stderr).not.toBe(0);
     expect(statSync(outsideFile).uid).toBe(0);
     expect(statSync(outsideFile).mode & 0o777).toBe(0o600);
+    expect(owners).toEqual({ lock: MALLORY, log: MALLORY });
   }, 30_000);
 
   it('a directory of a uid /etc/passwd does not list, in group root, is refused: there is no group to act as', async () => {
