@@ -1,10 +1,14 @@
 import { auditLogPath, loadSettings } from '../core/settings.js';
 import { currentEnvironment, resolveSettingsDir } from './context.js';
+import { actAsSettingsOwner, checkAuditLogPlace } from './file-authority.js';
 
 /** The audit log for reading commands; the settings directory may be absent when LIBERTY_AUDIT_LOG names the log. */
 export async function locateAuditLog(settingsFlag: string | undefined): Promise<string> {
   const env = currentEnvironment();
   const location = resolveSettingsDir(settingsFlag, env);
+  actAsSettingsOwner(location.dir, env);
   const settings = await loadSettings(location.dir, { mustExist: !env.LIBERTY_AUDIT_LOG });
-  return auditLogPath(settings, env);
+  const path = auditLogPath(settings, env);
+  checkAuditLogPlace(path);
+  return path;
 }

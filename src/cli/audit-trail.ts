@@ -7,16 +7,17 @@ import { LibertyError } from '../core/errors.js';
 import { checkPermission, resolveOperator, type Permission } from '../core/permissions.js';
 import { auditLogPath, permissionsTable, type Settings } from '../core/settings.js';
 import type { WriteHooks } from '../core/write-ahead.js';
-import { currentEnvironment, currentHost, currentOsUser, systemClock, type Identity } from './context.js';
+import { currentEnvironment, currentHost, invokingOsUser, systemClock, type Identity } from './context.js';
+import { checkAuditLogPlace } from './file-authority.js';
 
 export function currentIdentity(): Identity {
-  const user = currentOsUser();
+  const user = invokingOsUser(); // not whom the command acts as after dropping root
   return { operator: resolveOperator(currentEnvironment(), user.name, user.uid), osUser: user.name, host: currentHost(), pid: process.pid };
 }
 
 /** Appends one event, fsynced; throws E_AUDIT_LOG (exit 6) when the log cannot be written. */
 export function recordAudit(settings: Settings, event: AuditEvent): Promise<AuditEntry> {
-  return appendAuditEvent(auditLogPath(settings, currentEnvironment()), event, { clock: systemClock, identity: currentIdentity() });
+  return appendAuditEvent(auditLogOf(settings), event, { clock: systemClock, identity: currentIdentity() });
 }
 
 /**
@@ -36,7 +37,14 @@ export function auditWrites<T>(settings: Settings, describe: (subject: T) => Omi
  * append will succeed (a full disk passes it); `auditWrites` is what keeps a change from losing its line.
  */
 export function checkAuditWritable(settings: Settings): Promise<void> {
-  return checkAuditLogWritable(auditLogPath(settings, currentEnvironment()));
+  return checkAuditLogWritable(auditLogOf(settings));
+}
+
+/** The audit log, its place checked (as root) before each use: app.toml may name it, so it is known only now. */
+function auditLogOf(settings: Settings): string {
+  const path = auditLogPath(settings, currentEnvironment());
+  checkAuditLogPlace(path);
+  return path;
 }
 
 /** Checks a permission; a denial is audit-logged (as `event`, outcome denied) before it is thrown. */

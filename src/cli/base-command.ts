@@ -11,7 +11,8 @@ import { Command, Flags } from './oclif.js';
 import { Painted } from './colors.js';
 import { escapeControlChars, escapeJsonControlChars } from '../core/terminal-text.js';
 import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
-import { resolveSettingsDir, type SettingsLocation } from './context.js';
+import { currentEnvironment, resolveSettingsDir, type SettingsLocation } from './context.js';
+import { actAsSettingsOwner } from './file-authority.js';
 
 export const settingsFlag = {
   settings: Flags.string({
@@ -32,8 +33,14 @@ export abstract class BaseCommand extends Command {
     process.exitCode = EXIT.CHECK_FAILED;
   }
 
+  /**
+   * The settings directory, before any file in it is read: run as root, a directory others could write to
+   * is refused here, and one owned by another user is worked on as that user (file-authority.ts).
+   */
   protected settingsLocation(flag: string | undefined): SettingsLocation {
-    return resolveSettingsDir(flag);
+    const location = resolveSettingsDir(flag);
+    actAsSettingsOwner(location.dir, currentEnvironment());
+    return location;
   }
 
   /**

@@ -45,6 +45,17 @@ export function currentOsUser(): { name: string; uid: number } {
   }
 }
 
+let invoker: { name: string; uid: number } | undefined;
+
+/**
+ * Who ran the command, fixed at the first call: a command run as root may later act as the owner of the
+ * settings directory (file-authority.ts), and the operator stays the one who ran it.
+ */
+export function invokingOsUser(): { name: string; uid: number } {
+  invoker ??= currentOsUser();
+  return invoker;
+}
+
 export function currentHost(): string {
   return hostname();
 }

@@ -121,7 +121,7 @@ export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [5, 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found'],
   [6, 'I/O failure (including the audit log and the settings lock)'],
   [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step'],
-  [8, 'permission denied: the operator lacks the permission, or --to-plain on a locked field'],
+  [8, 'permission denied: the operator lacks the permission, --to-plain on a locked field, or (run as root) a settings directory, a directory on the way to it or an audit log that others can write to'],
   [9, 'the field already holds a value: encrypt FILE:KEY --no-replace wrote nothing'],
   [70, 'internal error'],
 ];
