@@ -311,7 +311,7 @@ export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
     master && !master.aesKey
       ? `${master.env} must hold 64 hex characters to open v2 blobs (a passphrase?)`
       : unset.length > 0
-        ? `export ${unset.join(' and ')}: app.toml lists ${unset.length === 1 ? 'it' : 'them'} as legacy keys, but the environment holds no value`
+        ? `export ${unset.join(' and ')}: app.toml lists ${unset.length === 1 ? 'it as a legacy key' : 'them as legacy keys'}, but the environment holds no value`
         : 'add the old key back as a legacy key (liberty-crypto keys add-legacy NAME), then run liberty-crypto rewrap';
   return new LibertyError(
     'E_NO_MATCHING_KEY',

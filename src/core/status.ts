@@ -243,7 +243,8 @@ function judge(report: StatusReport, keyring: Keyring, settings: Settings): void
     }
   }
   if (!keys.master.set && report.blobs.total > 0) {
-    problem('E_MASTER_KEY_NOT_SET', `master key not set (${keys.master.env} is empty) and ${report.blobs.total} blobs exist`, `export the master key as ${keys.master.env}`);
+    const stored = keys.stored ? `the key app.toml's fingerprint names (key id ${keys.stored.slice(0, 8)})` : 'the master key';
+    problem('E_MASTER_KEY_NOT_SET', `master key not set (${keys.master.env} is empty) and ${plural(report.blobs.total, 'blob')} exist`, `export ${stored} as ${keys.master.env}`);
   } else if (keys.master.set && keys.master.passphrase && format === 'v2') {
     problem('E_MASTER_KEY_MALFORMED', `master key ${keys.master.env} cannot seal v2 blobs: it is not 64 hex characters`, `generate a key with liberty-crypto genkey and rotate to it (keys rotate --to NAME)`);
   } else if (keys.master.set && keys.master.passphrase && !keyring.master.key?.published) {
