@@ -17,7 +17,7 @@ import { closeSync, constants, fsyncSync, openSync, readlinkSync, type Stats, wr
 import { dirname } from 'node:path';
 
 import { isWithin } from './audit-location.js';
-import { forEachLogLine, type LogLine, type LogScan, MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES, readLogTail } from './audit-log-lines.js';
+import { forEachLogLine, type LogLine, type LogScan, type LogTail, MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES, readLogTail } from './audit-log-lines.js';
 import { LibertyError } from './errors.js';
 import { openRegularForAppend, openRegularForRead, sameFile } from './safe-fs.js';
 import { acquireLockFile } from './settings-lock.js';
@@ -302,8 +302,9 @@ function makeEntry(event: AuditEvent, identity: AuditIdentity, ts: string, seq: 
 /**
  * Opens the log for appending: a regular file, not reached through a link in its last component, no FIFO
  * (openRegularForAppend). Its directories were checked when its path was resolved; with `within`, one
- * swapped for a link since then is caught here, where /proc shows the descriptor's real place (elsewhere
- * O_NOFOLLOW on the last component is what holds).
+ * swapped for a link since then is caught here, where /proc shows the descriptor's real place, before
+ * anything is written (a file the open created there stays, empty). Without /proc, O_NOFOLLOW on the last
+ * component is what holds.
  */
 function openForAppend(logPath: string, within: string | undefined): { fd: number; stats: Stats } {
   const opened = openRegularForAppend(logPath, logPath);
@@ -322,7 +323,7 @@ function openForAppend(logPath: string, within: string | undefined): { fd: numbe
 }
 
 /** The log's last line, read through a second descriptor that must be the file being appended to. */
-function readTail(logPath: string, appending: Stats): ReturnType<typeof readLogTail> {
+function readTail(logPath: string, appending: Stats): LogTail {
   const { fd, stats } = openRegularForRead(logPath, logPath);
   try {
     if (!sameFile(stats, appending)) {

@@ -17,6 +17,8 @@ const env = { LIBERTY_MASTER_KEY: KEY_A };
 const C_TOML = `password = "${seal(KEY_A, 'pw')}"\nplain = "p"\n`;
 // a command that hangs is killed here, far later than any refusal takes; the test then sees the signal
 const HANG_KILL_MS = 15_000;
+// several runs of the CLI each, on a machine other work may share
+const SLOW = 120_000;
 
 function setup(app = appToml()): TempSettings {
   settings = makeSettings({ 'app.toml': app, 'c.toml': C_TOML });
@@ -69,7 +71,7 @@ describe('a link at audit.jsonl', () => {
     }
     expect(readFileSync(outside, 'utf8')).toBe('precious\n');
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
-  });
+  }, SLOW);
 
   it('dangling: nothing is created where it points', async () => {
     const { dir, root, audit } = setup();
@@ -78,7 +80,7 @@ describe('a link at audit.jsonl', () => {
     for (const args of [DECRYPT(dir), ENCRYPT(dir)]) expectEnded(await runBounded(args), 6, 'E_AUDIT_LOG');
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(root).sort()).toEqual(['config']);
-  });
+  }, SLOW);
 });
 
 describe('[audit] path in app.toml', () => {
@@ -98,7 +100,7 @@ describe('[audit] path in app.toml', () => {
     }
     expect(readdirSync(join(root, 'outside'))).toEqual([]);
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
-  });
+  }, SLOW);
 });
 
 describe('a FIFO where the tool expects a file', () => {
@@ -121,7 +123,7 @@ describe('a FIFO where the tool expects a file', () => {
     const left = readdirSync(dir).filter((name) => name !== place);
     expect(left.sort()).toEqual(place === 'audit.jsonl' ? ['app.toml', 'c.toml'] : expect.arrayContaining(['app.toml', 'c.toml']));
     expect(left.filter((name) => name.endsWith('.lock'))).toEqual([]);
-  }, 120_000);
+  }, SLOW);
 });
 
 describe('a lock linked to /dev/zero', () => {
@@ -132,7 +134,7 @@ describe('a lock linked to /dev/zero', () => {
     symlinkSync('/dev/zero', join(dir, 'audit.jsonl.lock'));
     expectEnded(await runBounded(DECRYPT(dir)), 6, 'E_AUDIT_LOG');
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
-  }, 60_000);
+  }, SLOW);
 });
 
 describe('a key or passphrase given as NAME never reaches the audit log', () => {
@@ -167,7 +169,7 @@ describe('a key or passphrase given as NAME never reaches the audit log', () => 
       expect(result.stdout + result.stderr).not.toContain(KEY_B);
     }
     expect(logText(audit)).toBe('');
-  });
+  }, SLOW);
 
   it('a denied rotation to a real variable still names it', async () => {
     const { dir, audit } = setup(appToml({ permissions: ['settings:reveal-secrets'] }));
@@ -182,5 +184,5 @@ describe('a key or passphrase given as NAME never reaches the audit log', () => 
       expectEnded(result, exit);
       expect(logText(audit)).not.toContain(name);
     }
-  });
+  }, SLOW);
 });
