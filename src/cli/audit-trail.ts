@@ -2,7 +2,9 @@
  * The CLI side of auditing and permissions: who is running (operator, OS user, host, pid), where the
  * log is, and the rule that a denial is logged before it is reported.
  */
+import { auditLogBoundary } from '../core/audit-location.js';
 import { appendAuditEvent, checkAuditLogWritable, type AuditEntry, type AuditEvent } from '../core/audit-log.js';
+import { isEnvName } from '../core/crypto-config.js';
 import { LibertyError } from '../core/errors.js';
 import { checkPermission, resolveOperator, type Permission } from '../core/permissions.js';
 import { auditLogPath, permissionsTable, type Settings } from '../core/settings.js';
@@ -17,7 +19,8 @@ export function currentIdentity(): Identity {
 
 /** Appends one event, fsynced; throws E_AUDIT_LOG (exit 6) when the log cannot be written. */
 export function recordAudit(settings: Settings, event: AuditEvent): Promise<AuditEntry> {
-  return appendAuditEvent(auditLogOf(settings), event, { clock: systemClock, identity: currentIdentity() });
+  const { path, within } = auditLogOf(settings);
+  return appendAuditEvent(path, event, { clock: systemClock, identity: currentIdentity(), within });
 }
 
 /**
@@ -37,14 +40,29 @@ export function auditWrites<T>(settings: Settings, describe: (subject: T) => Omi
  * append will succeed (a full disk passes it); `auditWrites` is what keeps a change from losing its line.
  */
 export function checkAuditWritable(settings: Settings): Promise<void> {
-  return checkAuditLogWritable(auditLogOf(settings));
+  const { path, within } = auditLogOf(settings);
+  return checkAuditLogWritable(path, within);
 }
 
-/** The audit log, its place checked (as root) before each use: app.toml may name it, so it is known only now. */
-function auditLogOf(settings: Settings): string {
-  const path = auditLogPath(settings, currentEnvironment());
+/**
+ * The audit log and the boundary it must stay in, its place checked (as root) before each use: app.toml
+ * may name it, so it is known only now.
+ */
+function auditLogOf(settings: Settings): { path: string; within: ReturnType<typeof auditLogBoundary> } {
+  const env = currentEnvironment();
+  const path = auditLogPath(settings, env);
   checkAuditLogPlace(path);
-  return path;
+  return { path, within: auditLogBoundary(settings.dir, env.LIBERTY_AUDIT_LOG) };
+}
+
+/**
+ * `{ [key]: name }` for the details of an event, when the NAME argument is a variable that is set (or one
+ * of `known`, names app.toml already holds); `{}` otherwise. NAME was checked (checkEnvName), but a name
+ * that is set nowhere may still be a passphrase typed in the wrong place, and the log keeps no secrets.
+ */
+export function envNameDetail(key: string, name: string, known: readonly string[] = []): Record<string, string> {
+  const named = isEnvName(name) && (known.includes(name) || currentEnvironment()[name] !== undefined);
+  return named ? { [key]: name } : {};
 }
 
 /** Checks a permission; a denial is audit-logged (as `event`, outcome denied) before it is thrown. */

@@ -7,14 +7,19 @@
  *
  * Appending fails closed: the line is written and fsynced before `appendAuditEvent` returns, and any
  * failure is E_AUDIT_LOG. Writers in separate processes serialise through the lock file `<log>.lock`.
+ * The log is a file a local user may have planted: it is opened only as a regular file, never through a
+ * link in its last component (O_NOFOLLOW), never waiting on a FIFO (O_NONBLOCK), and read in bounded pieces.
  * Events are typed and hold no secrets: a `details` string that looks like a blob (`ENC:`) or a key
  * (64 hex digits) is refused with E_INTERNAL.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { closeSync, constants, fsyncSync, openSync, readlinkSync, type Stats, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+import { isWithin } from './audit-location.js';
+import { forEachLogLine, type LogLine, type LogScan, type LogTail, MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES, readLogTail } from './audit-log-lines.js';
 import { LibertyError } from './errors.js';
+import { openRegularForAppend, openRegularForRead, sameFile } from './safe-fs.js';
 import { acquireLockFile } from './settings-lock.js';
 
 export const AUDIT_LOG_VERSION = 1;
@@ -80,6 +85,11 @@ export interface AppendAuditOptions {
   identity: AuditIdentity;
   /** how long to wait for another writer's lock (default 5000) */
   lockWaitMs?: number;
+  /**
+   * The real path of the directory the log must be in (the settings directory), when its path was checked
+   * against one: the open then refuses a log that a directory swapped for a link has put elsewhere.
+   */
+  within?: string;
 }
 
 export interface AuditFilter {
@@ -105,7 +115,6 @@ export interface AuditVerifyReport {
 }
 
 const LOCK_SUFFIX = '.lock';
-const TAIL_CHUNK = 4096;
 const LOOKS_LIKE_KEY = /^[0-9a-fA-F]{64}$/;
 const DURATION = /^(\d+)(s|m|h|d|w)$/;
 const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
@@ -114,9 +123,9 @@ const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\
 
 /**
  * Appends one event and returns the entry written. The line is on disk (fsynced) when this returns;
- * any failure is E_AUDIT_LOG naming the log. A missing log (and its directory, mode 0o700) is created
- * with mode 0o600. A log whose last line is broken is still appended to: its bytes are chained as they
- * are, and a last line without newline is ended first, so `verifyAuditLog` points at it.
+ * any failure is E_AUDIT_LOG naming the log. A missing log is created with mode 0o600; its directory
+ * must exist. A log whose last line is broken is still appended to: its bytes are chained as they are,
+ * and a last line without newline is ended first, so `verifyAuditLog` points at it.
  */
 export async function appendAuditEvent(
   logPath: string,
@@ -125,11 +134,6 @@ export async function appendAuditEvent(
 ): Promise<AuditEntry> {
   checkEvent(event);
   checkIdentity(options.identity);
-  try {
-    await mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw auditError('create the directory of', logPath, error);
-  }
   let lock;
   try {
     lock = await acquireLockFile(`${logPath}${LOCK_SUFFIX}`, {
@@ -147,7 +151,7 @@ export async function appendAuditEvent(
     throw auditError('lock', logPath, error);
   }
   try {
-    return await appendLocked(logPath, event, options.identity, options.clock);
+    return appendLocked(logPath, event, options);
   } finally {
     await lock.release().catch(() => undefined);
   }
@@ -157,11 +161,9 @@ export async function appendAuditEvent(
  * Checks, before an audited change is made, that the log can be appended to (creating it if need be),
  * so that a change is not left without its line because the log was unwritable. E_AUDIT_LOG otherwise.
  */
-export async function checkAuditLogWritable(logPath: string): Promise<void> {
+export async function checkAuditLogWritable(logPath: string, within?: string): Promise<void> {
   try {
-    await mkdir(dirname(logPath), { recursive: true, mode: 0o700 });
-    const handle = await open(logPath, 'a', 0o600);
-    await handle.close();
+    closeSync(openForAppend(logPath, within).fd);
   } catch (error) {
     throw auditError('open', logPath, error);
   }
@@ -169,17 +171,17 @@ export async function checkAuditLogWritable(logPath: string): Promise<void> {
 
 /** Every entry, in file order; [] for a missing log. E_AUDIT_LOG names a line that is not valid JSON. */
 export async function readAuditLog(logPath: string): Promise<AuditEntry[]> {
-  const bytes = await readLogBytes(logPath);
-  if (bytes === undefined) return [];
-  return splitLines(bytes).map((line, index) => {
-    const value = tryParseJson(line);
+  const entries: AuditEntry[] = [];
+  scanLog(logPath, (line) => {
+    const value = line.bytes === undefined ? undefined : tryParseJson(line.bytes);
     if (!isRecord(value)) {
-      throw new LibertyError('E_AUDIT_LOG', `audit log line ${index + 1} is not a json object: ${logPath}`, {
+      throw new LibertyError('E_AUDIT_LOG', `audit log line ${line.number} is not a json object: ${logPath}`, {
         hint: 'run `liberty-crypto audit verify` to check the whole log',
       });
     }
-    return value as unknown as AuditEntry;
+    entries.push(value as unknown as AuditEntry);
   });
+  return entries;
 }
 
 /** The entries that pass every given filter, newest first (reverse file order), at most `limit`. */
@@ -230,18 +232,19 @@ export function parseTimeBound(text: string, now: Date): Date {
  * hash of the line before. Reports the first broken line. A missing log is an empty, valid log.
  */
 export async function verifyAuditLog(logPath: string): Promise<AuditVerifyReport> {
-  const bytes = await readLogBytes(logPath);
-  const lines = bytes === undefined ? [] : splitLines(bytes);
   let prev = GENESIS_PREV;
   let failure: { line: number; reason: string } | undefined;
-  for (let i = 0; i < lines.length && failure === undefined; i += 1) {
-    const reason = checkLine(lines[i]!, i + 1, prev);
-    if (reason !== undefined) failure = { line: i + 1, reason: `line ${i + 1}: ${reason}` };
-    prev = hashLine(lines[i]!);
-  }
-  const head = lines.length === 0 ? null : hashLine(lines[lines.length - 1]!);
-  if (failure) return { ok: false, entries: lines.length, firstBadLine: failure.line, head, reason: failure.reason };
-  return { ok: true, entries: lines.length, firstBadLine: null, head };
+  const scan = scanLog(logPath, (line) => {
+    if (failure === undefined) {
+      const reason = line.bytes === undefined ? `longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB` : checkLine(line.bytes, line.number, prev);
+      if (reason !== undefined) failure = { line: line.number, reason: `line ${line.number}: ${reason}` };
+    }
+    prev = line.hash();
+  });
+  const entries = scan?.lines ?? 0;
+  const head = entries === 0 ? null : prev;
+  if (failure) return { ok: false, entries, firstBadLine: failure.line, head, reason: failure.reason };
+  return { ok: true, entries, firstBadLine: null, head };
 }
 
 /** SHA-256 hex of a line's bytes (without its newline). */
@@ -249,37 +252,33 @@ export function hashLine(line: Buffer | string): string {
   return createHash('sha256').update(line).digest('hex');
 }
 
-async function appendLocked(
-  logPath: string,
-  event: AuditEvent,
-  identity: AuditIdentity,
-  clock: () => Date,
-): Promise<AuditEntry> {
-  let handle;
+function appendLocked(logPath: string, event: AuditEvent, options: AppendAuditOptions): AuditEntry {
+  let opened;
   try {
-    handle = await open(logPath, 'a', 0o600);
+    opened = openForAppend(logPath, options.within);
   } catch (error) {
     throw auditError('open', logPath, error);
   }
+  let tail;
+  let entry;
   try {
-    const tail = await readLastLine(logPath);
-    const ts = clock().toISOString(); // read under the lock, so ts follows seq
-    const entry = makeEntry(event, identity, ts, tail.seq + 1, tail.line === undefined ? GENESIS_PREV : hashLine(tail.line));
-    const text = `${tail.endsWithNewline ? '' : '\n'}${JSON.stringify(entry)}\n`;
-    const buffer = Buffer.from(text, 'utf8');
-    let written = 0;
-    while (written < buffer.length) {
-      const { bytesWritten } = await handle.write(buffer, written, buffer.length - written);
-      written += bytesWritten;
-    }
-    await handle.sync();
-    await handle.close();
-    if (tail.size === 0) await syncDirectory(dirname(logPath));
-    return entry;
+    tail = readTail(logPath, opened.stats);
+    const ts = options.clock().toISOString(); // read under the lock, so ts follows seq
+    entry = makeEntry(event, options.identity, ts, tail.seq + 1, tail.hash ?? GENESIS_PREV);
+    const buffer = Buffer.from(`${tail.endsWithNewline ? '' : '\n'}${JSON.stringify(entry)}\n`, 'utf8');
+    for (let written = 0; written < buffer.length; ) written += writeSync(opened.fd, buffer, written, buffer.length - written);
+    fsyncSync(opened.fd);
   } catch (error) {
-    await handle.close().catch(() => undefined);
+    throw auditError('append to', logPath, error);
+  } finally {
+    closeSync(opened.fd);
+  }
+  try {
+    if (tail.hash === undefined) syncDirectory(dirname(logPath)); // the first line: make the new file's name durable
+  } catch (error) {
     throw auditError('append to', logPath, error);
   }
+  return entry;
 }
 
 function makeEntry(event: AuditEvent, identity: AuditIdentity, ts: string, seq: number, prev: string): AuditEntry {
@@ -300,95 +299,85 @@ function makeEntry(event: AuditEvent, identity: AuditIdentity, ts: string, seq: 
   };
 }
 
-interface LogTail {
-  /** the last line's bytes, undefined for an empty log */
-  line?: Buffer;
-  /** seq of the last line: its own when it parses, else its line number */
-  seq: number;
-  endsWithNewline: boolean;
-  size: number;
+/**
+ * Opens the log for appending: a regular file, not reached through a link in its last component, no FIFO
+ * (openRegularForAppend). Its directories were checked when its path was resolved; with `within`, one
+ * swapped for a link since then is caught here, where /proc shows the descriptor's real place, before
+ * anything is written (a file the open created there stays, empty). Without /proc, O_NOFOLLOW on the last
+ * component is what holds.
+ */
+function openForAppend(logPath: string, within: string | undefined): { fd: number; stats: Stats } {
+  const opened = openRegularForAppend(logPath, logPath);
+  if (within === undefined) return opened;
+  let actual: string;
+  try {
+    actual = readlinkSync(`/proc/self/fd/${opened.fd}`);
+  } catch {
+    return opened;
+  }
+  if (isWithin(within, actual)) return opened;
+  closeSync(opened.fd);
+  throw new LibertyError('E_AUDIT_LOG', `refusing the audit log ${logPath}: a link on its path leads outside the settings directory`, {
+    hint: 'someone may have swapped a directory for a link: check who can write to the settings directory',
+  });
 }
 
-/** The last line of the log, reading only the tail of the file (a chunk that doubles until a newline shows). */
-async function readLastLine(logPath: string): Promise<LogTail> {
-  const handle = await open(logPath, 'r');
+/** The log's last line, read through a second descriptor that must be the file being appended to. */
+function readTail(logPath: string, appending: Stats): LogTail {
+  const { fd, stats } = openRegularForRead(logPath, logPath);
   try {
-    const { size } = await handle.stat();
-    if (size === 0) return { seq: 0, endsWithNewline: true, size };
-    let chunk = TAIL_CHUNK;
-    for (;;) {
-      const start = Math.max(0, size - chunk);
-      const buffer = Buffer.alloc(size - start);
-      await readFully(handle, buffer, start);
-      const endsWithNewline = buffer[buffer.length - 1] === 0x0a;
-      const body = endsWithNewline ? buffer.subarray(0, buffer.length - 1) : buffer;
-      const cut = body.lastIndexOf(0x0a);
-      if (cut >= 0 || start === 0) {
-        const line = Buffer.from(body.subarray(cut + 1));
-        const parsed = tryParseJson(line);
-        const ownSeq = isRecord(parsed) && Number.isSafeInteger(parsed.seq) && (parsed.seq as number) > 0 ? (parsed.seq as number) : undefined;
-        const seq = ownSeq ?? (await countLines(logPath));
-        return { line, seq, endsWithNewline, size };
-      }
-      chunk *= 4;
+    if (!sameFile(stats, appending)) {
+      throw new LibertyError('E_AUDIT_LOG', `the audit log ${logPath} was replaced while it was opened`, {
+        hint: 'someone may be tampering with the log: check who can write to its directory',
+      });
     }
+    return readLogTail(fd, stats.size, ownSeq, () => tooLarge(logPath));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function readFully(handle: import('node:fs/promises').FileHandle, buffer: Buffer, position: number): Promise<void> {
-  let offset = 0;
-  while (offset < buffer.length) {
-    const { bytesRead } = await handle.read(buffer, offset, buffer.length - offset, position + offset);
-    if (bytesRead === 0) throw new Error('unexpected end of file');
-    offset += bytesRead;
-  }
+function ownSeq(line: Buffer): number | undefined {
+  const parsed = tryParseJson(line);
+  return isRecord(parsed) && Number.isSafeInteger(parsed.seq) && (parsed.seq as number) > 0 ? (parsed.seq as number) : undefined;
 }
 
-/** Lines as `verifyAuditLog` counts them; only for a log whose last line is broken. */
-async function countLines(logPath: string): Promise<number> {
-  const bytes = await readFile(logPath);
-  return splitLines(bytes).length;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
+/** Calls `onLine` for each line of the log; undefined (and no call) for a missing log. */
+function scanLog(logPath: string, onLine: (line: LogLine) => void): LogScan | undefined {
+  let opened;
   try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'ENOTSUP' && code !== 'EPERM') throw error;
-  }
-}
-
-async function readLogBytes(logPath: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(logPath);
+    opened = openRegularForRead(logPath, logPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw auditError('read', logPath, error);
   }
+  try {
+    if (opened.stats.size > MAX_AUDIT_LOG_BYTES) throw tooLarge(logPath);
+    return forEachLogLine(opened.fd, onLine, () => tooLarge(logPath));
+  } catch (error) {
+    throw auditError('read', logPath, error);
+  } finally {
+    closeSync(opened.fd);
+  }
 }
 
-/** Splits at `\n`; a final newline ends the last line rather than starting an empty one. */
-function splitLines(bytes: Buffer): Buffer[] {
-  const lines: Buffer[] = [];
-  let start = 0;
-  while (start < bytes.length) {
-    const end = bytes.indexOf(0x0a, start);
-    if (end === -1) {
-      lines.push(bytes.subarray(start));
-      break;
-    }
-    lines.push(bytes.subarray(start, end));
-    start = end + 1;
+function syncDirectory(dir: string): void {
+  let fd;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+    fsyncSync(fd);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'ENOTSUP' && code !== 'EPERM') throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  return lines;
+}
+
+function tooLarge(logPath: string): LibertyError {
+  return new LibertyError('E_AUDIT_LOG', `refusing the audit log ${logPath}: larger than ${MAX_AUDIT_LOG_BYTES / 1024 ** 3} GiB`, {
+    hint: 'move the log aside (and keep it): liberty-crypto starts a new one',
+  });
 }
 
 /** Why line `lineNo` is broken, or undefined when it is fine. */
@@ -451,7 +440,8 @@ function checkText(value: unknown, name: string): void {
   if (typeof value !== 'string') internal(`audit event ${name} is not a string`);
   const text = value as string;
   if (text.startsWith('ENC:')) internal(`audit event ${name} looks like an encrypted blob`);
-  if (name !== 'field' && LOOKS_LIKE_KEY.test(text)) internal(`audit event ${name} looks like a key`);
+  // trimmed: a key pasted with a stray space is still a key
+  if (name !== 'field' && LOOKS_LIKE_KEY.test(text.trim())) internal(`audit event ${name} looks like a key`);
 }
 
 function checkIdentity(identity: AuditIdentity): void {
@@ -476,13 +466,27 @@ function isRealDate(year: number, month: number, day: number): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
+/**
+ * Any failure around the log as E_AUDIT_LOG (exit 6) naming it: an errno with its code, a refusal (a link,
+ * a FIFO, a lock held) with its own message, which names the file and says why.
+ */
 function auditError(action: string, logPath: string, error: unknown): LibertyError {
   if (error instanceof LibertyError && error.code === 'E_AUDIT_LOG') return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  const reason = code ? ` (${code})` : error instanceof LibertyError ? ` (${error.code})` : '';
-  const hint =
-    error instanceof LibertyError && error.code === 'E_LOCK_HELD'
-      ? `another process holds ${logPath}${LOCK_SUFFIX}; remove it if that process is gone`
-      : 'check the path, the owner and mode of the log and its directory, and free space';
-  return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log ${logPath}${reason}`, { hint, cause: error });
+  const errno = errnoCode(error);
+  if (errno !== undefined || !(error instanceof LibertyError)) {
+    return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log ${logPath}${errno ? ` (${errno})` : ''}`, { hint: AUDIT_IO_HINT, cause: error });
+  }
+  return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log: ${error.message}`, { hint: error.hint ?? AUDIT_IO_HINT, cause: error });
+}
+
+const AUDIT_IO_HINT = 'check the path, the owner and mode of the log and its directory, and free space';
+
+/** The errno code of a Node error, or of the one a LibertyError wraps. */
+function errnoCode(error: unknown): string | undefined {
+  const own = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof own === 'string' && own.startsWith('E') && !(error instanceof LibertyError)) return own;
+  const cause = error instanceof LibertyError ? error.cause : undefined;
+  if (cause instanceof LibertyError) return errnoCode(cause);
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }

@@ -22,8 +22,12 @@ export interface RotationResult {
   legacy: string[];
 }
 
+/**
+ * NAME arguments name a variable, never hold a key: checked before anything is logged or looked up, so a
+ * key or passphrase given in the wrong place goes nowhere (a 64-hex "name" is a key pasted by mistake).
+ */
 export function checkEnvName(name: string, flag: string): void {
-  if (!isEnvName(name)) {
+  if (!isEnvName(name) || isHexKey(name)) {
     throw new LibertyError('E_USAGE', `${flag}: not an environment variable name`, { hint: 'give the name only, e.g. LIBERTY_MASTER_KEY_NEW' });
   }
 }

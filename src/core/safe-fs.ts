@@ -111,3 +111,18 @@ function tooLarge(shown: string, maxBytes: number): LibertyError {
     hint: 'a settings, lock or audit file this large is not one liberty-crypto wrote',
   });
 }
+
+/**
+ * Opens a regular file for reading with the same checks as readRegularFile, for a caller that reads it in
+ * pieces rather than whole (the audit log, which only grows). Returns the descriptor and what fstat says
+ * of it; the caller closes it and bounds what it reads.
+ */
+export function openRegularForRead(path: string, shown: string): { fd: number; stats: Stats } {
+  const fd = openChecked(path, shown, READ_FLAGS);
+  try {
+    return { fd, stats: checkRegular(fd, shown) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}

@@ -14,6 +14,11 @@
  * killed between create and write) is treated as held until its mtime is UNREADABLE_STALE_MS old by the wall clock, then as stale. A holder on another
  * host is never judged stale: we cannot see its processes. A dead holder's pid reused by a new process
  * looks alive: the wait then ends in E_LOCK_HELD, whose hint says to remove the file.
+ *
+ * A local user may plant something at the lock's place. Creating never follows a link (link(2) and O_EXCL
+ * fail on any existing name, a dangling link included); reading opens with O_NOFOLLOW and O_NONBLOCK and
+ * takes only a small regular file, so a link, FIFO or device there is refused at once (E_LOCK_HELD: nobody
+ * can take the lock until it is removed), never followed, waited on or read without end.
  */
 import { randomBytes } from 'node:crypto';
 import { link, open, stat, unlink } from 'node:fs/promises';
@@ -21,11 +26,14 @@ import { join } from 'node:path';
 
 import { ioError, LibertyError } from './errors.js';
 import { makeTempName, TEMP_MARKER } from './fs-atomic.js';
+import { readRegularFile } from './safe-fs.js';
 
 export const LOCK_FILE_NAME = '.liberty-crypto.lock';
 export const DEFAULT_LOCK_WAIT_MS = 5000;
 /** An unparseable lock file younger than this is taken as held (its writer may be mid-write). */
 export const UNREADABLE_STALE_MS = 30_000;
+/** A lock record is a line of JSON; anything larger at the lock's place is not one. */
+export const MAX_LOCK_FILE_BYTES = 4096;
 
 export interface LockHolder {
   pid: number;
@@ -124,7 +132,11 @@ function makeHeldLock(lockPath: string, token: string): HeldLock {
     path: lockPath,
     async release() {
       if (released) return;
-      const current = await readLockFile(lockPath);
+      // something planted in place of our lock is not ours to remove, and the work is done: leave it
+      const current = await readLockFile(lockPath).catch((error: unknown) => {
+        if (error instanceof LibertyError && error.code === 'E_LOCK_HELD') return undefined;
+        throw error;
+      });
       if (current?.token === token) await removeFile(lockPath);
       released = true;
     },
@@ -185,23 +197,29 @@ async function writeLockRecord(path: string, record: LockRecord): Promise<void> 
   }
 }
 
-/** Reads a lock (or claim) file; undefined when it does not exist. */
+/**
+ * Reads a lock (or claim) file; undefined when it does not exist. E_LOCK_HELD when something other than a
+ * small regular file is there (see the module comment).
+ */
 async function readLockFile(lockPath: string): Promise<LockState | undefined> {
+  let file;
   try {
-    const handle = await open(lockPath, 'r');
-    try {
-      const info = await handle.stat();
-      const text = await handle.readFile('utf8');
-      const record = parseLockRecord(text);
-      if (record) return { record, token: record.token, mtimeMs: info.mtimeMs };
-      return { token: `0-${info.ino.toString(16)}${Math.floor(info.mtimeMs).toString(16)}`, mtimeMs: info.mtimeMs };
-    } finally {
-      await handle.close();
-    }
+    file = readRegularFile(lockPath, lockPath, MAX_LOCK_FILE_BYTES);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (error instanceof LibertyError && error.cause === undefined) throw plantedLockError(error);
+    if (error instanceof LibertyError) throw error;
     throw ioError('read the lock file', lockPath, error);
   }
+  const { stats } = file;
+  const record = parseLockRecord(file.bytes.toString('utf8'));
+  if (record) return { record, token: record.token, mtimeMs: stats.mtimeMs };
+  return { token: `0-${stats.ino.toString(16)}${Math.floor(stats.mtimeMs).toString(16)}`, mtimeMs: stats.mtimeMs };
+}
+
+/** safe-fs refused the file (a link, FIFO, device, or too large); its message names the file and says why. */
+function plantedLockError(refusal: LibertyError): LibertyError {
+  return new LibertyError('E_LOCK_HELD', `cannot take the lock: ${refusal.message}`, { hint: refusal.hint, cause: refusal });
 }
 
 function parseLockRecord(text: string): LockRecord | undefined {

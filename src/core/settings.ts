@@ -3,7 +3,7 @@
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolveAuditLogPath } from './audit-location.js';
 import { checkSettingsDir, missingSettingsDir, resolveInside } from './crawl.js';
 import { isTable, readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
@@ -69,23 +69,19 @@ export function settingsKeyring(settings: Settings, env: Environment): Keyring {
   return loadKeyring(settings.crypto, env);
 }
 
-export const DEFAULT_AUDIT_FILE = 'audit.jsonl';
+export { DEFAULT_AUDIT_FILE } from './audit-location.js';
 
-/** The audit log: LIBERTY_AUDIT_LOG, else app.toml [audit] path (relative to the directory), else audit.jsonl. */
+/**
+ * The audit log: LIBERTY_AUDIT_LOG (its directory must exist), else app.toml [audit] path (a file inside
+ * the directory), else audit.jsonl; as a real path. E_BAD_SETTINGS when [audit] path leads outside.
+ */
 export function auditLogPath(settings: Settings, env: Environment): string {
-  const fromEnv = env.LIBERTY_AUDIT_LOG;
-  if (fromEnv) return resolve(fromEnv);
   const audit = settings.app?.data.audit;
-  if (audit !== undefined) {
-    const path = isTable(audit) ? audit.path : undefined;
-    if (path !== undefined) {
-      if (typeof path !== 'string' || path === '') {
-        throw new LibertyError('E_BAD_SETTINGS', `${APP_FILE}: audit.path: must be a non-empty string`, { file: APP_FILE, field: 'audit.path' });
-      }
-      return resolve(settings.dir, path);
-    }
+  const path = audit !== undefined && isTable(audit) ? audit.path : undefined;
+  if (!env.LIBERTY_AUDIT_LOG && path !== undefined && (typeof path !== 'string' || path === '')) {
+    throw new LibertyError('E_BAD_SETTINGS', `${APP_FILE}: audit.path: must be a non-empty string`, { file: APP_FILE, field: 'audit.path' });
   }
-  return join(settings.dir, DEFAULT_AUDIT_FILE);
+  return resolveAuditLogPath(settings.dir, path as string | undefined, env.LIBERTY_AUDIT_LOG, APP_FILE);
 }
 
 /** The parsed [permissions] table of app.toml, undefined when there is none. */

@@ -1,11 +1,30 @@
-import { spawn } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { resolveAuditLogPath } from '../../src/core/audit-location.js';
+import { MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES } from '../../src/core/audit-log-lines.js';
 import {
   appendAuditEvent,
+  checkAuditLogWritable,
   type AuditEntry,
   type AuditEvent,
   filterAuditEntries,
@@ -18,7 +37,7 @@ import {
 import { LibertyError } from '../../src/core/errors.js';
 import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
 import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
-import { rejection } from '../support/errors.js';
+import { rejection, thrown } from '../support/errors.js';
 
 const HOST = hostname();
 const identity = { operator: 'alice', osUser: 'root', host: HOST, pid: process.pid };
@@ -115,12 +134,20 @@ describe('appendAuditEvent', () => {
     expect(readFileSync(log, 'utf8').endsWith('}\n')).toBe(true);
   });
 
-  it('creates the log (and its directory) with mode 0o600 and leaves no lock behind', async () => {
-    const nested = join(dir, 'state', 'liberty');
+  it('creates the log with mode 0o600 and leaves no lock behind', async () => {
+    const nested = join(dir, 'state');
+    mkdirSync(nested);
     log = join(nested, 'audit.log');
     await appendMany(1);
     expect(statSync(log).mode & 0o777).toBe(0o600);
     expect(readdirSync(nested)).toEqual(['audit.log']);
+  });
+
+  it('never creates the directory of the log', async () => {
+    log = join(dir, 'state', 'audit.log');
+    const error = await rejection(appendAuditEvent(log, { event: 'reveal', outcome: 'ok' }, { clock: tickingClock(), identity }));
+    expect(error.code).toBe('E_AUDIT_LOG');
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('finds the last line of a long log and a line longer than the read chunk', async () => {
@@ -150,6 +177,7 @@ describe('appendAuditEvent', () => {
     ['a blob in details', { event: 'reveal', outcome: 'ok', details: { value: 'ENC:v2:abc' } }],
     ['a key in details', { event: 'reveal', outcome: 'ok', details: { key: 'a'.repeat(64) } }],
     ['a key in a details list', { event: 'reveal', outcome: 'ok', details: { keys: ['LIBERTY_X', 'F'.repeat(64)] } }],
+    ['a key with a stray space in details', { event: 'keys.rotate', outcome: 'denied', details: { to: `${'c0ffee00'.repeat(8)} ` } }],
     ['a blob as field', { event: 'reveal', outcome: 'ok', field: 'ENC:v2:abc' }],
     ['a blob as keyId', { event: 'reveal', outcome: 'ok', keyId: 'ENC:v2:abc' }],
     ['an object in details', { event: 'reveal', outcome: 'ok', details: { nested: { a: 1 } as never } }],
@@ -371,6 +399,116 @@ describe('parseTimeBound', () => {
       expect(error.exitCode).toBe(2);
     },
   );
+});
+
+describe('a log someone planted or padded', () => {
+  const append = (within?: string) => appendAuditEvent(log, { event: 'reveal', outcome: 'ok' }, { clock: tickingClock(), identity, within });
+  // every way in: the write-ahead check, the append, the listing and the verification
+  const everyUse = () => [() => checkAuditLogWritable(log), () => append(), () => readAuditLog(log), () => verifyAuditLog(log)];
+
+  it('refuses a link at the log, followed by no use: the file it names stays as it was', async () => {
+    const outside = join(dir, 'outside.txt');
+    writeFileSync(outside, 'precious\n');
+    symlinkSync(outside, log);
+    for (const use of everyUse()) expect((await rejection(use())).code).toBe('E_AUDIT_LOG');
+    expect(readFileSync(outside, 'utf8')).toBe('precious\n');
+  });
+
+  it('refuses a dangling link at the log and creates nothing where it points', async () => {
+    const target = join(dir, 'elsewhere.jsonl');
+    symlinkSync(target, log);
+    for (const use of everyUse()) expect((await rejection(use())).code).toBe('E_AUDIT_LOG');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('refuses a FIFO at the log or its lock at once, without waiting for a writer', async () => {
+    execFileSync('mkfifo', [log]);
+    for (const use of everyUse()) expect((await rejection(use())).code).toBe('E_AUDIT_LOG');
+    rmSync(log);
+    execFileSync('mkfifo', [`${log}.lock`]);
+    const error = await rejection(append());
+    expect(error.code).toBe('E_AUDIT_LOG');
+    expect(error.message).toContain(`${log}.lock`);
+    expect(lstatSync(`${log}.lock`).isFIFO()).toBe(true);
+    expect(existsSync(log)).toBe(false);
+  });
+
+  it('refuses a log reached through a directory link leading outside the directory it must stay in', async () => {
+    const inside = join(dir, 'settings');
+    const outside = join(dir, 'outside');
+    mkdirSync(inside);
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'audit.log'), 'precious\n');
+    // as if a directory below the settings directory had been swapped for a link after the path was checked
+    symlinkSync(outside, join(inside, 'logs'));
+    log = join(inside, 'logs', 'audit.log');
+    const within = realpathSync(inside);
+    expect((await rejection(checkAuditLogWritable(log, within))).code).toBe('E_AUDIT_LOG');
+    expect((await rejection(append(within))).code).toBe('E_AUDIT_LOG');
+    expect(readFileSync(join(outside, 'audit.log'), 'utf8')).toBe('precious\n');
+  });
+
+  it('refuses to read a log past the size bound (a sparse file costs no disk)', async () => {
+    writeFileSync(log, '');
+    truncateSync(log, MAX_AUDIT_LOG_BYTES + 1);
+    expect((await rejection(readAuditLog(log))).code).toBe('E_AUDIT_LOG');
+    expect((await rejection(verifyAuditLog(log))).code).toBe('E_AUDIT_LOG');
+  });
+
+  it('reports a line longer than the bound as broken without holding it, and chains the next line to it', async () => {
+    await appendMany(2);
+    const long = 'x'.repeat(MAX_AUDIT_LINE_BYTES + 10);
+    appendFileSync(log, `${long}\n`);
+    const entry = await appendAuditEvent(log, { event: 'decrypt', outcome: 'ok' }, { clock: tickingClock(), identity });
+    expect(entry).toMatchObject({ seq: 4, prev: createHash('sha256').update(long).digest('hex') });
+    expect(await verifyAuditLog(log)).toEqual({
+      ok: false,
+      entries: 4,
+      firstBadLine: 3,
+      head: hashLine(JSON.stringify(entry)),
+      reason: `line 3: longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB`,
+    });
+    expect((await rejection(readAuditLog(log))).message).toContain('line 3');
+  });
+});
+
+describe('resolveAuditLogPath', () => {
+  let settingsDir: string;
+  beforeEach(() => {
+    settingsDir = join(dir, 'config');
+    mkdirSync(join(settingsDir, 'logs'), { recursive: true });
+    mkdirSync(join(dir, 'outside'));
+  });
+  const resolveLog = (configured?: string, fromEnv?: string) => resolveAuditLogPath(settingsDir, configured, fromEnv, 'app.toml');
+
+  it('keeps [audit] path inside the settings directory', () => {
+    expect(resolveLog()).toBe(join(settingsDir, 'audit.jsonl'));
+    expect(resolveLog('logs/audit.jsonl')).toBe(join(settingsDir, 'logs', 'audit.jsonl'));
+    expect(resolveLog('logs/../own.jsonl')).toBe(join(settingsDir, 'own.jsonl'));
+  });
+
+  it.each([
+    ['a path up and out', '../outside/x.jsonl'],
+    ['an absolute path', '/tmp/x.jsonl'],
+    ['the directory itself', '.'],
+    ['a directory link leading out', 'out/x.jsonl'],
+  ])('refuses %s with E_BAD_SETTINGS naming app.toml: audit.path', (_name, configured) => {
+    symlinkSync(join(dir, 'outside'), join(settingsDir, 'out'));
+    const error = thrown(() => resolveLog(configured));
+    expect(error).toMatchObject({ code: 'E_BAD_SETTINGS', exitCode: 5, file: 'app.toml', field: 'audit.path' });
+    expect(error.message).toContain('app.toml: audit.path');
+  });
+
+  it('never creates a directory: a missing one is refused with exit 6', () => {
+    expect(thrown(() => resolveLog('new/audit.jsonl'))).toMatchObject({ code: 'E_AUDIT_LOG', exitCode: 6 });
+    expect(thrown(() => resolveLog(undefined, join(dir, 'missing', 'audit.jsonl')))).toMatchObject({ code: 'E_AUDIT_LOG', exitCode: 6 });
+    expect(existsSync(join(settingsDir, 'new'))).toBe(false);
+    expect(existsSync(join(dir, 'missing'))).toBe(false);
+  });
+
+  it('lets LIBERTY_AUDIT_LOG name a file outside, in a directory that exists', () => {
+    expect(resolveLog('../ignored', join(dir, 'outside', 'a.jsonl'))).toBe(join(dir, 'outside', 'a.jsonl'));
+  });
 });
 
 describe('audit log across processes', () => {

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { removeStaleTempFiles } from '../../src/core/fs-atomic.js';
-import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, type LockHolder } from '../../src/core/settings-lock.js';
+import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, MAX_LOCK_FILE_BYTES, type LockHolder } from '../../src/core/settings-lock.js';
 import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
 import { rejection } from '../support/errors.js';
 
@@ -158,6 +158,57 @@ describe('acquireSettingsLock', () => {
     );
     expect(maxInside).toBe(1);
     expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('a lock someone planted', () => {
+  const lockPath = () => join(dir, LOCK_FILE_NAME);
+  // a wait far longer than the test's own timeout: only a refusal at once passes
+  const acquire = () => acquireSettingsLock(dir, { holder: holder('encrypt'), waitMs: 60_000 });
+
+  it.each<[string, () => void, (path: string) => boolean]>([
+    ['a FIFO', () => execFileSync('mkfifo', [lockPath()]), (path) => lstatSync(path).isFIFO()],
+    ['a link to /dev/zero', () => symlinkSync('/dev/zero', lockPath()), (path) => lstatSync(path).isSymbolicLink()],
+    ['a directory', () => mkdirSync(lockPath()), (path) => lstatSync(path).isDirectory()],
+    ['a file larger than any lock record', () => writeFileSync(lockPath(), 'x'.repeat(MAX_LOCK_FILE_BYTES + 1)), (path) => lstatSync(path).isFile()],
+  ])('refuses %s at once with E_LOCK_HELD naming it, and leaves it there', async (_name, plant, stillThere) => {
+    plant();
+    const error = await rejection(acquire());
+    expect(error.code).toBe('E_LOCK_HELD');
+    expect(error.message).toContain(lockPath());
+    expect(stillThere(lockPath())).toBe(true);
+  });
+
+  it('never follows a link at the lock, to a lock-shaped file or to nothing', async () => {
+    const outside = join(dir, 'outside');
+    mkdirSync(outside);
+    const record = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'x', since: 'then', token: '3-ab' };
+    writeFileSync(join(outside, 'record'), JSON.stringify(record));
+    symlinkSync(join(outside, 'record'), lockPath());
+    expect((await rejection(acquire())).code).toBe('E_LOCK_HELD');
+    expect(readFileSync(join(outside, 'record'), 'utf8')).toBe(JSON.stringify(record));
+    rmSync(lockPath());
+    symlinkSync(join(outside, 'created'), lockPath());
+    expect((await rejection(acquire())).code).toBe('E_LOCK_HELD');
+    expect(readdirSync(outside)).toEqual(['record']);
+  });
+
+  it('never follows a link planted at the claim file of a stale lock', async () => {
+    const stale = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'x', since: 'then', token: '6-aa' };
+    writeFileSync(lockPath(), JSON.stringify(stale));
+    const target = join(dir, 'elsewhere');
+    symlinkSync(target, `${lockPath()}.lc-tmp-6-aa`);
+    expect((await rejection(acquire())).code).toBe('E_LOCK_HELD');
+    expect(existsSync(target)).toBe(false);
+    expect(JSON.parse(readFileSync(lockPath(), 'utf8')).token).toBe('6-aa');
+  });
+
+  it('release leaves alone what was planted in place of its lock', async () => {
+    const lock = await acquire();
+    rmSync(lockPath());
+    execFileSync('mkfifo', [lockPath()]);
+    await lock.release();
+    expect(lstatSync(lockPath()).isFIFO()).toBe(true);
   });
 });
 

@@ -1,5 +1,5 @@
 import { Args, Flags } from '../../cli/oclif.js';
-import { auditWrites, requirePermission } from '../../cli/audit-trail.js';
+import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { currentEnvironment } from '../../cli/context.js';
 import { stdinIsTerminal } from '../../cli/io.js';
@@ -40,7 +40,8 @@ export default class KeysDropLegacy extends BaseCommand {
     const { args, flags } = await this.parse(KeysDropLegacy);
     checkEnvName(args.name, 'NAME');
     const settings = await loadSettings(this.settingsLocation(flags.settings).dir, { mustExist: true });
-    await requirePermission(settings, 'settings:framework', { event: 'keys.drop-legacy', details: { env: args.name } });
+    const details = envNameDetail('env', args.name, settings.crypto.legacyEnvs);
+    await requirePermission(settings, 'settings:framework', { event: 'keys.drop-legacy', details });
     if (!settings.crypto.legacyEnvs.includes(args.name)) {
       throw new LibertyError('E_USAGE', `${args.name} is not a legacy key in app.toml [crypto] legacy_keys`, {
         hint: 'see liberty-crypto fingerprint for the configured keys',

@@ -1,9 +1,9 @@
 import { Flags } from '../../cli/oclif.js';
-import { auditWrites, requirePermission } from '../../cli/audit-trail.js';
+import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { currentEnvironment } from '../../cli/context.js';
 import { withSettingsLock } from '../../cli/with-lock.js';
-import { rotateMasterKey, type RotationResult } from '../../core/key-rotation.js';
+import { checkEnvName, rotateMasterKey, type RotationResult } from '../../core/key-rotation.js';
 import { loadSettings } from '../../core/settings.js';
 
 export default class KeysRotate extends BaseCommand {
@@ -26,8 +26,9 @@ export default class KeysRotate extends BaseCommand {
 
   async run(): Promise<RotationResult> {
     const { flags } = await this.parse(KeysRotate);
+    checkEnvName(flags.to, '--to'); // before anything is logged: a key given as NAME goes nowhere
     const settings = await loadSettings(this.settingsLocation(flags.settings).dir, { mustExist: true });
-    await requirePermission(settings, 'settings:framework', { event: 'keys.rotate', details: { to: flags.to } });
+    await requirePermission(settings, 'settings:framework', { event: 'keys.rotate', details: envNameDetail('to', flags.to) });
     const audit = auditWrites(settings, (rotation: RotationResult) => ({
       event: 'keys.rotate',
       keyId: rotation.keyId,
