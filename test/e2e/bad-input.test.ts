@@ -4,10 +4,9 @@
  * Cases already in cli-surface.test.ts and foundation.test.ts (unset master key, a passphrase master,
  * a literal master_key, a missing settings directory for status/rewrap/decrypt) are not repeated.
  *
- * Keys in the environment are taken exactly as they are: nothing is trimmed. A hex key with surrounding
- * whitespace is therefore not a hex key: like any other string that is not 64 hex characters, it is a
- * passphrase that can open legacy-format blobs only, so every command that seals refuses it (exit 3),
- * a v2 blob finds no key (exit 3) and status reports it as a problem.
+ * Keys in the environment are taken exactly as they are: nothing is trimmed. A key with surrounding
+ * whitespace (a trailing newline from echo or a file) is named as such by every command (exit 3,
+ * E_KEY_MALFORMED) rather than read as another key.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,15 +64,15 @@ const NOT_HEX = `g${KEY_A.slice(1)}`;
 describe('malformed keys in the environment (exit 3, never echoed, nothing written)', () => {
   const values: Array<[string, string, string]> = [
     ['empty', '', 'E_MASTER_KEY_NOT_SET'],
-    ['whitespace only', '   \t', 'E_MASTER_KEY_MALFORMED'],
+    ['whitespace only', '   \t', 'E_KEY_MALFORMED'],
     ['short hex', KEY_A.slice(0, 32), 'E_MASTER_KEY_MALFORMED'],
     ['63 hex characters', HEX63, 'E_MASTER_KEY_MALFORMED'],
     ['65 hex characters', HEX65, 'E_MASTER_KEY_MALFORMED'],
     ['128 hex characters', KEY_A + KEY_B, 'E_MASTER_KEY_MALFORMED'],
     ['64 characters, not hex', NOT_HEX, 'E_MASTER_KEY_MALFORMED'],
-    ['a key with surrounding spaces', ` ${KEY_A} `, 'E_MASTER_KEY_MALFORMED'],
-    ['a key with a trailing newline', `${KEY_A}\n`, 'E_MASTER_KEY_MALFORMED'],
-    ['a key with a leading tab', `\t${KEY_A}`, 'E_MASTER_KEY_MALFORMED'],
+    ['a key with surrounding spaces', ` ${KEY_A} `, 'E_KEY_MALFORMED'],
+    ['a key with a trailing newline', `${KEY_A}\n`, 'E_KEY_MALFORMED'],
+    ['a key with a leading tab', `\t${KEY_A}`, 'E_KEY_MALFORMED'],
   ];
 
   it('encrypt FILE:KEY --existing refuses each value, names the variable, writes nothing', async () => {
@@ -94,39 +93,32 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
     }
   }, 60_000);
 
-  it('a key with surrounding whitespace: rewrap and encrypt to stdout exit 3, decrypt finds no key (3), status and fingerprint report a passphrase key', async () => {
+  it('a key with surrounding whitespace: every command exits 3 naming it (E_KEY_MALFORMED), nothing written or logged', async () => {
     const blob = seal(KEY_A, 'field-secret-1');
     const { dir, audit } = setup({ 'app.toml': appToml({ legacy: ['OLD'] }), 'c.toml': `[db]\npassword = "${blob}"\nold = "${seal(KEY_B, 'old-secret-2')}"\n` });
     const before = snapshot(dir, ['app.toml', 'c.toml']);
-    const env = { LIBERTY_MASTER_KEY: ` ${KEY_A} `, OLD: KEY_B };
     const outputs: string[] = [];
-
-    const rewrap = await runCli(['rewrap', '-s', dir], { env });
-    expect(expectError(rewrap, 3, 'rewrap').hint).toContain('LIBERTY_MASTER_KEY must hold 64 hex characters');
-    const encrypt = await runCli(['encrypt', '-s', dir], { env, input: 'new-secret-3\n' });
-    expectError(encrypt, 3, 'encrypt');
-    expect(encrypt.stdout).toBe('');
-    const decrypt = await runCli(['decrypt', '-s', dir, 'c.toml:db.password', '--json'], { env });
-    const noMatch = expectError(decrypt, 3, 'decrypt');
-    expect(noMatch.code).toBe('E_NO_MATCHING_KEY');
-    expect(noMatch.hint).toContain('LIBERTY_MASTER_KEY must hold 64 hex characters to open v2 blobs');
-    const status = await runCli(['status', '-s', dir, '--json'], { env });
-    expect(status.code).toBe(1);
-    expect(parseJson(status).problems.map((p: { code: string }) => p.code)).toContain('E_MASTER_KEY_MALFORMED');
-    const fingerprint = await runCli(['fingerprint', '-s', dir, '--json'], { env });
-    expect(fingerprint.code).toBe(0);
-    // a different fingerprint than the hex key's: the bytes are not the same
-    expect(parseJson(fingerprint).master).toMatchObject({ env: 'LIBERTY_MASTER_KEY', canEncrypt: false });
-    expect(parseJson(fingerprint).master.fingerprint).not.toBe(KEY_A_FP);
-    outputs.push(...[rewrap, encrypt, decrypt, status, fingerprint].map((r) => r.stdout + r.stderr));
-
+    for (const [value, what] of [[` ${KEY_A} `, 'starts with whitespace'], [`${KEY_A}\n`, 'ends with a newline']] as const) {
+      const env = { LIBERTY_MASTER_KEY: value, OLD: KEY_B };
+      const runs = [
+        await runCli(['rewrap', '-s', dir, '--json'], { env }),
+        await runCli(['encrypt', '-s', dir, '--json'], { env, input: 'new-secret-3\n' }),
+        await runCli(['decrypt', '-s', dir, 'c.toml:db.password', '--json'], { env }),
+        await runCli(['status', '-s', dir, '--json'], { env }),
+        await runCli(['fingerprint', '-s', dir, '--json'], { env }),
+      ];
+      for (const run of runs) {
+        const error = expectError(run, 3, what);
+        expect(error.code).toBe('E_KEY_MALFORMED');
+        expect(error.message).toContain(`LIBERTY_MASTER_KEY ${what}`);
+        outputs.push(run.stdout + run.stderr);
+      }
+    }
     for (const output of outputs) {
       for (const secret of [KEY_A, KEY_B, 'field-secret-1', 'old-secret-2', 'new-secret-3']) expect(output).not.toContain(secret);
     }
     expectUnchanged(dir, before);
-    // only the failed decrypt attempt is on record
-    const lines = readFileSync(audit, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-    expect(lines).toEqual([expect.objectContaining({ event: 'decrypt', outcome: 'failed', field: 'c.toml:db.password' })]);
+    expect(existsSync(audit) ? readFileSync(audit, 'utf8') : '').toBe('');
   }, 60_000);
 
   it('an upper-case hex key is the same key', async () => {
@@ -138,7 +130,7 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
   it('a malformed fingerprint-checked key: the mismatch is exit 3 for every command that uses the key', async () => {
     const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `password = "${seal(KEY_A, 'fp-secret')}"\n` });
     const before = snapshot(dir, ['app.toml', 'c.toml']);
-    const env = { LIBERTY_MASTER_KEY: `${KEY_A} ` };
+    const env = { LIBERTY_MASTER_KEY: `X${KEY_A.slice(1)}` }; // one character off: a passphrase with another fingerprint
     for (const args of [['decrypt', 'c.toml:password', '--to-plain', '--yes'], ['rewrap', '--all'], ['encrypt', 'c.toml:other', '--from-env', 'V']]) {
       const result = await runCli([...args, '-s', dir, '--json'], { env: { ...env, V: 'fp-new-value' } });
       expect(expectError(result, 3, args[0]).code, args[0]).toBe('E_FINGERPRINT_MISMATCH');
