@@ -1,15 +1,22 @@
 /**
  * The reveal display: a secret drawn on the terminal's alternate screen under a countdown, then wiped.
  * The alternate screen has no scrollback and the normal screen is restored untouched when it is left,
- * so nothing of the secret stays visible or in the terminal's history. The display ends when the time
- * is up or at the first key press (Ctrl-C included: the terminal is in raw mode); a signal or an error
- * wipes it too. The secret is written to `output` only, once, inside the alternate screen.
+ * so nothing of the secret stays visible or in the terminal's history. A terminal without an alternate
+ * screen draws it on the normal screen, where clearing can push it into the scrollback: so the scrollback
+ * is erased too (CSI 3 J), just before the alternate screen is left. Terminals with an alternate screen
+ * mostly apply that to the alternate screen, which has none; some erase the normal screen's history as
+ * well, the price of leaving no copy of the secret anywhere. The display ends when the time is up or at
+ * the first key press (Ctrl-C included: the terminal is in raw mode); a signal or an error wipes it too.
+ * The secret is written to `output` only, once, inside the alternate screen.
  */
 import { constants } from 'node:os';
+import { printableSecret } from './secret-text.js';
 
 export const ENTER_ALT_SCREEN = '\x1b[?1049h';
 export const LEAVE_ALT_SCREEN = '\x1b[?1049l';
 export const CLEAR_SCREEN = '\x1b[2J\x1b[H';
+/** CSI 3 J: erase the scrollback (xterm's "erase saved lines") */
+export const CLEAR_SCROLLBACK = '\x1b[3J';
 export const HIDE_CURSOR = '\x1b[?25l';
 export const SHOW_CURSOR = '\x1b[?25h';
 const RESET_ATTRIBUTES = '\x1b[0m';
@@ -50,19 +57,8 @@ export function countdownLine(secondsLeft: number): string {
   return `hidden in ${secondsLeft} s; press any key to hide it now`;
 }
 
-/**
- * The secret as it is drawn: line breaks kept, every other control character (escape sequences
- * included, which could move the text out of the alternate screen) shown as \xNN in reverse video.
- */
-export function printableSecret(secret: string): string {
-  return secret
-    .split(/\r?\n/)
-    .map((line) => line.replace(/[\x00-\x1f\x7f-\x9f]/g, (char) => `\x1b[7m\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}\x1b[27m`))
-    .join('\r\n');
-}
-
 function page(title: string, secret: string, secondsLeft: number): string {
-  return `${CLEAR_SCREEN}${countdownLine(secondsLeft)}\r\n${printableSecret(title)}\r\n\r\n${printableSecret(secret)}`;
+  return `${CLEAR_SCREEN}${countdownLine(secondsLeft)}\r\n${printableSecret(title, '\r\n')}\r\n\r\n${printableSecret(secret, '\r\n')}`;
 }
 
 /**
@@ -91,7 +87,7 @@ export function showOnAlternateScreen(secret: string, options: RevealScreenOptio
       for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal);
       process.off('exit', restore);
       const steps = [
-        () => entered && output.write(`${RESET_ATTRIBUTES}${CLEAR_SCREEN}${LEAVE_ALT_SCREEN}`),
+        () => entered && output.write(`${RESET_ATTRIBUTES}${CLEAR_SCREEN}${CLEAR_SCROLLBACK}${LEAVE_ALT_SCREEN}`),
         () => output.write(SHOW_CURSOR),
         () => input.setRawMode(wasRaw),
         () => input.pause(),

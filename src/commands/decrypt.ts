@@ -2,8 +2,9 @@ import { Args, Flags } from '../cli/oclif.js';
 import { auditWrites, recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
-import { dropTrailingNewline, readStdin, stdinIsTerminal } from '../cli/io.js';
+import { dropTrailingNewline, readStdin, stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
 import { promptConfirm } from '../cli/prompter.js';
+import { printableSecret } from '../cli/secret-text.js';
 import { withSettingsLock } from '../cli/with-lock.js';
 import { LibertyError, locateError } from '../core/errors.js';
 import { formatFieldRef, looksLikeFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
@@ -25,7 +26,9 @@ export default class Decrypt extends BaseCommand {
     'Takes a blob as argument, a field reference FILE:KEY (FILE relative to the settings directory, KEY a TOML ' +
     'dotted key), or a blob on stdin when no argument is given (one trailing newline is ignored), and prints ' +
     'the plaintext exactly (for a value with a blob embedded in it, like a pool URL, the value with the blob ' +
-    'opened, as the framework sees it), with no newline added when stdout is not a terminal. Needs the permission ' +
+    'opened, as the framework sees it), with no newline added when stdout is not a terminal. On a terminal its ' +
+    'control characters other than line breaks are shown as \\xNN in reverse video, so a stored value cannot ' +
+    'retitle or rewrite the terminal; piped, the bytes are exact. Needs the permission ' +
     'settings:reveal-secrets in app.toml [permissions]; every plaintext output is audit-logged (and fsynced) ' +
     'before it is shown. --to-plain writes the plaintext back into the field instead (the toggle from encrypted ' +
     'to plain): it asks for confirmation on a terminal, needs --yes elsewhere, and is refused on a locked field.';
@@ -65,7 +68,8 @@ export default class Decrypt extends BaseCommand {
     });
     // fail closed: the audit line is on disk before any plaintext leaves
     await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.opened[0]!.slot.key.kid });
-    if (!this.jsonEnabled()) process.stdout.write(process.stdout.isTTY ? `${opened.text}\n` : opened.text);
+    // piped: the bytes exactly; on a terminal: control characters shown, never acted on (as reveal does)
+    if (!this.jsonEnabled()) process.stdout.write(stdoutIsTerminal() ? `${printableSecret(opened.text)}\n` : opened.text);
     return { plaintext: opened.text };
   }
 

@@ -10,7 +10,7 @@ import { LibertyError, locateError } from '../core/errors.js';
 import { formatFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
 import { stringAt } from '../core/field-value.js';
 import { openValue, requireMaster, type Keyring } from '../core/keyring.js';
-import { fingerprintConfirms, type Key } from '../core/keys.js';
+import { FINGERPRINT_MIN_PREFIX, fingerprintConfirms, fingerprintEntryTooShort, type Key } from '../core/keys.js';
 import { mapLimit, scanFile, selectFiles } from '../core/settings-scan.js';
 import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
 
@@ -31,11 +31,12 @@ export default class Reveal extends BaseCommand {
     'offers a searchable list of every encrypted field in the settings directory. Needs the permission ' +
     'settings:reveal-secrets in app.toml [permissions], and asks you to type the fingerprint of the master key ' +
     '(all 64 hex characters or at least the first 16; case, spaces and colons do not matter) in a hidden ' +
-    'prompt; three wrong tries end it, each one audit-logged. The reveal is audit-logged (and fsynced) before ' +
+    'prompt; three wrong tries end it, each one audit-logged (an entry shorter than 16 characters, such as the ' +
+    'key id, is asked for again and uses no try). The reveal is audit-logged (and fsynced) before ' +
     'anything is shown. The plaintext is drawn on the alternate screen with a countdown for --seconds, or until ' +
-    'a key is pressed, then the screen is cleared and left: nothing of it stays on the screen or in the ' +
-    'scrollback. Afterwards one line names the field and the audit entry, never the value; --json prints that ' +
-    'summary as JSON.';
+    'a key is pressed, then the screen and the scrollback are cleared and the screen left: nothing of it stays ' +
+    'on the screen or in the scrollback, also on a terminal without an alternate screen. Afterwards one line ' +
+    'names the field and the audit entry, never the value; --json prints that summary as JSON.';
   static override examples = [
     { description: 'pick a field from a searchable list', command: '<%= config.bin %> reveal --settings ./config' },
     { description: 'one field, shown for 5 seconds', command: '<%= config.bin %> reveal connectors.toml:pools.main.password --seconds 5' },
@@ -106,14 +107,22 @@ export default class Reveal extends BaseCommand {
     return refs.get(picked)!;
   }
 
-  /** Asks for the master key fingerprint in a hidden prompt, up to three times; each miss is audit-logged. */
+  /**
+   * Asks for the master key fingerprint in a hidden prompt, up to three tries; each miss is audit-logged.
+   * An entry shorter than 16 characters (the key id) is asked for again without using a try.
+   */
   private async confirmFingerprint(settings: Settings, master: Key, field: string): Promise<void> {
-    for (let attempt = 1; attempt <= FINGERPRINT_TRIES; attempt++) {
+    for (let attempt = 1; attempt <= FINGERPRINT_TRIES; ) {
       const again = attempt > 1 ? ` again (try ${attempt} of ${FINGERPRINT_TRIES})` : '';
       const typed = await promptSecret(`type the master key fingerprint${again} to reveal ${field} (64 hex digits, or the first 16):`);
+      if (fingerprintEntryTooShort(typed)) {
+        this.note(`type at least ${FINGERPRINT_MIN_PREFIX} characters of the fingerprint (the 8-character key id is not enough); that did not use a try`);
+        continue;
+      }
       if (fingerprintConfirms(typed, master.fingerprint)) return;
       await recordAudit(settings, { event: 'reveal', outcome: 'wrong-fingerprint', field });
       if (attempt < FINGERPRINT_TRIES) this.note(`that is not the fingerprint of ${master.env}`);
+      attempt += 1;
     }
     throw new LibertyError('E_WRONG_FINGERPRINT', `${field}: master key fingerprint not confirmed after ${FINGERPRINT_TRIES} tries; nothing revealed`, {
       hint: 'liberty-crypto fingerprint prints the fingerprint of the loaded master key',

@@ -21,7 +21,8 @@ export default class Rewrap extends BaseCommand {
     'reported and left untouched; the exit code is then that of the worst problem (the highest of 3, 4, 5 and ' +
     '6). With --check nothing is written: it lists every blob that is not current (FILE:KEY, with #N when a ' +
     'value holds several, and why) and exits 0 only when every blob is current and readable, else 1 (or 3/4/5 ' +
-    'for unreadable ones). This is what a nightly cron job runs.';
+    'for unreadable ones). This is what a nightly cron job runs; --quiet leaves out the list and prints only ' +
+    'the counts (the exit code is the same).';
   static override examples = [
     { description: 'after a rotation', command: '<%= config.bin %> rewrap --settings ./config' },
     { description: 'nightly cron check', command: '<%= config.bin %> rewrap --check --json' },
@@ -32,6 +33,7 @@ export default class Rewrap extends BaseCommand {
     check: Flags.boolean({ summary: 'write nothing; exit 1 when any blob is on a legacy key or in the other format' }),
     all: Flags.boolean({ summary: 're-encrypt every blob, also those already under the master (new nonces)' }),
     files: Flags.string({ summary: 'only these files, comma-separated, relative to the settings directory', helpValue: 'A.toml,B.toml' }),
+    quiet: Flags.boolean({ char: 'q', summary: 'print only the counts: no list of blobs, no advice, no spinner (problems still go to stderr)' }),
   };
 
   async run(): Promise<RewrapReport> {
@@ -40,7 +42,8 @@ export default class Rewrap extends BaseCommand {
     const settings = await loadSettings(location.dir, { mustExist: true });
     const keyring = settingsKeyring(settings, currentEnvironment());
     const files = flags.files?.split(',').map((file) => file.trim()).filter(Boolean);
-    const progress = await startProgress('re-wrapping', !this.jsonEnabled() && stdoutIsTerminal());
+    const label = flags.check ? 'checking' : 're-wrapping';
+    const progress = await startProgress(label, !this.jsonEnabled() && !flags.quiet && stdoutIsTerminal());
     const rewrap = () =>
       rewrapSettings(settings.dir, keyring, { files, all: flags.all, check: flags.check, onProgress: progress.update });
     let report: RewrapReport;
@@ -59,22 +62,23 @@ export default class Rewrap extends BaseCommand {
         details: { rewrapped: report.rewrapped, current: report.current, legacy: report.legacy, unreadable: report.unreadable, files: report.files.length },
       });
     }
-    this.render(report);
+    this.render(report, flags.quiet);
     const worst = worstExitCode(report.problems);
     if (worst !== undefined) process.exitCode = worst;
     else if (flags.check && report.onLegacy.length > 0) this.reportProblems();
     return report;
   }
 
-  private render(report: RewrapReport): void {
+  /** The problems on stderr; on stdout the blobs not current (unless quiet), the counts, and what to do next (unless quiet). */
+  private render(report: RewrapReport, quiet: boolean): void {
     for (const problem of report.problems) {
       const where = [problem.file, problem.key].filter(Boolean).join(':');
       const kid = problem.kid ? ` (key id ${problem.kid})` : '';
       this.note(`liberty-crypto: problem: ${where}${kid}: ${problem.message.replace(`${where}: `, '')}`);
     }
     // a check names every blob still on an old key: that list is what the nightly job is for
-    for (const blob of report.onLegacy) {
-      this.say(`${blob.file}:${blob.key}  ${describeNotCurrent(blob, report.format)}`);
+    if (!quiet) {
+      for (const blob of report.onLegacy) this.say(`${blob.file}:${blob.key}  ${describeNotCurrent(blob, report.format)}`);
     }
     const verb = report.check ? 'would be re-wrapped' : 're-wrapped';
     this.say(`${plural(report.rewrapped, 'encrypted field')} ${verb} with the current master key`);
@@ -84,7 +88,7 @@ export default class Rewrap extends BaseCommand {
       this.say(`${report.otherFormat} ${other} under the master key (this directory writes ${report.format})`);
     }
     if (report.unreadable > 0) this.say(`${report.unreadable} unreadable`);
-    if (report.check && report.rewrapped > 0) this.say(`check only, nothing written: run liberty-crypto rewrap to re-wrap them`);
+    if (report.check && report.rewrapped > 0 && !quiet) this.say(`check only, nothing written: run liberty-crypto rewrap to re-wrap them`);
   }
 }
 

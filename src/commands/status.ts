@@ -1,10 +1,15 @@
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { loadPaint, type Paint, type Painted } from '../cli/colors.js';
 import { currentEnvironment } from '../cli/context.js';
+import { stdoutIsTerminal } from '../cli/io.js';
+import { NO_PROGRESS, startProgress } from '../cli/progress.js';
 import { renderTable } from '../cli/table.js';
 import { plural } from '../core/plural.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 import { collectStatus, type StatusFinding, type StatusReport } from '../core/status.js';
+
+/** A directory this large gets a spinner with the files read so far (on a terminal); a smaller one is read at once. */
+const PROGRESS_MIN_FILES = 100;
 
 export default class Status extends BaseCommand {
   static override summary = 'the key and blob situation of a settings directory at a glance';
@@ -17,7 +22,8 @@ export default class Status extends BaseCommand {
     'unreadable blobs, a fingerprint mismatch, a locked field in plain, a master key that cannot seal, a key ' +
     'written on disk as a ${NAME:-default}, the published stock passphrase in any slot, a hex key with ' +
     'upper-case letters under v1. Warnings keep exit 0: a non-empty plaintext in another secret field, a URL ' +
-    'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files.';
+    'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files. ' +
+    'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr).';
   static override examples = [
     { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
     { description: 'problems only, for a script', command: "<%= config.bin %> status --json | jq '.problems'" },
@@ -29,7 +35,14 @@ export default class Status extends BaseCommand {
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettings(location.dir, { mustExist: true });
     const env = currentEnvironment();
-    const report = await collectStatus(settings, settingsKeyring(settings, env), env);
+    let progress = NO_PROGRESS;
+    const onFiles = async (total: number) => {
+      if (total >= PROGRESS_MIN_FILES) progress = await startProgress('reading', !this.jsonEnabled() && stdoutIsTerminal());
+    };
+    const report = await collectStatus(settings, settingsKeyring(settings, env), env, {
+      onFiles,
+      onProgress: (done, total) => progress.update(done, total),
+    }).finally(() => progress.stop());
     if (!this.jsonEnabled()) this.render(report, await loadPaint());
     if (report.problems.length > 0) this.reportProblems();
     return report;

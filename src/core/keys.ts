@@ -68,10 +68,22 @@ export function normaliseFingerprintInput(text: string): string {
   return text.replace(/[\s:]/g, '').toLowerCase();
 }
 
+/** The shortest prefix of a fingerprint that confirms it: twice the key id, which is shown everywhere. */
+export const FINGERPRINT_MIN_PREFIX = 16;
+
+/**
+ * True when `typed` is too short to confirm any fingerprint (the 8-character key id, an empty entry):
+ * not a wrong fingerprint but an entry to ask for again. It depends on the length only, so it tells
+ * nothing about the fingerprint.
+ */
+export function fingerprintEntryTooShort(typed: string): boolean {
+  return normaliseFingerprintInput(typed).length < FINGERPRINT_MIN_PREFIX;
+}
+
 /** Accepts the full 64 hex chars, or a prefix of at least 16, of the expected fingerprint. */
 export function fingerprintConfirms(typed: string, expected: string): boolean {
   const candidate = normaliseFingerprintInput(typed);
   if (!/^[0-9a-f]+$/.test(candidate)) return false;
-  if (candidate.length < 16 || candidate.length > 64) return false;
+  if (candidate.length < FINGERPRINT_MIN_PREFIX || candidate.length > 64) return false;
   return expected.startsWith(candidate);
 }

@@ -62,7 +62,14 @@ export interface StatusReport {
   warnings: StatusFinding[];
 }
 
-export async function collectStatus(settings: Settings, keyring: Keyring, env: Environment): Promise<StatusReport> {
+export interface StatusOptions {
+  /** called (and awaited) with the number of files before the first is read */
+  onFiles?: (total: number) => Promise<void> | void;
+  /** called as each file is done, with the count done and the number of files */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function collectStatus(settings: Settings, keyring: Keyring, env: Environment, options: StatusOptions = {}): Promise<StatusReport> {
   const keys = describeKeys(keyring);
   // status reports a fingerprint mismatch instead of stopping at it: open blobs without that check
   const opener: Keyring = { master: keyring.master, legacy: keyring.legacy, format: keyring.format };
@@ -94,7 +101,13 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
   };
 
   const keyTexts = keyTextsOf(keyring);
+  await options.onFiles?.(files.length);
+  let done = 0;
   await mapLimit(files, 8, async (file) => {
+    await noteFile(file);
+    options.onProgress?.(++done, files.length);
+  });
+  async function noteFile(file: string): Promise<void> {
     const scan = await scanFile(settings.dir, file, settings.fields);
     if (!scan.ok) {
       report.invalidFiles.push({ file, code: scan.error.code, message: scan.error.message });
@@ -142,7 +155,7 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
         );
       }),
     );
-  });
+  }
 
   report.byKey = [...usage.values()].sort((a, b) => rank(a) - rank(b));
   const usedLegacy = new Set(report.byKey.filter((entry) => entry.role === 'legacy').map((entry) => entry.env));

@@ -38,7 +38,7 @@ describe('autocomplete', () => {
   it('the bash function knows every command with its flags, topics with spaces', async () => {
     await runCli(['autocomplete', '--refresh-cache'], { env });
     const bash = readFileSync(join(cache(), 'functions/bash/liberty-crypto.bash'), 'utf8');
-    expect(bash).toMatch(/^rewrap --json --settings --check --all --files$/m);
+    expect(bash).toMatch(/^rewrap --json --settings --check --all --files --quiet$/m);
     expect(bash).toMatch(/^keys:rotate --json --settings --to$/m);
     expect(bash).toMatch(/^audit:verify --json --settings$/m);
     expect(bash).toContain('complete -F _liberty-crypto_autocomplete liberty-crypto');

@@ -2,7 +2,7 @@
 // to stderr), tables stay aligned with long and wide file names, and --json on a terminal is plain JSON.
 // (Colours on a terminal versus NO_COLOR and pipes are covered in interactive.test.ts.)
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY_A, parseJson, runCli } from '../support/cli.js';
+import { KEY_A, KEY_B, parseJson, runCli } from '../support/cli.js';
 import { spawnCliPty, type PtySession } from '../support/pty.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 
@@ -103,5 +103,88 @@ describe('--json on a terminal', () => {
     const raw = session.raw();
     expect(raw).not.toContain('\x1b');
     expect(() => JSON.parse(raw)).not.toThrow();
+  });
+});
+
+describe('decrypt of a hostile plaintext', () => {
+  // retitle the window (OSC 0 ... BEL), clear the screen, and a C1 CSI; a second line; a tab
+  const PLAINTEXT = '\x1b]0;PWNED\x07\x1b[2Jfirst line\nsecond\tline\u009b2J';
+
+  it('on a terminal: control characters shown escaped, line breaks kept; piped: the bytes exactly', async () => {
+    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(KEY_A, PLAINTEXT)}"\n` });
+    const piped = await runCli(['decrypt', 'c.toml:db.password', '-s', settings.dir], { env });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout).toBe(PLAINTEXT);
+
+    session = spawnCliPty(['decrypt', 'c.toml:db.password', '-s', settings.dir], { env, cols: 200 });
+    expect((await session.exited()).exitCode).toBe(0);
+    const raw = session.raw();
+    expect(raw).not.toContain('\x1b]0;');
+    expect(raw).not.toContain('\x1b[2J');
+    expect(raw).not.toMatch(/[\x07\t\u009b]/);
+    expect(session.activeBuffer()).toBe('normal');
+    const screen = session.normalBuffer();
+    expect(screen).toContain('\\x1b]0;PWNED\\x07\\x1b[2Jfirst line');
+    expect(screen).toContain('\nsecond\\x09line\\x9b2J');
+  });
+});
+
+describe('progress on a terminal', () => {
+  // is-interactive (ora) takes a CI variable for "no terminal"
+  const terminalEnv = { ...env, CI: undefined };
+  const legacyDir = () =>
+    makeSettings({ 'app.toml': appToml({ legacy: ['LIBERTY_OLD'] }), 'c.toml': `[db]\npassword = "${seal(KEY_B, 'p')}"\n` });
+
+  it('rewrap --check says checking; the spinner is coloured, but not with NO_COLOR', async () => {
+    settings = legacyDir();
+    session = spawnCliPty(['rewrap', '--check', '-s', settings.dir], { env: { ...terminalEnv, LIBERTY_OLD: KEY_B } });
+    expect((await session.exited()).exitCode).toBe(1);
+    expect(session.raw()).toContain('checking');
+    expect(session.raw()).not.toContain('re-wrapping');
+    expect(session.raw()).toContain('\x1b[36m');
+    session.dispose();
+
+    session = spawnCliPty(['rewrap', '--check', '-s', settings.dir], { env: { ...terminalEnv, LIBERTY_OLD: KEY_B, NO_COLOR: '1' } });
+    expect((await session.exited()).exitCode).toBe(1);
+    expect(session.raw()).toContain('checking');
+    // no colour at all: no SGR sequence that sets a foreground or background colour
+    expect(session.raw()).not.toMatch(/\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7])m/);
+  });
+
+  it('status shows progress on a large directory, not on a small one', async () => {
+    const files: Record<string, string> = { 'app.toml': appToml() };
+    for (let i = 0; i < 120; i++) files[`svc-${i}.toml`] = `[svc]\nhost = "h${i}"\n`;
+    settings = makeSettings(files);
+    session = spawnCliPty(['status', '-s', settings.dir], { env: terminalEnv });
+    expect((await session.exited()).exitCode).toBe(0);
+    expect(session.raw()).toContain('reading');
+    expect(session.screen()).toContain('ok: nothing to do');
+    expect(session.screen()).not.toContain('reading');
+    session.dispose();
+
+    const small = makeSettings({ 'app.toml': appToml(), 'c.toml': '[svc]\nhost = "h"\n' });
+    try {
+      session = spawnCliPty(['status', '-s', small.dir], { env: terminalEnv });
+      expect((await session.exited()).exitCode).toBe(0);
+      expect(session.raw()).not.toContain('reading');
+    } finally {
+      small.cleanup();
+    }
+  });
+});
+
+describe('rewrap --check --quiet', () => {
+  it('prints only the counts, with the same exit code', async () => {
+    settings = makeSettings({
+      'app.toml': appToml({ legacy: ['LIBERTY_OLD'] }),
+      'c.toml': `[db]\npassword = "${seal(KEY_B, 'p')}"\n[cache]\npassword = "${seal(KEY_B, 'q')}"\n`,
+    });
+    const withOld = { ...env, LIBERTY_OLD: KEY_B };
+    const full = await runCli(['rewrap', '--check', '-s', settings.dir], { env: withOld });
+    expect(full.code).toBe(1);
+    expect(full.stdout).toContain('c.toml:db.password  on legacy key LIBERTY_OLD');
+    const quiet = await runCli(['rewrap', '--check', '--quiet', '-s', settings.dir], { env: withOld });
+    expect(quiet).toMatchObject({ code: 1, stderr: '' });
+    expect(quiet.stdout).toBe('2 encrypted fields would be re-wrapped with the current master key\n2 still using legacy keys\n');
   });
 });

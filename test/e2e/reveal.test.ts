@@ -181,7 +181,8 @@ describe('reveal on a terminal', () => {
   it('three wrong fingerprints: exit 7, each audit-logged, the plaintext never sent', async () => {
     const { dir, audit } = setup();
     const s = start([MAIN, '-s', dir], audit);
-    const wrong = ['0123456789abcdef', KEY_A_FP.slice(0, 15), `${KEY_A_FP.slice(0, 63)}0`];
+    // one character off at the 16th and at the 64th (KEY_A_FP has no 0 there)
+    const wrong = ['0123456789abcdef', `${KEY_A_FP.slice(0, 15)}0`, `${KEY_A_FP.slice(0, 63)}0`];
     for (const [index, typed] of wrong.entries()) {
       await s.waitFor(index === 0 ? PROMPT : `try ${index + 1} of 3`);
       // ctrl+t would unmask the typed text in a plain password prompt; here it must not
@@ -196,6 +197,46 @@ describe('reveal on a terminal', () => {
     const lines = auditLines(audit);
     expect(lines).toHaveLength(3);
     for (const line of lines) expect(line).toMatchObject({ event: 'reveal', outcome: 'wrong-fingerprint', field: MAIN });
+  });
+
+  it('the 8-character key id is too short: "type at least 16 characters", and no try is used', async () => {
+    const { dir, audit } = setup();
+    const s = start([MAIN, '-s', dir, '--seconds', '60'], audit);
+    await s.waitFor(PROMPT);
+    s.write(`${KEY_A_FP.slice(0, 8)}\r`);
+    await s.waitFor('type at least 16 characters');
+    // two wrong tries, then the right one: had the key id used a try, the third would not be asked for
+    s.write(`${'0'.repeat(16)}\r`);
+    await s.waitFor('try 2 of 3');
+    s.write(`${'0'.repeat(16)}\r`);
+    await s.waitFor('try 3 of 3');
+    s.write(`${KEY_A_FP}\r`);
+    await s.waitFor(onAlternateScreenWith(MAIN_SECRET));
+    s.write('x');
+    expect((await s.exited()).exitCode).toBe(0);
+    expect(auditLines(audit).map((line) => line.outcome)).toEqual(['wrong-fingerprint', 'wrong-fingerprint', 'ok']);
+  });
+
+  it('on a terminal without an alternate screen, the scrollback is cleared too', async () => {
+    const { dir, audit } = setup();
+    const s = spawnCliPty(['reveal', MAIN, '-s', dir, '--seconds', '60'], {
+      env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_AUDIT_LOG: audit },
+      alternateScreen: false,
+    });
+    session = s;
+    await s.waitFor(PROMPT);
+    s.write(`${KEY_A_FP}\r`);
+    await s.waitFor((x) => x.screen().includes(MAIN_SECRET));
+    // the secret is on the normal screen: clearing it pushes it into the scrollback (see pty.ts)
+    expect(s.activeBuffer()).toBe('normal');
+    s.write('x');
+    expect((await s.exited()).exitCode).toBe(0);
+    expect(s.normalBuffer()).not.toContain(MAIN_SECRET);
+    expect(s.normalBuffer()).toContain(`revealed ${MAIN}, hidden early`);
+    // CSI 3 J is sent after the secret and before the alternate screen is left
+    const raw = s.raw();
+    expect(raw.lastIndexOf('\x1b[3J')).toBeGreaterThan(raw.lastIndexOf(MAIN_SECRET));
+    expect(raw.lastIndexOf('\x1b[3J')).toBeLessThan(raw.lastIndexOf('\x1b[?1049l'));
   });
 
   it('fails closed when the audit log cannot be written: exit 6, nothing shown', async () => {

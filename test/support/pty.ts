@@ -16,6 +16,8 @@ export interface PtyOptions {
   rows?: number;
   scrollback?: number;
   cwd?: string;
+  /** false: a terminal without an alternate screen (the switch to it and back is ignored, as by some consoles) */
+  alternateScreen?: boolean;
 }
 
 export interface PtyExit {
@@ -76,12 +78,14 @@ export function spawnCliPty(args: string[], options: PtyOptions = {}): PtySessio
     env: baseEnv({ TERM: 'xterm-256color', ...options.env }),
   });
   const leftAlternate: string[] = [];
-  // runs before the emulator's own handler (returning false passes the sequence on to it)
+  const switchesScreen = (params: (number | number[])[]) => params.some((param) => param === 1049 || param === 1047 || param === 47);
+  // runs before the emulator's own handler (returning false passes the sequence on to it, true swallows it)
   terminal.parser.registerCsiHandler({ prefix: '?', final: 'l' }, (params) => {
-    const leaves = params.some((param) => param === 1049 || param === 1047 || param === 47);
+    const leaves = switchesScreen(params);
     if (leaves && terminal.buffer.active.type === 'alternate') leftAlternate.push(bufferText(terminal.buffer.alternate));
-    return false;
+    return leaves && options.alternateScreen === false;
   });
+  terminal.parser.registerCsiHandler({ prefix: '?', final: 'h' }, (params) => switchesScreen(params) && options.alternateScreen === false);
   let raw = '';
   let lastData = Date.now();
   let exit: PtyExit | undefined;
