@@ -18,7 +18,7 @@ function listEntries(dir) {
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
-  entryPoints: [...listEntries('src/commands'), 'src/index.ts', 'src/run.ts'],
+  entryPoints: [...listEntries('src/commands'), ...listEntries('src/hooks'), 'src/index.ts', 'src/run.ts'],
   outdir: 'dist',
   outbase: 'src',
   bundle: true,

@@ -5,12 +5,14 @@
  * It is also the terminal boundary: every line a command says or notes, every error and hint, and the
  * --json text pass through here, and their control characters are escaped (file names, operators and
  * lock holders are data a local user chose; see core/terminal-text.ts). decrypt's plaintext on stdout
- * is the one thing written around it: it must stay byte-exact when piped.
+ * is the one thing written around it: it must stay byte-exact when piped (on a terminal, decrypt shows
+ * its control characters with cli/secret-text.ts).
  */
 import { Command, Flags } from './oclif.js';
 import { Painted } from './colors.js';
 import { escapeControlChars, escapeJsonControlChars } from '../core/terminal-text.js';
-import { EXIT, LibertyError, isLibertyError } from '../core/errors.js';
+import { toLibertyError, writeFailure, type ThrownError } from './error-output.js';
+import { EXIT } from '../core/errors.js';
 import { currentEnvironment, resolveSettingsDir, type SettingsLocation } from './context.js';
 import { actAsSettingsOwner } from './file-authority.js';
 
@@ -61,18 +63,11 @@ export abstract class BaseCommand extends Command {
     process.stdout.write(`${terminalJson(json, 2)}\n`);
   }
 
-  override async catch(error: Error & { oclif?: { exit?: number }; parse?: unknown }): Promise<void> {
-    const failure = toLibertyError(error);
-    process.exitCode = failure.exitCode;
-    if (this.jsonEnabled()) {
-      process.stdout.write(`${terminalJson({ error: failure.toJSON() })}\n`);
-      return;
-    }
-    process.stderr.write(`liberty-crypto: error: ${escapeControlChars(failure.message)}\n`);
-    if (failure.hint) process.stderr.write(`liberty-crypto: hint: ${escapeControlChars(failure.hint)}\n`);
-    if (failure.code === 'E_INTERNAL' && process.env.LIBERTY_DEBUG && error.stack) {
-      process.stderr.write(`${error.stack.split('\n').map(escapeControlChars).join('\n')}\n`);
-    }
+  override async catch(error: ThrownError): Promise<void> {
+    // a parse that failed was still a parse: no "did not parse its arguments" warning (NODE_ENV=development)
+    if (error.parse !== undefined || error.oclif?.exit === EXIT.USAGE) this.parsed = true;
+    const failure = toLibertyError(error, this.id);
+    process.exitCode = writeFailure(failure, { json: this.jsonEnabled(), commandId: this.id, stack: error.stack });
   }
 }
 
@@ -82,29 +77,4 @@ function terminalLine(parts: readonly LinePart[]): string {
 
 function terminalJson(value: unknown, indent?: number): string {
   return escapeJsonControlChars(JSON.stringify(value, null, indent));
-}
-
-/** Maps anything thrown to a LibertyError: parser errors are usage errors, the rest internal. */
-export function toLibertyError(error: Error & { oclif?: { exit?: number }; parse?: unknown; code?: unknown }): LibertyError {
-  if (isLibertyError(error)) return error;
-  if (error.parse !== undefined || error.oclif?.exit === EXIT.USAGE) {
-    return new LibertyError('E_USAGE', usageMessage(error.message), { hint: 'see liberty-crypto help' });
-  }
-  if (error.code === 'EPIPE') return new LibertyError('E_IO', 'output closed early (broken pipe)');
-  // an unexpected error: its message could quote data, so only its type is shown
-  return new LibertyError('E_INTERNAL', `internal error (${error.name})`, {
-    hint: 'set LIBERTY_DEBUG=1 to see the stack trace; please report it',
-  });
-}
-
-function usageMessage(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const lines = text
-    .replace(/\x1b\[[0-9;]*m/g, '')
-    .split('\n')
-    .map((part) => part.trim())
-    .filter((part) => part !== '' && !/^see more help with --help$/i.test(part));
-  // oclif puts the reason on the lines after a header ("The following error occurred:", "Parsing --limit")
-  const line = lines.length > 1 ? lines.filter((part, i) => i > 0 || !part.endsWith(':')).join('; ') : (lines[0] ?? text.trim());
-  return line.replace(/\.$/, '').replace(/^./, (c) => c.toLowerCase());
 }
