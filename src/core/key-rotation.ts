@@ -61,6 +61,7 @@ export async function rotateMasterKey(
   }
   const from = settings.crypto.masterEnv;
   if (from === to) throw new LibertyError('E_USAGE', `${to} is already the master key`);
+  refuseSameKey(settings, env, to, value);
   const legacy = [...new Set([from, ...settings.crypto.legacyEnvs])].filter((name) => name !== to);
   const key = parseKey(to, value);
   const result = { from, to, keyId: key.kid, fingerprint: key.fingerprint, legacy };
@@ -75,6 +76,20 @@ export async function rotateMasterKey(
     result,
   );
   return result;
+}
+
+/**
+ * A rotation to the key that is already the master (a typo in a vault path, the old secret exported under
+ * the new name) would look finished while nothing changed.
+ */
+function refuseSameKey(settings: Settings, env: Environment, to: string, value: string): void {
+  const current = env[settings.crypto.masterEnv];
+  const fingerprint = parseKey(to, value).fingerprint;
+  const same = (current !== undefined && current !== '' && parseKey(settings.crypto.masterEnv, current).fingerprint === fingerprint) || settings.crypto.storedFingerprint === fingerprint;
+  if (!same) return;
+  throw new LibertyError('E_USAGE', `${to} holds the current master key (key id ${fingerprint.slice(0, 8)}): a rotation needs a new key`, {
+    hint: `export a new key as ${to}: export ${to}=$(liberty-crypto genkey)`,
+  });
 }
 
 export interface LegacyKeyUsage {
