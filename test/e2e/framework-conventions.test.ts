@@ -145,10 +145,9 @@ describe('2. encrypt never seals a ${NAME} reference', () => {
 });
 
 describe('3. master_key = "${M:-default}": M is the key, the default is never used', () => {
-  const app = appToml({ master: 'M', format: null }).replace('"${M}"', '"${M:-some-key-text}"');
+  const app = appToml({ master: 'M', format: null }).replace('master_key = "${M}"', 'master_key = "${M:-some-key-text}"');
+  if (!app.includes('${M:-some-key-text}')) throw new Error('test setup: master_key has no default');
   const onlyM = { M: KEY_A };
-
-  it('the config names M with a default on disk', () => expect(app).toContain('master_key = "${M:-some-key-text}"'));
 
   it('status: problem E_KEY_ON_DISK, exit 1, with M set or not; the default is never shown', async () => {
     const { dir } = setup({ 'app.toml': app });
@@ -264,11 +263,11 @@ describe('6. a passphrase master under v1', () => {
 
 describe('7. blobs under the master in the other format', () => {
   const cases = [
-    { label: 'a v1 directory (no format line) holding v2 blobs', format: null, blobs: 'v2', after: V1_BLOB },
-    { label: 'a format = "v2" directory holding v1 blobs', format: 'v2', blobs: 'v1', after: /^ENC:v2:439d87b0:[A-Za-z0-9_-]+$/ },
+    ['a v1 directory (no format line) holding v2 blobs', { format: null, blobs: 'v2', after: V1_BLOB }],
+    ['a format = "v2" directory holding v1 blobs', { format: 'v2', blobs: 'v1', after: /^ENC:v2:439d87b0:[A-Za-z0-9_-]+$/ }],
   ] as const;
 
-  it.each(cases.map((c) => [c.label, c] as const))('%s: status FORMAT_BLOBS and rewrap --check reason format (exit 1); after rewrap both exit 0', async (_label, { format, blobs, after }) => {
+  it.each(cases)('%s: status FORMAT_BLOBS and rewrap --check reason format (exit 1); after rewrap both exit 0', async (_label, { format, blobs, after }) => {
     const text = `[db]\npassword = "${seal(KEY_A, 'db-pw', blobs)}"\n\n[pools.main]\nurl = "postgresql://app:${seal(KEY_A, 'pool-pw', blobs)}@db/app"\n`;
     const { dir } = setup({ 'app.toml': appToml({ format }), 'c.toml': text });
 
@@ -390,7 +389,7 @@ describe('9. keys add-legacy NAME', () => {
     if (text === app) throw new Error('test setup: no legacy_keys line to replace');
     return text;
   };
-  const SINGLE_ENTRY = /^[\s,]*"\$\{OLDER\}"[\s,]*$/;
+  const SINGLE_ENTRY = /^[\s,]*(["'])\$\{OLDER\}\1[\s,]*$/;
   it.each([
     ['to a one-line array', app, ['OLD', 'OLDER'], SINGLE_ENTRY],
     ['as a new legacy_keys line', `${appToml({ format: null })}\n[server]\nport = 8080   # keep this comment\n`, ['OLDER'], /^\n?legacy_keys = \["\$\{OLDER\}"\]\n?$/],
@@ -421,6 +420,26 @@ function insertionOf(before: string, after: string): string | undefined {
 }
 
 describe('10. a re-seal keeps the string style', () => {
+  it('a file of one-line literal strings: each stays literal after rewrap, every other byte as it was', async () => {
+    const originals = [seal(KEY_B, 'cache-pw', 'v1'), seal(KEY_B, 'redis-pw', 'v1')];
+    const text = `# literal strings only\n[cache]\npassword = '${originals[0]}'\nurl = 'redis://:${originals[1]}@cache:6379/0'   # the pool\n`;
+    const { dir } = setup({ 'app.toml': appToml({ legacy: ['OLD'], format: null }), 'literal.toml': text });
+    const rewrap = await cli(dir, ['rewrap'], { ...MASTER, OLD: KEY_B });
+    expect(rewrap.code, show(rewrap)).toBe(0);
+    const after = read(dir, 'literal.toml');
+    expect(masked(after)).toBe(masked(text));
+    const blobs = blobsIn(after);
+    expect(blobs).toHaveLength(2);
+    for (const blob of blobs) expect(originals).not.toContain(blob);
+    expect(after).toMatch(/^password = 'ENC:[A-Za-z0-9+/]+={0,2}'$/m);
+    expect(after).toMatch(/^url = 'redis:\/\/:ENC:[A-Za-z0-9+/]+={0,2}@cache:6379\/0' {3}# the pool$/m);
+    const opened = await Promise.all(['cache.password', 'cache.url'].map((key) => cli(dir, ['decrypt', `literal.toml:${key}`], MASTER)));
+    expect(opened.map((result) => [result.code, result.stdout])).toEqual([
+      [0, 'cache-pw'],
+      [0, 'redis://:redis-pw@cache:6379/0'],
+    ]);
+  });
+
   it('literal, multi-line basic and multi-line literal blobs (and a literal URL holding one) stay so after rewrap; every other byte as it was', async () => {
     const originals = ['lit-pw', 'ml-pw', 'mll-pw', 'ml-newline-pw', 'url-pw'].map((plaintext) => seal(KEY_B, plaintext, 'v1'));
     const [lit, ml, mll, mlNewline, url] = originals;
