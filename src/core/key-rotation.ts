@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { tryParseBlob } from './blob.js';
-import { formatEnvRef, isEnvName } from './crypto-config.js';
+import { formatEnvRef, isEnvName, isTable } from './crypto-config.js';
 import { LibertyError } from './errors.js';
 import { writeFileAtomic } from './fs-atomic.js';
 import { openParsedBlob, type Environment, type Keyring } from './keyring.js';
@@ -69,7 +69,7 @@ export async function rotateMasterKey(
     settings,
     [
       { path: ['crypto', 'master_key'], value: formatEnvRef(to) },
-      { path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) },
+      { path: ['crypto', 'legacy_keys'], value: legacyRefs(settings, legacy) },
       { path: ['crypto', 'fingerprint'], value: key.fingerprint },
     ],
     hooks,
@@ -139,7 +139,7 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
  */
 export async function dropLegacyKey(settings: Settings, name: string, hooks: WriteHooks<string[]> = NO_WRITE_HOOKS): Promise<string[]> {
   const legacy = settings.crypto.legacyEnvs.filter((entry) => entry !== name);
-  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }], hooks, legacy);
+  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacyRefs(settings, legacy) }], hooks, legacy);
   return legacy;
 }
 
@@ -162,8 +162,23 @@ export async function addLegacyKey(settings: Settings, env: Environment, name: s
     });
   }
   const legacy = [...settings.crypto.legacyEnvs, name];
-  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }], hooks, legacy);
+  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacyRefs(settings, legacy) }], hooks, legacy);
   return legacy;
+}
+
+/**
+ * The legacy_keys entries for the variables `names`, in that order: an entry app.toml already holds keeps
+ * its own text (a `${NAME:-...}` stays as written), a new one is `${NAME}`. So the array edit adds or removes
+ * entries and leaves the others, their comments and their quoting, byte for byte.
+ */
+function legacyRefs(settings: Settings, names: readonly string[]): string[] {
+  const crypto = settings.app?.data.crypto;
+  const raw = isTable(crypto) && Array.isArray(crypto.legacy_keys) ? crypto.legacy_keys : [];
+  const written = new Map(settings.crypto.legacyEnvs.map((name, index) => [name, raw[index]]));
+  return names.map((name) => {
+    const text = written.get(name);
+    return typeof text === 'string' ? text : formatEnvRef(name);
+  });
 }
 
 /** The rotation writes app.toml like any other file: byte-preserving, atomic, the hooks around the write. */
