@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runningAsRoot } from '../helpers/unprivileged.js';
 import { startCli } from '../support/cli-process.js';
 import { KEY_A, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
+import { requires } from '../support/requires.js';
 import { appToml, seal } from '../support/settings.js';
 
 const MALLORY = 4242;
@@ -97,7 +98,7 @@ const EVERY_COMMAND: string[][] = [
 /** A reader, a writer and the audit log reader: the three ways into the checks. */
 const SOME_COMMANDS = [['status'], ['encrypt', FIELD, '--from-env', 'V'], ['audit', 'verify']];
 
-describe.runIf(runningAsRoot())('root on a directory another user owns: the work is done as that user', () => {
+describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto drops to the directory owner only when run as root'))('root on a directory another user owns: the work is done as that user', () => {
   it('files the command creates belong to the owner, and the audit log names who ran it', async () => {
     const { dir } = layout();
     chownTree(dir, MALLORY);

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LibertyError } from '../../src/core/errors.js';
 import { isTempFileName, makeTempName, removeStaleTempFiles, writeFileAtomic } from '../../src/core/fs-atomic.js';
 import { bundleWorker } from '../helpers/esbuild-worker.js';
-import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
+import { giveToUnprivileged, runUnprivileged, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
 
 // rename passes through to the real one unless a test makes it fail once
 vi.mock('node:fs', async (importOriginal) => {
@@ -82,7 +82,7 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(join(dir, 'real'))).toEqual(['a.toml']);
   });
 
-  it('fails with E_IO in a read-only directory and keeps the original', async () => {
+  it.runIf(unprivilegedUserAvailable())('fails with E_IO in a read-only directory and keeps the original', async () => {
     const target = join(dir, 'app.toml');
     writeFileSync(target, 'original\n');
     giveToUnprivileged(dir, target);
