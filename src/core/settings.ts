@@ -29,7 +29,9 @@ export interface LoadOptions {
 
 /** Where a settings file was read, for the checks when it is written back (see `writeSettingsFile`). */
 export interface ReadOrigin extends ExpectedFile {
-  /** the real path the file was read from */
+  /** the file's canonical name, relative to the settings directory */
+  file: string;
+  /** the real path the file was read from (or, for a missing app.toml, where it will be created) */
   path: string;
 }
 
@@ -63,8 +65,7 @@ export async function readAppDocument(settings: Settings): Promise<SettingsDocum
   } catch (error) {
     if (!(error instanceof LibertyError) || error.code !== 'E_FIELD_NOT_FOUND') throw error;
     // no identity: the write then checks that no file (nor a link) has appeared here meanwhile
-    const { root, path } = locateSettingsFile(settings.dir, APP_FILE);
-    return withOrigin(parseTomlDocument(APP_FILE, ''), { root, path });
+    return withOrigin(parseTomlDocument(APP_FILE, ''), locateSettingsFile(settings.dir, APP_FILE));
   }
 }
 
