@@ -2,15 +2,13 @@
  * Rotation from the command line, on app.toml [crypto]: make a new key the master (the previous master
  * becomes the first legacy key), and drop a legacy key once no blob needs it.
  */
-import { join } from 'node:path';
 import { tryParseBlob } from './blob.js';
 import { formatEnvRef, isEnvName, isTable } from './crypto-config.js';
 import { LibertyError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
 import { openParsedBlob, type Environment, type Keyring } from './keyring.js';
 import { isHexKey, parseKey } from './keys.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
-import { APP_FILE, readAppDocument, type Settings } from './settings.js';
+import { readAppDocument, writeSettingsFile, type Settings } from './settings.js';
 import { applyEdits, type FieldEdit } from './toml-edit.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 
@@ -183,6 +181,7 @@ function legacyRefs(settings: Settings, names: readonly string[]): string[] {
 
 /** The rotation writes app.toml like any other file: byte-preserving, atomic, the hooks around the write. */
 async function editApp<T>(settings: Settings, edits: FieldEdit[], hooks: WriteHooks<T>, subject: T): Promise<void> {
-  const text = applyEdits(await readAppDocument(settings), edits);
-  await writeAhead(hooks, [subject], () => writeFileAtomic(join(settings.dir, APP_FILE), text));
+  const app = await readAppDocument(settings);
+  const text = applyEdits(app, edits);
+  await writeAhead(hooks, [subject], () => writeSettingsFile(app, text));
 }
