@@ -18,6 +18,7 @@ import { basename, dirname, join } from 'node:path';
 import { isWithin } from './crawl.js';
 import { ioError, LibertyError } from './errors.js';
 import { sameFile, type FileIdentity } from './safe-fs.js';
+import { shellQuote } from './shell-quote.js';
 
 /** Marker inside every temporary name: `.<basename>.lc-tmp-<pid>-<hex>`. */
 export const TEMP_MARKER = '.lc-tmp-';
@@ -74,6 +75,18 @@ export function makeTempName(target: string): string {
  * the settings directory; without it, unless the target is still what it was when this call began.
  * On failure the temporary file is removed, the original stays as it was, and E_IO names the path.
  */
+/**
+ * A file its owner cannot write (mode 0444) was made read-only on purpose: the rename would replace it
+ * anyway (it needs only the directory's write bit), so refuse instead of overriding that choice.
+ */
+function refuseReadOnly(path: string, existing: Stats | undefined): void {
+  if (!existing || (existing.mode & 0o200) !== 0) return;
+  const mode = (existing.mode & 0o777).toString(8).padStart(4, '0');
+  throw new LibertyError('E_PERMISSION_DENIED', `refusing to rewrite ${path}: it is read-only (mode ${mode}); nothing written`, {
+    hint: `if the change is meant, make it writable first: chmod u+w ${shellQuote(path)}`,
+  });
+}
+
 export async function writeFileAtomic(
   path: string,
   data: Buffer | string,
@@ -83,6 +96,7 @@ export async function writeFileAtomic(
   // files are in flight at once; the cheap ones on an open descriptor run synchronously, since on a rewrap
   // of a thousand files their promise round trips would cost more than the calls themselves.
   const existing = checkTarget(path, options.expected);
+  refuseReadOnly(path, existing);
   const expected = options.expected ?? { identity: existing && identityOf(existing) };
   const mode = existing ? existing.mode & 0o7777 : (options.mode ?? NEW_FILE_MODE);
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

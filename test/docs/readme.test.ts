@@ -149,7 +149,7 @@ describe('README: blob snippets', () => {
     // a directory that opted in to v2; the key in the environment, the plaintext on stdin (encrypt to stdout)
     writeFileSync(join(dir, 'app.toml'), '[crypto]\nformat = "v2"\n');
     for (const plaintext of plaintexts) {
-      const result = await runCli(['encrypt', '-s', dir], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir });
+      const result = await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir });
       expect(result.code, result.stderr).toBe(0);
       blobs.set(plaintext, result.stdout.trim());
     }
@@ -229,7 +229,7 @@ describe('README: the v1 blob snippet', () => {
     writeFileSync(join(dir, 'app.toml'), '[crypto]\nmaster_key = "${LIBERTY_MASTER_KEY}"\n');
     writeFileSync(join(dir, 'open_v1.py'), snippet('open-v1-python').body);
     for (const plaintext of plaintexts) {
-      sealed.set(plaintext, await runCli(['encrypt', '-s', dir], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir }));
+      sealed.set(plaintext, await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir }));
     }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

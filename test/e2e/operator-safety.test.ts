@@ -6,7 +6,7 @@
  * spelled the shell's way, a key pasted into a settings file, a number where a secret belongs, a hand-edited
  * blob: each is refused or reported, never silently accepted, and no key is ever echoed.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
@@ -380,5 +380,19 @@ describe('fingerprint --write with a key that opens none of the blobs of the sto
     const written = await runCli(['fingerprint', '--write', '-s', dir], { env });
     expect(written.code, written.stderr).toBe(0);
     expect(readFileSync(join(dir, 'app.toml'), 'utf8')).toContain(KEY_A_FP);
+  });
+});
+
+describe('a read-only settings file (mode 0444)', () => {
+  it('is not replaced: encrypt exits 8 naming it, with a chmod u+w hint, the file byte-identical', async () => {
+    const { dir } = setup({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "plain-pw"\n' });
+    chmodSync(join(dir, 'c.toml'), 0o444);
+    const before = snapshot(dir, ['c.toml']);
+    const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir, '--json'], { env });
+    const error = jsonError(result, 8);
+    expect(error.code).toBe('E_PERMISSION_DENIED');
+    expect(error.message).toContain('c.toml');
+    expect(error.hint).toContain('chmod u+w');
+    expectUnchanged(dir, before);
   });
 });
