@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, type RunOptions, type RunResult } from '../support/cli.js';
-import { startCli } from '../support/cli-process.js';
+import { startCli, type CliProcess } from '../support/cli-process.js';
 import { requires } from '../support/requires.js';
 
 export const NOBODY = 65534;
@@ -71,4 +71,14 @@ export function runUnprivileged(script: string, args: string[]): unknown {
 /** Hands paths to the unprivileged user when running as root, so its modes apply to that user. */
 export function giveToUnprivileged(...paths: string[]): void {
   if (runningAsRoot()) for (const path of paths) chownSync(path, NOBODY, NOBODY);
+}
+
+/**
+ * Starts the world-readable copy of the build as this user. A root run that drops to the settings
+ * directory's owner must still reach its own code as that owner, and the checkout may sit under a folder
+ * only root can traverse (a clone under `mktemp -d`).
+ */
+export function startReadableCli(args: string[], options: RunOptions = {}): CliProcess {
+  const dir = unprivilegedCli();
+  return startCli(args, { cwd: dir, ...options, env: { NODE_ENV: undefined, ...options.env }, bin: join(dir, 'bin/run.js') });
 }
