@@ -761,7 +761,8 @@ function encodeInStyle(raw: string, node: AST.TOMLStringValue, value: string): s
   if (!node.multiline) return node.style === 'literal' && fitsLiteral(value) ? `'${value}'` : undefined;
   const opening = node.style === 'literal' ? "'''" : '"""';
   // a newline right after the opening delimiter is trimmed by TOML: keep it, as the file had it
-  const lead = /^.{3}(\r?\n)/.exec(raw)?.[1] ?? '';
+  // a value that itself starts with a newline needs one there too, or TOML would trim the value's own
+  const lead = /^.{3}(\r?\n)/.exec(raw)?.[1] ?? (/^\r?\n/.test(value) ? '\n' : '');
   const fitsMultilineLiteral = !value.includes("'''") && !value.endsWith("'") && !RAW_CONTROL_MULTILINE.test(value);
   if (node.style === 'literal' && fitsMultilineLiteral) return `${opening}${lead}${value}${opening}`;
   // a multi-line string stays multi-line: basic when a literal one cannot hold the value
