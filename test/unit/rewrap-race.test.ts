@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { LibertyError } from '../../src/core/errors.js';
+import { rejection } from '../support/errors.js';
 import { loadKeyring } from '../../src/core/keyring.js';
 import { rewrapSettings } from '../../src/core/rewrap.js';
 import * as settingsModule from '../../src/core/settings.js';
@@ -51,14 +51,6 @@ function swapAfterRead(file: string, swap: () => void): void {
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<LibertyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibertyError);
-  return error as LibertyError;
-}
 
 describe('rewrap: the file swapped right after it was read', () => {
   it('for a link to a file outside: refused with E_IO, the outside file unchanged, nothing left behind', async () => {

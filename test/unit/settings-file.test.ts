@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { LibertyError } from '../../src/core/errors.js';
+import { rejection } from '../support/errors.js';
 import { readAppDocument, readSettingsFile, writeSettingsFile, type Settings } from '../../src/core/settings.js';
 import { MAX_SETTINGS_FILE_BYTES } from '../../src/core/safe-fs.js';
 
@@ -24,14 +24,6 @@ afterEach(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-async function rejection(promise: Promise<unknown>): Promise<LibertyError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(LibertyError);
-  return error as LibertyError;
-}
 
 const settingsOf = (): Settings => ({ dir, crypto: {} as Settings['crypto'], fields: {} as Settings['fields'] });
 
