@@ -239,8 +239,9 @@ describe('identity', () => {
     const setpriv = [`--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', 'env', 'USER=root', 'LOGNAME=root'];
     const child = spawn('setpriv', [...setpriv, process.execPath, bin, 'decrypt', 'c.toml:db.password', '-s', settings.dir], {
       cwd: settings.root,
-      // the copy has no typescript: NODE_ENV=test (set by vitest) would have oclif look for it
-      env: baseEnv({ ...env, NODE_ENV: undefined, HOME: settings.root }),
+      // the copy has no typescript: NODE_ENV=test (set by vitest) would have oclif look for it; no SHELL,
+      // as under cron or in CI: oclif then asks the passwd database, which has no entry for this uid
+      env: baseEnv({ ...env, NODE_ENV: undefined, HOME: settings.root, SHELL: undefined }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const result = await collectOutput(child);
