@@ -5,6 +5,7 @@
  * the error and hint lines, or the error object on stdout under --json. oclif's own handler is left only
  * an explicit exit.
  */
+import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Config } from '@oclif/core/config';
 import { handle } from '@oclif/core/handle';
@@ -13,6 +14,7 @@ import { jsonRequested, toLibertyError, writeFailure, type ThrownError } from '.
 
 export async function execute(options: { dir: string }): Promise<void> {
   const argv = process.argv.slice(2);
+  ensureShellKnown();
   try {
     // no process.exit, so Node writes out stdout before it ends (oclif's flush() would wait for a 'drain'
     // that never comes once the reader has gone, as with `| head`)
@@ -22,6 +24,21 @@ export async function execute(options: { dir: string }): Promise<void> {
     if (thrown.code === 'EEXIT') return handle(thrown as Error);
     const failure = (await helpForUnknownCommand(thrown, argv, options.dir).catch(() => undefined)) ?? toLibertyError(thrown);
     process.exitCode = writeFailure(failure, { json: jsonRequested(argv), stack: thrown.stack });
+  }
+}
+
+/**
+ * oclif's Config.load reads the login shell from the passwd entry when $SHELL is unset, and that lookup
+ * throws for a uid without one (containers, `setpriv --reuid=N`, cron with a bare environment): every
+ * command would die before it starts. Such a process gets a plain POSIX shell name instead; oclif uses
+ * it only to pick an autocomplete script.
+ */
+function ensureShellKnown(): void {
+  if (process.env.SHELL !== undefined) return;
+  try {
+    userInfo();
+  } catch {
+    process.env.SHELL = '/bin/sh';
   }
 }
 

@@ -14,7 +14,8 @@ export default class Fingerprint extends BaseCommand {
     'stored in app.toml [crypto] with whether it matches. A mismatch is reported, not an error. ' +
     'With a BLOB (or - to read it from stdin): its format, key id and the configured key that opens it; ' +
     'the plaintext is never printed. --write stores the current master fingerprint in app.toml (for an install ' +
-    'that has none, or after a deliberate change). The fingerprint is the SHA-256 of the key bytes: ' +
+    'that has none, or after a deliberate change); it refuses (exit 3) a key that opens none of the blobs of the ' +
+    'stored master, which would orphan them, unless --force. The fingerprint is the SHA-256 of the key bytes: ' +
     '`printf %s "$KEY" | xxd -r -p | sha256sum` gives the same.';
   static override examples = [
     { description: 'the key setup at a glance', command: '<%= config.bin %> fingerprint --settings ./config' },
@@ -29,6 +30,7 @@ export default class Fingerprint extends BaseCommand {
     ...settingsFlag,
     check: Flags.boolean({ summary: 'exit 0 only when the master key is loaded and matches the stored fingerprint, else 1' }),
     write: Flags.boolean({ summary: 'store the current master fingerprint in app.toml [crypto] (needs settings:framework)', exclusive: ['check'] }),
+    force: Flags.boolean({ summary: 'with --write: store it even when the key opens none of the blobs of the stored master', dependsOn: ['write'] }),
   };
 
   async run(): Promise<KeyReport | BlobDescription> {
@@ -46,7 +48,7 @@ export default class Fingerprint extends BaseCommand {
       return description;
     }
 
-    if (flags.write) await this.writeFingerprint(settings, keyring);
+    if (flags.write) await this.writeFingerprint(settings, keyring, flags.force);
     const report = describeKeys(flags.write ? settingsKeyring(await loadSettings(settings.dir), currentEnvironment()) : keyring);
     this.say(describeLine('master', report.master));
     report.legacy.forEach((legacy) => this.say(describeLine('legacy', legacy)));
@@ -55,16 +57,18 @@ export default class Fingerprint extends BaseCommand {
     return report;
   }
 
-  private async writeFingerprint(settings: Settings, keyring: Keyring): Promise<void> {
+  private async writeFingerprint(settings: Settings, keyring: Keyring, force: boolean): Promise<void> {
     // loaded only here: reading fingerprints is what scripts call often, and it must start fast
-    const [{ auditWrites, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }] = await Promise.all([
+    const [{ auditWrites, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }, { refuseOrphaningFingerprint }] = await Promise.all([
       import('../cli/audit-trail.js'),
       import('../cli/with-lock.js'),
       import('../core/field-writes.js'),
+      import('../core/fingerprint-guard.js'),
     ]);
     await requirePermission(settings, 'settings:framework', { event: 'fingerprint.write' });
     const master = keyring.master.key;
     if (!master) requireMaster(keyring);
+    if (!force) await refuseOrphaningFingerprint(settings, keyring, master!);
     const audit = auditWrites(settings, (stored: StoredFingerprint) => ({
       event: 'fingerprint.write',
       keyId: stored.keyId,

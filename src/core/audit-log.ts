@@ -3,7 +3,7 @@
  * SHA-256 (hex) of the previous line's UTF-8 bytes without its newline (64 zeros on line 1), and `seq`,
  * its 1-based line number; so an edited, deleted, reordered or inserted line breaks the chain at the next
  * line. The chain cannot show a rewrite of the whole tail: record `head` (the hash of the last line)
- * elsewhere to detect that.
+ * elsewhere, and later check that it is still a line of the log (`verifyAuditLog` with `head`).
  *
  * Appending fails closed: the line is written and fsynced before `appendAuditEvent` returns, and any
  * failure is E_AUDIT_LOG. Writers in separate processes serialise through the lock file `<log>.lock`.
@@ -104,18 +104,60 @@ export interface AuditFilter {
 }
 
 export interface AuditVerifyReport {
+  /** false when a line is broken, a head that must be in the log is not, or a log that must hold lines is missing or empty */
   ok: boolean;
   /** lines in the file (a last line without newline counts) */
   entries: number;
-  /** 1-based number of the first broken line, null when ok */
+  /** 1-based number of the first broken line, null when every line holds */
   firstBadLine: number | null;
   /** SHA-256 hex of the last line, null for an empty or missing log */
   head: string | null;
+  /** only with `head` given: that earlier head and the line that hashes to it, null when no line does */
+  earlierHead?: { hash: string; line: number | null };
   reason?: string;
 }
 
+export interface AuditVerifyOptions {
+  /** an earlier head (64 hex digits): exit 1 unless a line of the log still hashes to it */
+  head?: string;
+  /** app.toml stores a master fingerprint, so audited writes have happened: a missing or empty log is broken */
+  fingerprintStored?: boolean;
+}
+
+/** A line of the log that is not an entry (left out of a listing), or where the chain breaks. */
+export interface AuditLineProblem {
+  /** 1-based */
+  line: number;
+  reason: string;
+}
+
+/** What `readAuditLog` could read. */
+export interface AuditListing {
+  /** the lines that are entries, in file order */
+  entries: AuditEntry[];
+  /** the first lines that are not entries, at most MAX_LISTED_BAD_LINES */
+  badLines: AuditLineProblem[];
+  /** how many lines are not entries (all of them, also those past badLines) */
+  badLineCount: number;
+  /** the first line where the chain breaks, as `verifyAuditLog` reports it; null when it holds */
+  chainBreak: AuditLineProblem | null;
+}
+
+/** A listing names this many bad lines and counts the rest: a log of garbage must not fill memory. */
+export const MAX_LISTED_BAD_LINES = 10;
+
+/**
+ * What `audit --event` takes: an event name, or the part before a dot (`keys` for `keys.rotate`,
+ * `keys.drop-legacy` and `keys.add-legacy`).
+ */
+export const AUDIT_EVENT_FILTERS: readonly string[] = [
+  ...AUDIT_EVENT_NAMES,
+  ...new Set(AUDIT_EVENT_NAMES.filter((name) => name.includes('.')).map((name) => name.slice(0, name.lastIndexOf('.')))),
+];
+
 const LOCK_SUFFIX = '.lock';
 const LOOKS_LIKE_KEY = /^[0-9a-fA-F]{64}$/;
+const HASH = /^[0-9a-f]{64}$/;
 const DURATION = /^(\d+)(s|m|h|d|w)$/;
 const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -169,19 +211,21 @@ export async function checkAuditLogWritable(logPath: string, within?: string): P
   }
 }
 
-/** Every entry, in file order; [] for a missing log. E_AUDIT_LOG names a line that is not valid JSON. */
-export async function readAuditLog(logPath: string): Promise<AuditEntry[]> {
-  const entries: AuditEntry[] = [];
-  scanLog(logPath, (line) => {
-    const value = line.bytes === undefined ? undefined : tryParseJson(line.bytes);
-    if (!isRecord(value)) {
-      throw new LibertyError('E_AUDIT_LOG', `audit log line ${line.number} is not a json object: ${logPath}`, {
-        hint: 'run `liberty-crypto audit verify` to check the whole log',
-      });
+/**
+ * The lines of the log that are entries, in file order, and the lines that are not (named, not thrown:
+ * one bad line must not hide the others); with where the chain breaks. A missing log has no lines.
+ */
+export async function readAuditLog(logPath: string): Promise<AuditListing> {
+  const listing: AuditListing = { entries: [], badLines: [], badLineCount: 0, chainBreak: null };
+  const scan = scanEntries(logPath, (line, read) => {
+    if (read.entry) listing.entries.push(read.entry);
+    else {
+      listing.badLineCount += 1;
+      if (listing.badLines.length < MAX_LISTED_BAD_LINES) listing.badLines.push({ line: line.number, reason: read.problem });
     }
-    entries.push(value as unknown as AuditEntry);
   });
-  return entries;
+  listing.chainBreak = scan.chainBreak ?? null;
+  return listing;
 }
 
 /** The entries that pass every given filter, newest first (reverse file order), at most `limit`. */
@@ -201,6 +245,14 @@ export function filterAuditEntries(entries: readonly AuditEntry[], filter: Audit
     result.push(entry);
   }
   return result;
+}
+
+/** The name `audit --event` was given, when it is one AUDIT_EVENT_FILTERS holds; E_USAGE otherwise. */
+export function parseEventFilter(text: string): string {
+  if (AUDIT_EVENT_FILTERS.includes(text)) return text;
+  throw new LibertyError('E_USAGE', `unknown audit event: ${JSON.stringify(text)}`, {
+    hint: `use one of ${AUDIT_EVENT_FILTERS.join(', ')}`,
+  });
 }
 
 /**
@@ -228,23 +280,39 @@ export function parseTimeBound(text: string, now: Date): Date {
 }
 
 /**
- * Checks the whole log: every line is a JSON object with v = 1, seq = its line number and `prev` = the
- * hash of the line before. Reports the first broken line. A missing log is an empty, valid log.
+ * Checks the whole log: every line is an entry (a JSON object with v = 1 and its fields) whose seq is its
+ * line number and whose `prev` is the hash of the line before. Reports the first broken line. With `head`
+ * (an earlier head, E_USAGE unless 64 hex digits), the log is broken unless a line still hashes to it: with
+ * the chain intact, that line is the current head or the `prev` of the line after it. A missing or empty
+ * log is valid, unless `head` is given or a stored fingerprint says writes have happened.
  */
-export async function verifyAuditLog(logPath: string): Promise<AuditVerifyReport> {
-  let prev = GENESIS_PREV;
-  let failure: { line: number; reason: string } | undefined;
-  const scan = scanLog(logPath, (line) => {
-    if (failure === undefined) {
-      const reason = line.bytes === undefined ? `longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB` : checkLine(line.bytes, line.number, prev);
-      if (reason !== undefined) failure = { line: line.number, reason: `line ${line.number}: ${reason}` };
-    }
-    prev = line.hash();
+export async function verifyAuditLog(logPath: string, options: AuditVerifyOptions = {}): Promise<AuditVerifyReport> {
+  const earlier = options.head === undefined ? undefined : parseHead(options.head);
+  let found: number | null = null;
+  const scan = scanEntries(logPath, (line, _read, hash) => {
+    if (found === null && hash === earlier) found = line.number;
   });
-  const entries = scan?.lines ?? 0;
-  const head = entries === 0 ? null : prev;
-  if (failure) return { ok: false, entries, firstBadLine: failure.line, head, reason: failure.reason };
-  return { ok: true, entries, firstBadLine: null, head };
+  const report: AuditVerifyReport = {
+    ok: true,
+    entries: scan.lines,
+    firstBadLine: scan.chainBreak?.line ?? null,
+    head: scan.head ?? null,
+    ...(earlier === undefined ? {} : { earlierHead: { hash: earlier, line: found } }),
+  };
+  const reason = verifyProblem(logPath, scan, options, found);
+  return reason === undefined ? report : { ...report, ok: false, reason };
+}
+
+/** Why a verification fails, the first reason in this order: a broken line, a log without lines that must have some, a lost head. */
+function verifyProblem(logPath: string, scan: EntryScan, options: AuditVerifyOptions, found: number | null): string | undefined {
+  if (scan.chainBreak) return `line ${scan.chainBreak.line}: ${scan.chainBreak.reason}`;
+  const wantsHead = options.head !== undefined;
+  if (scan.lines === 0 && (wantsHead || options.fingerprintStored)) {
+    const log = scan.exists ? `the audit log ${logPath} is empty` : `no audit log at ${logPath}`;
+    return wantsHead ? `${log}: the earlier head cannot be in it` : `${log}, but app.toml stores a master fingerprint: writes have happened`;
+  }
+  if (wantsHead && found === null) return 'the earlier head is not in the log: lines were cut off, or the log was rewritten';
+  return undefined;
 }
 
 /** SHA-256 hex of a line's bytes (without its newline). */
@@ -342,6 +410,37 @@ function ownSeq(line: Buffer): number | undefined {
   return isRecord(parsed) && Number.isSafeInteger(parsed.seq) && (parsed.seq as number) > 0 ? (parsed.seq as number) : undefined;
 }
 
+/** A line of the log read as an entry, or why it is not one. */
+type ReadLine = { entry: AuditEntry; problem?: undefined } | { entry?: undefined; problem: string };
+
+interface EntryScan {
+  exists: boolean;
+  lines: number;
+  /** SHA-256 hex of the last line, undefined when there is none */
+  head?: string;
+  chainBreak?: AuditLineProblem;
+}
+
+/**
+ * Reads each line of the log as an entry and checks the chain, calling `onLine` for every line; no call
+ * for a missing log. The one reader behind both the listing and the verification, so they agree.
+ */
+function scanEntries(logPath: string, onLine: (line: LogLine, read: ReadLine, hash: string) => void): EntryScan {
+  let prev = GENESIS_PREV;
+  let chainBreak: AuditLineProblem | undefined;
+  const scan = scanLog(logPath, (line) => {
+    const read = line.bytes === undefined ? { problem: `longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB` } : readEntry(line.bytes);
+    if (chainBreak === undefined) {
+      const reason = read.problem ?? chainProblem(read.entry!, line.number, prev);
+      if (reason !== undefined) chainBreak = { line: line.number, reason };
+    }
+    prev = line.hash();
+    onLine(line, read, prev);
+  });
+  if (scan === undefined) return { exists: false, lines: 0 };
+  return { exists: true, lines: scan.lines, ...(scan.lines === 0 ? {} : { head: prev }), ...(chainBreak ? { chainBreak } : {}) };
+}
+
 /** Calls `onLine` for each line of the log; undefined (and no call) for a missing log. */
 function scanLog(logPath: string, onLine: (line: LogLine) => void): LogScan | undefined {
   let opened;
@@ -380,20 +479,44 @@ function tooLarge(logPath: string): LibertyError {
   });
 }
 
-/** Why line `lineNo` is broken, or undefined when it is fine. */
-function checkLine(line: Buffer, lineNo: number, expectedPrev: string): string | undefined {
-  if (line.length === 0) return 'blank line';
+/**
+ * The one parser of a log line: an entry when it is a JSON object with v = 1 and every field of the type
+ * liberty-crypto writes (so a listing can filter and show it), else why not. Its place in the chain is
+ * `chainProblem`'s.
+ */
+function readEntry(line: Buffer): ReadLine {
+  if (line.length === 0) return { problem: 'blank line' };
   const value = tryParseJson(line);
-  if (!isRecord(value)) return 'not a json object';
-  if (value.v !== AUDIT_LOG_VERSION) return 'v is not 1';
-  if (value.seq !== lineNo) return `seq is not ${lineNo}`;
-  if (value.prev !== expectedPrev) return lineNo === 1 ? 'prev is not the genesis hash' : `prev does not match the hash of line ${lineNo - 1}`;
-  if (typeof value.ts !== 'string' || Number.isNaN(Date.parse(value.ts))) return 'ts is not a time';
+  if (!isRecord(value)) return { problem: 'not a json object' };
+  if (value.v !== AUDIT_LOG_VERSION) return { problem: 'v is not 1' };
+  if (!Number.isSafeInteger(value.seq) || (value.seq as number) < 1) return { problem: 'seq is not a line number' };
+  if (typeof value.prev !== 'string' || !HASH.test(value.prev)) return { problem: 'prev is not a sha-256 hash' };
+  if (typeof value.ts !== 'string' || Number.isNaN(Date.parse(value.ts))) return { problem: 'ts is not a time' };
   for (const key of ['event', 'outcome', 'operator', 'osUser', 'host'] as const) {
-    if (typeof value[key] !== 'string') return `${key} is not a string`;
+    if (typeof value[key] !== 'string') return { problem: `${key} is not a string` };
   }
-  if (!Number.isSafeInteger(value.pid)) return 'pid is not an integer';
+  if (!Number.isSafeInteger(value.pid)) return { problem: 'pid is not an integer' };
+  for (const key of ['field', 'keyId'] as const) {
+    if (value[key] !== undefined && typeof value[key] !== 'string') return { problem: `${key} is not a string` };
+  }
+  if (value.details !== undefined && !isRecord(value.details)) return { problem: 'details is not an object' };
+  return { entry: value as unknown as AuditEntry };
+}
+
+/** Why an entry on line `lineNo` does not continue the chain, or undefined when it does. */
+function chainProblem(entry: AuditEntry, lineNo: number, expectedPrev: string): string | undefined {
+  if (entry.seq !== lineNo) return `seq is not ${lineNo}`;
+  if (entry.prev !== expectedPrev) return lineNo === 1 ? 'prev is not the genesis hash' : `prev does not match the hash of line ${lineNo - 1}`;
   return undefined;
+}
+
+/** An earlier head as given (either case): 64 hex digits, lower-cased; E_USAGE otherwise. */
+function parseHead(text: string): string {
+  const head = text.toLowerCase();
+  if (HASH.test(head)) return head;
+  throw new LibertyError('E_USAGE', 'invalid head: not a sha-256 hash (64 hex digits)', {
+    hint: 'give a head that audit verify printed (the `head` of its --json output)',
+  });
 }
 
 function tryParseJson(line: Buffer): unknown {

@@ -5,11 +5,13 @@
  * - hidden files and folders (name starts with `.`) are skipped: lock and temporary files live there;
  * - a symbolic link to a directory is never followed (no cycles, no second path to one file);
  * - a symbolic link to a file is included only when its real path stays inside the settings directory;
- *   a link pointing outside, or a broken link, is skipped.
+ *   a link pointing outside, or a broken link, is skipped;
+ * - anything else named `*.toml` (a FIFO, a device, a socket, a directory) is skipped: only regular files
+ *   are settings files, and reading a FIFO or a device could hang or never end.
  */
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep, win32 } from 'node:path';
 
 import { ioError, LibertyError } from './errors.js';
 
@@ -25,32 +27,64 @@ export async function crawlSettings(dir: string): Promise<string[]> {
   return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** Where a settings file is: its canonical name and its real path inside the real settings directory. */
+export interface SettingsFileLocation {
+  /** the name users see: relative, `/` separators, no `.` or `..` (see `canonicalSettingsPath`) */
+  file: string;
+  /** the real path of the settings directory */
+  root: string;
+  /** the real path of the file (links resolved); for a missing file, where it would be created */
+  path: string;
+}
+
 /**
- * Resolves the user-given `relFile` against the settings directory and returns its absolute path (as
- * given, links not resolved). Throws E_USAGE when the path leaves the directory lexically (`..`, an
- * absolute path elsewhere) and E_BAD_SETTINGS when a symbolic link inside the directory leads outside.
+ * The one spelling of a settings file: relative to the directory, `/` separators, `.` and `..` folded
+ * (`sub/../connectors.toml` and `./connectors.toml` are `connectors.toml`), so the audit log and every
+ * message name a file one way. E_USAGE for an empty path, an absolute one (even one inside the directory:
+ * the writer would take it as relative again), and one that climbs out with `..`.
  */
-export function resolveInside(dir: string, relFile: string): string {
-  if (relFile.trim() === '') {
+export function canonicalSettingsPath(relFile: string): string {
+  const slashed = relFile.replace(/\\/g, '/');
+  if (slashed.trim() === '') {
     throw new LibertyError('E_USAGE', 'settings file path is empty', { hint: 'name a file relative to the settings directory' });
   }
-  const root = resolve(dir);
-  const full = resolve(root, relFile);
-  if (!isWithin(root, full)) {
+  if (posix.isAbsolute(slashed) || win32.isAbsolute(slashed)) {
+    throw new LibertyError('E_USAGE', `file must be relative to the settings directory: ${relFile}`, {
+      hint: 'name the file as the settings directory sees it, e.g. connectors.toml, not its absolute path',
+      file: relFile,
+    });
+  }
+  const normal = posix.normalize(slashed).replace(/\/+$/, '');
+  if (normal === '..' || normal.startsWith('../') || normal === '.') {
     throw new LibertyError('E_USAGE', `file is outside the settings directory: ${relFile}`, {
       hint: 'name a file relative to the settings directory, without ..',
       file: relFile,
     });
   }
-  const realRoot = realpathOrSelf(root);
-  const real = realpathOfExistingPart(full);
-  if (!isWithin(realRoot, real)) {
-    throw new LibertyError('E_BAD_SETTINGS', `${relFile}: a symbolic link leads outside the settings directory`, {
+  return normal;
+}
+
+/**
+ * Locates the user-given `relFile` (see `canonicalSettingsPath`) in the settings directory. E_BAD_SETTINGS
+ * when a symbolic link on the way leads outside the directory; a link that stays inside is followed.
+ */
+export function locateSettingsFile(dir: string, relFile: string): SettingsFileLocation {
+  const file = canonicalSettingsPath(relFile);
+  const root = realpathOrSelf(resolve(dir));
+  const path = realpathOfExistingPart(join(root, file));
+  if (!isWithin(root, path)) {
+    throw new LibertyError('E_BAD_SETTINGS', `${file}: a symbolic link leads outside the settings directory`, {
       hint: 'replace the link with the file itself or a link that stays inside the directory',
-      file: relFile,
+      file,
     });
   }
-  return full;
+  return { file, root, path };
+}
+
+/** `locateSettingsFile`, as a path inside `dir` (links not resolved). */
+export function resolveInside(dir: string, relFile: string): string {
+  const { file } = locateSettingsFile(dir, relFile);
+  return join(resolve(dir), file);
 }
 
 /** The real path of the settings directory; E_IO when it is missing or not a directory. */
@@ -115,7 +149,8 @@ async function isFileLinkInside(root: string, linkPath: string): Promise<boolean
   }
 }
 
-function isWithin(root: string, path: string): boolean {
+/** Whether `path` is `root` or below it (both absolute, lexically). */
+export function isWithin(root: string, path: string): boolean {
   const rel = relative(root, path);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }

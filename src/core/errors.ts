@@ -114,7 +114,7 @@ export function ioError(action: string, path: string, error: unknown): LibertyEr
 /** Table of exit codes for help text and man pages. */
 export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [0, 'success'],
-  [1, 'a check found problems: --check modes, status, audit verify, keys drop-legacy refusing a key blobs still need'],
+  [1, 'a check found problems: --check modes, status, audit verify, audit leaving out lines that are not entries, keys drop-legacy refusing a key blobs still need'],
   [2, 'usage error'],
   [3, 'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file'],
   [4, 'authentication failed: tag mismatch (tampered blob or wrong key)'],

@@ -1,8 +1,10 @@
 /** `FILE:KEY` references: a settings file (relative, ending in .toml) and a TOML dotted key. */
+import { canonicalSettingsPath } from './crawl.js';
 import { LibertyError } from './errors.js';
 import { formatKeyPath, parseKeyPath, type KeyPath } from './toml-edit.js';
 
 export interface FieldRef {
+  /** canonical (see canonicalSettingsPath): one field has one name in messages and the audit log */
   file: string;
   path: KeyPath;
 }
@@ -13,6 +15,7 @@ export function looksLikeFieldRef(text: string): boolean {
   return FIELD_REF.test(text);
 }
 
+/** Parses FILE:KEY; FILE in its canonical spelling, E_USAGE when absolute or leaving the directory. */
 export function parseFieldRef(text: string): FieldRef {
   const match = FIELD_REF.exec(text);
   if (!match) {
@@ -20,8 +23,7 @@ export function parseFieldRef(text: string): FieldRef {
       hint: 'for example connectors.toml:pools.main.password',
     });
   }
-  const file = match[1]!.replace(/\\/g, '/').replace(/^\.\//, '');
-  return { file, path: parseKeyPath(match[2]!) };
+  return { file: canonicalSettingsPath(match[1]!), path: parseKeyPath(match[2]!) };
 }
 
 export function formatFieldRef(ref: FieldRef): string {

@@ -4,18 +4,17 @@
  * settings lock. Every new blob is opened again and compared before the file is written atomically.
  * Audited writes take `WriteHooks`: `before` runs once every check has passed, just before the file changes.
  */
-import { join, resolve } from 'node:path';
 import { holdsBlob } from './blob.js';
+import { canonicalSettingsPath } from './crawl.js';
 import { parseEnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { formatFieldRef, type FieldRef } from './field-ref.js';
 import { stringAt, valueAt } from './field-value.js';
-import { writeFileAtomic } from './fs-atomic.js';
 import { openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
-import { APP_FILE, readAppDocument, readSettingsFile, type Settings } from './settings.js';
+import { APP_FILE, readAppDocument, readSettingsFile, writeSettingsFile, type Settings, type SettingsDocument } from './settings.js';
 import { applyEdits, formatKeyPath, type FieldEdit, type TomlDocument } from './toml-edit.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 import { shellCommand } from './shell-quote.js';
@@ -46,7 +45,7 @@ export interface WriteContext {
  * a blob there would leave every command unable to find its keys.
  */
 function refuseCryptoConfig(settings: Settings, ref: FieldRef): void {
-  if (ref.path[0] !== 'crypto' || resolve(settings.dir, ref.file) !== resolve(settings.dir, APP_FILE)) return;
+  if (ref.path[0] !== 'crypto' || canonicalSettingsPath(ref.file) !== APP_FILE) return;
   throw new LibertyError('E_USAGE', `${formatFieldRef(ref)}: app.toml [crypto] configures the keys and holds no secret to encrypt`, {
     hint: 'keys live in the environment: see liberty-crypto keys rotate and fingerprint --write',
     file: APP_FILE,
@@ -187,7 +186,11 @@ export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: W
   const opened = await openValue(ctx.keyring, value);
   const text = applyEdits(document, [{ path: ref.path, value: opened.text }]);
   const write: PlainWrite = { field: formatFieldRef(ref), keyId: opened.opened[0]!.slot.key.kid };
-  await writeAhead(hooks, [write], () => writeFileAtomic(join(ctx.settings.dir, ref.file), text));
+  // The plaintext file is left owned by the user running the command, not handed to the previous owner:
+  // that owner may be a local user who planted or took over the file and would then read the plaintext.
+  // Refusing instead would block the common case of a settings file owned by the service account; an
+  // operator who wants the plaintext readable by another user grants that deliberately.
+  await writeAhead(hooks, [write], () => writeSettingsFile(document, text, { keepOwner: false }));
   return write;
 }
 
@@ -206,7 +209,7 @@ export async function storeMasterFingerprint(
   const document = await readAppDocument(ctx.settings);
   if (ctx.settings.crypto.storedFingerprint === key.fingerprint) return false;
   const text = applyEdits(document, [{ path: FINGERPRINT_PATH, value: key.fingerprint }]);
-  await writeAhead(hooks, [{ env: key.env, keyId: key.kid }], () => writeFileAtomic(join(ctx.settings.dir, APP_FILE), text));
+  await writeAhead(hooks, [{ env: key.env, keyId: key.kid }], () => writeSettingsFile(document, text));
   return true;
 }
 
@@ -218,20 +221,22 @@ export async function storeMasterFingerprint(
 async function writeWithFingerprint(
   ctx: WriteContext,
   key: Key,
-  document: TomlDocument,
+  document: SettingsDocument,
   edits: FieldEdit[],
   writes: FieldWrite[],
   hooks: WriteHooks<FieldWrite>,
 ): Promise<boolean> {
   const fingerprint: FieldEdit = { path: FINGERPRINT_PATH, value: key.fingerprint };
   const storeFingerprint = !ctx.settings.crypto.storedFingerprint;
-  const sameFile = document.file === APP_FILE;
-  const text = applyEdits(document, storeFingerprint && sameFile ? [...edits, fingerprint] : edits);
-  const appText = storeFingerprint && !sameFile ? applyEdits(await readAppDocument(ctx.settings), [fingerprint]) : undefined;
-  await writeAhead(hooks, writes, () => writeFileAtomic(join(ctx.settings.dir, document.file), text));
+  const app = storeFingerprint ? await readAppDocument(ctx.settings) : undefined;
+  // the same file also when the document is a link to app.toml: one write, or the second would be refused
+  const sameFile = app !== undefined && app.origin.path === document.origin.path;
+  const text = applyEdits(document, sameFile ? [...edits, fingerprint] : edits);
+  const appText = app && !sameFile ? applyEdits(app, [fingerprint]) : undefined;
+  await writeAhead(hooks, writes, () => writeSettingsFile(document, text));
   // the fields are written after their lines; a failure to store the fingerprint now is the command's error,
   // not a failed line for fields that did change
-  if (appText !== undefined) await writeFileAtomic(join(ctx.settings.dir, APP_FILE), appText);
+  if (app && appText !== undefined) await writeSettingsFile(app, appText);
   if (storeFingerprint) ctx.settings.crypto.storedFingerprint = key.fingerprint;
   return storeFingerprint;
 }

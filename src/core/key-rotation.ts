@@ -2,15 +2,13 @@
  * Rotation from the command line, on app.toml [crypto]: make a new key the master (the previous master
  * becomes the first legacy key), and drop a legacy key once no blob needs it.
  */
-import { join } from 'node:path';
 import { tryParseBlob } from './blob.js';
-import { formatEnvRef, isEnvName } from './crypto-config.js';
+import { formatEnvRef, isEnvName, isTable } from './crypto-config.js';
 import { LibertyError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
 import { openParsedBlob, type Environment, type Keyring } from './keyring.js';
 import { isHexKey, parseKey } from './keys.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
-import { APP_FILE, readAppDocument, type Settings } from './settings.js';
+import { readAppDocument, writeSettingsFile, type Settings } from './settings.js';
 import { applyEdits, type FieldEdit } from './toml-edit.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 
@@ -61,6 +59,7 @@ export async function rotateMasterKey(
   }
   const from = settings.crypto.masterEnv;
   if (from === to) throw new LibertyError('E_USAGE', `${to} is already the master key`);
+  refuseSameKey(settings, env, to, value);
   const legacy = [...new Set([from, ...settings.crypto.legacyEnvs])].filter((name) => name !== to);
   const key = parseKey(to, value);
   const result = { from, to, keyId: key.kid, fingerprint: key.fingerprint, legacy };
@@ -68,13 +67,27 @@ export async function rotateMasterKey(
     settings,
     [
       { path: ['crypto', 'master_key'], value: formatEnvRef(to) },
-      { path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) },
+      { path: ['crypto', 'legacy_keys'], value: legacyRefs(settings, legacy) },
       { path: ['crypto', 'fingerprint'], value: key.fingerprint },
     ],
     hooks,
     result,
   );
   return result;
+}
+
+/**
+ * A rotation to the key that is already the master (a typo in a vault path, the old secret exported under
+ * the new name) would look finished while nothing changed.
+ */
+function refuseSameKey(settings: Settings, env: Environment, to: string, value: string): void {
+  const current = env[settings.crypto.masterEnv];
+  const fingerprint = parseKey(to, value).fingerprint;
+  const same = (current !== undefined && current !== '' && parseKey(settings.crypto.masterEnv, current).fingerprint === fingerprint) || settings.crypto.storedFingerprint === fingerprint;
+  if (!same) return;
+  throw new LibertyError('E_USAGE', `${to} holds the current master key (key id ${fingerprint.slice(0, 8)}): a rotation needs a new key`, {
+    hint: `export a new key as ${to}: export ${to}=$(liberty-crypto genkey)`,
+  });
 }
 
 export interface LegacyKeyUsage {
@@ -124,7 +137,7 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
  */
 export async function dropLegacyKey(settings: Settings, name: string, hooks: WriteHooks<string[]> = NO_WRITE_HOOKS): Promise<string[]> {
   const legacy = settings.crypto.legacyEnvs.filter((entry) => entry !== name);
-  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }], hooks, legacy);
+  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacyRefs(settings, legacy) }], hooks, legacy);
   return legacy;
 }
 
@@ -147,12 +160,28 @@ export async function addLegacyKey(settings: Settings, env: Environment, name: s
     });
   }
   const legacy = [...settings.crypto.legacyEnvs, name];
-  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacy.map(formatEnvRef) }], hooks, legacy);
+  await editApp(settings, [{ path: ['crypto', 'legacy_keys'], value: legacyRefs(settings, legacy) }], hooks, legacy);
   return legacy;
+}
+
+/**
+ * The legacy_keys entries for the variables `names`, in that order: an entry app.toml already holds keeps
+ * its own text (a `${NAME:-...}` stays as written), a new one is `${NAME}`. So the array edit adds or removes
+ * entries and leaves the others, their comments and their quoting, byte for byte.
+ */
+function legacyRefs(settings: Settings, names: readonly string[]): string[] {
+  const crypto = settings.app?.data.crypto;
+  const raw = isTable(crypto) && Array.isArray(crypto.legacy_keys) ? crypto.legacy_keys : [];
+  const written = new Map(settings.crypto.legacyEnvs.map((name, index) => [name, raw[index]]));
+  return names.map((name) => {
+    const text = written.get(name);
+    return typeof text === 'string' ? text : formatEnvRef(name);
+  });
 }
 
 /** The rotation writes app.toml like any other file: byte-preserving, atomic, the hooks around the write. */
 async function editApp<T>(settings: Settings, edits: FieldEdit[], hooks: WriteHooks<T>, subject: T): Promise<void> {
-  const text = applyEdits(await readAppDocument(settings), edits);
-  await writeAhead(hooks, [subject], () => writeFileAtomic(join(settings.dir, APP_FILE), text));
+  const app = await readAppDocument(settings);
+  const text = applyEdits(app, edits);
+  await writeAhead(hooks, [subject], () => writeSettingsFile(app, text));
 }

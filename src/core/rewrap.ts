@@ -7,12 +7,10 @@
  */
 import { findBlobs, holdsBlob, parseBlob, replaceBlobs, type BlobFormat, type BlobSpan } from './blob.js';
 import { LibertyError } from './errors.js';
-import { writeFileAtomic } from './fs-atomic.js';
 import { isCurrent, openParsedBlob, requireMaster, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import { mapLimit, selectFiles } from './settings-scan.js';
-import { readSettingsFile } from './settings.js';
+import { readSettingsFile, writeSettingsFile, type SettingsDocument } from './settings.js';
 import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml-edit.js';
-import { join } from 'node:path';
 
 export interface RewrapOptions {
   /** only these files (relative to the settings directory) */
@@ -138,7 +136,7 @@ interface OpenedSpan {
  */
 async function rewrapFile(dir: string, file: string, keyring: Keyring, options: RewrapOptions): Promise<FileOutcome> {
   const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [] };
-  let document: TomlDocument;
+  let document: SettingsDocument;
   let fields: BlobField[];
   let inOrder: boolean;
   try {
@@ -213,7 +211,7 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, options: 
     edits.push({ path: field.path, value });
   }
   const text = applyEdits(document, edits);
-  await writeFileAtomic(join(dir, file), text);
+  await writeSettingsFile(document, text);
   outcome.rewrapped = toSeal.length;
   outcome.current += toSeal.length;
   return outcome;

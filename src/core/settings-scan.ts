@@ -3,11 +3,11 @@
  * secret class). rewrap, status, encrypt --all, keys drop-legacy and reveal all start here.
  */
 import { findBlobs, type BlobSpan } from './blob.js';
-import { crawlSettings } from './crawl.js';
+import { canonicalSettingsPath, crawlSettings } from './crawl.js';
 import { parseEnvReference, type EnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { classifyField, type FieldClass, type FieldRules } from './secret-fields.js';
-import { readSettingsFile } from './settings.js';
+import { readSettingsFile, type SettingsDocument } from './settings.js';
 import { listStringValues, type KeyPath, type TomlDocument } from './toml-edit.js';
 
 export interface ScannedField {
@@ -24,7 +24,7 @@ export interface ScannedField {
 }
 
 export type ScannedFile =
-  | { file: string; ok: true; document: TomlDocument; fields: ScannedField[] }
+  | { file: string; ok: true; document: SettingsDocument; fields: ScannedField[] }
   | { file: string; ok: false; error: LibertyError };
 
 export function scanDocument(document: TomlDocument, rules: FieldRules): ScannedField[] {
@@ -53,11 +53,14 @@ export async function scanFile(dir: string, file: string, rules: FieldRules): Pr
   }
 }
 
-/** The files to work on: the whole crawl, or the given subset (each checked to be inside the directory). */
+/**
+ * The files to work on: the whole crawl, or the given subset (each in its canonical spelling, see
+ * `canonicalSettingsPath`, and checked to be a settings file the crawl finds).
+ */
 export async function selectFiles(dir: string, only?: readonly string[]): Promise<string[]> {
   const all = await crawlSettings(dir);
   if (!only || only.length === 0) return all;
-  const wanted = only.map((file) => file.replace(/^\.\//, ''));
+  const wanted = [...new Set(only.map(canonicalSettingsPath))];
   const missing = wanted.filter((file) => !all.includes(file));
   if (missing.length > 0) {
     throw new LibertyError('E_USAGE', `not a settings file in the directory: ${missing.join(', ')}`, {

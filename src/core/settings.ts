@@ -2,12 +2,13 @@
  * The settings directory as core sees it: app.toml and its [crypto] table, the keyring that follows
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
-import { readFileSync } from 'node:fs';
 import { resolveAuditLogPath } from './audit-location.js';
-import { checkSettingsDir, missingSettingsDir, resolveInside } from './crawl.js';
+import { checkSettingsDir, locateSettingsFile, missingSettingsDir } from './crawl.js';
 import { isTable, readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
+import { writeFileAtomic, type ExpectedFile } from './fs-atomic.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
+import { readRegularFile, type RegularFile } from './safe-fs.js';
 import { readFieldRules, type FieldRules } from './secret-fields.js';
 import { parseTomlDocument, type TomlDocument } from './toml-edit.js';
 
@@ -16,7 +17,7 @@ export const APP_FILE = 'app.toml';
 export interface Settings {
   dir: string;
   /** app.toml, when present */
-  app?: TomlDocument;
+  app?: SettingsDocument;
   crypto: CryptoConfig;
   fields: FieldRules;
 }
@@ -26,29 +27,69 @@ export interface LoadOptions {
   mustExist: boolean;
 }
 
-/** Reads one settings file (relative path) into a parsed document. */
-export async function readSettingsFile(dir: string, file: string): Promise<TomlDocument> {
-  const path = resolveInside(dir, file);
-  let bytes: Buffer;
+/** Where a settings file was read, for the checks when it is written back (see `writeSettingsFile`). */
+export interface ReadOrigin extends ExpectedFile {
+  /** the file's canonical name, relative to the settings directory */
+  file: string;
+  /** the real path the file was read from (or, for a missing app.toml, where it will be created) */
+  path: string;
+}
+
+/** A settings file as read: the parsed document and where it came from. */
+export interface SettingsDocument extends TomlDocument {
+  readonly origin: ReadOrigin;
+}
+
+/**
+ * Reads one settings file (relative path, see `locateSettingsFile`) into a parsed document. The file is
+ * opened at its real path inside the directory without following a link there, and must be a regular
+ * file of bounded size: a FIFO, a device or a huge file is refused (E_IO) instead of hanging the command.
+ */
+export async function readSettingsFile(dir: string, file: string): Promise<SettingsDocument> {
+  const location = locateSettingsFile(dir, file);
+  let read: RegularFile;
   try {
-    bytes = readFileSync(path); // settings files are small: a sync read costs far less than fs/promises
+    read = readRegularFile(location.path, location.file); // settings files are small: a sync read costs less
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new LibertyError('E_FIELD_NOT_FOUND', `${file}: file not found in the settings directory`, { file });
-    }
-    throw ioError('read', file, error);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw fileNotFound(location.file);
+    if (error instanceof LibertyError) throw error;
+    throw ioError('read', location.file, error);
   }
-  return parseTomlDocument(file, bytes);
+  return withOrigin(parseTomlDocument(location.file, read.bytes), { ...location, identity: read.identity });
 }
 
 /** app.toml as it is on disk now; an empty document when there is none yet (a write will create it). */
-export async function readAppDocument(settings: Settings): Promise<TomlDocument> {
+export async function readAppDocument(settings: Settings): Promise<SettingsDocument> {
   try {
     return await readSettingsFile(settings.dir, APP_FILE);
   } catch (error) {
-    if (error instanceof LibertyError && error.code === 'E_FIELD_NOT_FOUND') return parseTomlDocument(APP_FILE, '');
-    throw error;
+    if (!(error instanceof LibertyError) || error.code !== 'E_FIELD_NOT_FOUND') throw error;
+    // no identity: the write then checks that no file (nor a link) has appeared here meanwhile
+    return withOrigin(parseTomlDocument(APP_FILE, ''), locateSettingsFile(settings.dir, APP_FILE));
   }
+}
+
+export interface WriteSettingsOptions {
+  /** false: the written file is owned by the user running the command (see writeFileAtomic) */
+  keepOwner?: boolean;
+}
+
+/**
+ * Replaces a settings file read by `readSettingsFile` or `readAppDocument` with `text`, refused (E_IO,
+ * nothing written) when the file was swapped since it was read, for another file or a link, or its folder
+ * for a link: a local user who can write to the directory must not redirect the write elsewhere.
+ */
+export function writeSettingsFile(document: SettingsDocument, text: string, options: WriteSettingsOptions = {}): Promise<void> {
+  const { path, root, identity } = document.origin;
+  return writeFileAtomic(path, text, { expected: { root, ...(identity ? { identity } : {}) }, ...options });
+}
+
+function withOrigin(document: TomlDocument, origin: ReadOrigin): SettingsDocument {
+  return { ...document, origin };
+}
+
+function fileNotFound(file: string): LibertyError {
+  return new LibertyError('E_FIELD_NOT_FOUND', `${file}: file not found in the settings directory`, { file });
 }
 
 export async function loadSettings(dir: string, options: LoadOptions = { mustExist: true }): Promise<Settings> {

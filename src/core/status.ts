@@ -5,11 +5,13 @@
 import { parseBlob, type BlobFormat } from './blob.js';
 import { hasDefaultOnDisk } from './env-reference.js';
 import { LibertyError } from './errors.js';
+import { findTempFiles, tempFileWriter } from './fs-atomic.js';
 import { describeKeys, type KeyReport } from './key-report.js';
 import { isCurrent, openParsedBlob, type Environment, type Keyring, type KeySlot } from './keyring.js';
 import { plural } from './plural.js';
 import { classifyField, envOnlySecret } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
+import { isProcessAlive } from './settings-lock.js';
 import { APP_FILE, type Settings } from './settings.js';
 import { shellCommand } from './shell-quote.js';
 import { formatKeyPath } from './toml-edit.js';
@@ -58,6 +60,8 @@ export interface StatusReport {
   keysInFiles: Array<FieldNote & { env: string }>;
   unusedLegacyKeys: string[];
   envOnlySecrets: Array<FieldNote & { what: string; env: string }>;
+  /** temporary files an interrupted write left behind (they may hold plaintext) */
+  leftoverTempFiles: string[];
   problems: StatusFinding[];
   warnings: StatusFinding[];
 }
@@ -90,6 +94,7 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
     keysInFiles: [],
     unusedLegacyKeys: [],
     envOnlySecrets: [],
+    leftoverTempFiles: await findLeftoverTempFiles(settings.dir),
     problems: [],
     warnings: [],
   };
@@ -163,6 +168,12 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
   sortNotes(report);
   judge(report, keyring, settings);
   return report;
+}
+
+/** Temporary files whose writer is gone (a live writer's file is a write in progress). */
+async function findLeftoverTempFiles(dir: string): Promise<string[]> {
+  const found = await findTempFiles(dir);
+  return found.filter((file) => !isProcessAlive(tempFileWriter(file.slice(file.lastIndexOf('/') + 1))!)).sort();
 }
 
 function rank(entry: KeyUsage): number {
@@ -309,6 +320,9 @@ function judge(report: StatusReport, keyring: Keyring, settings: Settings): void
   }
   for (const slotEnv of report.unusedLegacyKeys) {
     warning('UNUSED_LEGACY_KEY', `legacy key ${slotEnv} is used by no blob`, `drop it: ${shellCommand('liberty-crypto', 'keys', 'drop-legacy', slotEnv)}`);
+  }
+  for (const file of report.leftoverTempFiles) {
+    problem('LEFTOVER_TEMP_FILE', `${file}: temporary file left by an interrupted write; it may hold plaintext`, 'the next write under the settings lock removes it (liberty-crypto rewrap, for one); or check and delete it');
   }
   for (const field of report.envOnlySecrets) {
     warning('ENV_ONLY_SECRET', `${field.file}:${field.key}: the ${field.what} belongs in the environment, not in a settings file`, `move it to ${field.env}`);

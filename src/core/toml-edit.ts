@@ -526,7 +526,11 @@ class SplicePlanner {
       const sameKind = typeof value === 'string' ? isStringNode(entry.node) : entry.node.type === 'TOMLArray';
       if (!sameKind) throw notAString(this.doc.file, formatKeyPath(path));
       const [start, end] = entry.node.range;
-      const text = typeof value === 'string' && isStringNode(entry.node) ? restyleToken(this.doc.text.slice(start, end), entry.node, value) : token;
+      const raw = this.doc.text.slice(start, end);
+      const text =
+        typeof value === 'string'
+          ? restyleToken(raw, entry.node as AST.TOMLStringValue, value)
+          : editArrayToken(raw, entry.node as AST.TOMLArray, value, this.eol) ?? token;
       this.replacements.push({ start, end, text, atLineStart: false, order: this.order++ });
       return;
     }
@@ -757,12 +761,66 @@ function encodeInStyle(raw: string, node: AST.TOMLStringValue, value: string): s
   if (!node.multiline) return node.style === 'literal' && fitsLiteral(value) ? `'${value}'` : undefined;
   const opening = node.style === 'literal' ? "'''" : '"""';
   // a newline right after the opening delimiter is trimmed by TOML: keep it, as the file had it
-  const lead = /^.{3}(\r?\n)/.exec(raw)?.[1] ?? '';
+  // a value that itself starts with a newline needs one there too, or TOML would trim the value's own
+  const lead = /^.{3}(\r?\n)/.exec(raw)?.[1] ?? (/^\r?\n/.test(value) ? '\n' : '');
   const fitsMultilineLiteral = !value.includes("'''") && !value.endsWith("'") && !RAW_CONTROL_MULTILINE.test(value);
   if (node.style === 'literal' && fitsMultilineLiteral) return `${opening}${lead}${value}${opening}`;
   // a multi-line string stays multi-line: basic when a literal one cannot hold the value
   const body = value.replace(/[\\"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]|\r(?!\n)/g, (char) => encodeTomlString(char).slice(1, -1));
   return `"""${lead}${body}"""`;
+}
+
+/**
+ * The array token with one run of entries added at its end or its start, or some entries removed, every
+ * other byte (comments, line breaks, quoting of the entries kept) as it was: `keys add-legacy` appends one
+ * key reference, `keys drop-legacy` removes one. Undefined when the change is not of that shape, or the
+ * result does not parse back to `value`: the caller then writes the whole array anew.
+ */
+function editArrayToken(raw: string, node: AST.TOMLArray, value: readonly string[], eol: string): string | undefined {
+  const base = node.range[0];
+  const elements = node.elements.map((element) => ({ start: element.range[0] - base, end: element.range[1] - base }));
+  const old = node.elements.map((element) => (isStringNode(element) ? element.value : undefined));
+  if (old.some((item) => item === undefined)) return undefined;
+  const multiline = elements.length > 0 && raw.slice(0, elements[0]!.start).includes('\n');
+  const indentOf = (at: number) => /^[ \t]*/.exec(raw.slice(raw.lastIndexOf('\n', at) + 1))![0];
+  const tokens = (items: readonly string[]) => items.map(encodeTomlString);
+  let candidate: string | undefined;
+  if (elements.length === 0) {
+    candidate = `[${tokens(value).join(', ')}]`;
+  } else if (value.length > old.length && old.every((item, i) => item === value[i])) {
+    const added = tokens(value.slice(old.length));
+    const last = elements.at(-1)!;
+    const comma = /^[ \t]*,/.exec(raw.slice(last.end));
+    const lineEnd = raw.indexOf('\n', last.end);
+    if (!multiline || lineEnd === -1) {
+      candidate = `${raw.slice(0, last.end)}${added.map((t) => `, ${t}`).join('')}${raw.slice(last.end)}`;
+    } else {
+      const at = raw[lineEnd - 1] === '\r' ? lineEnd - 1 : lineEnd;
+      const indent = indentOf(last.start);
+      const lines = added.map((t) => `${eol}${indent}${t}${comma ? ',' : ''}`).join('');
+      const head = comma ? raw.slice(0, at) : `${raw.slice(0, last.end)},${raw.slice(last.end, at)}`;
+      candidate = `${head}${lines}${raw.slice(at)}`;
+    }
+  } else if (value.length > old.length && old.every((item, i) => item === value[value.length - old.length + i])) {
+    const added = tokens(value.slice(0, value.length - old.length));
+    const first = elements[0]!;
+    const separator = multiline ? `,${eol}${indentOf(first.start)}` : ', ';
+    candidate = `${raw.slice(0, first.start)}${added.map((t) => `${t}${separator}`).join('')}${raw.slice(first.start)}`;
+  } else if (value.length === old.length - 1) {
+    const gone = old.findIndex((item, i) => item !== value[i]);
+    if (gone === -1 || old.slice(gone + 1).some((item, i) => item !== value[gone + i])) return undefined;
+    const element = elements[gone]!;
+    if (elements.length === 1) candidate = '[]';
+    else if (gone < elements.length - 1) candidate = raw.slice(0, element.start) + raw.slice(elements[gone + 1]!.start);
+    else candidate = raw.slice(0, elements[gone - 1]!.end) + raw.slice(element.end);
+  }
+  if (candidate === undefined) return undefined;
+  try {
+    const parsed = parseData(`v = ${candidate}`).v as unknown[];
+    return parsed.length === value.length && parsed.every((item, i) => item === value[i]) ? candidate : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function tokenHolds(token: string, value: string): boolean {

@@ -1,11 +1,13 @@
 // Write-ahead auditing: every audited change appends its line before it changes a file. When the append
 // fails after the up-front writability check (a log on a full disk), the command exits 6 and no settings
 // file changes; when the change fails after its line, a `failed` line follows and the file is unchanged.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, runCli } from '../support/cli.js';
+import { requires } from '../support/requires.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 
 let settings: TempSettings | undefined;
@@ -135,40 +137,54 @@ describe('the audit line comes first', () => {
     expect(lines.every((line) => line.outcome === 'ok')).toBe(true);
   });
 
-  // an immutable file cannot be renamed over, not even by root: the write fails after the line was appended.
-  // chattr +i needs root (CAP_LINUX_IMMUTABLE), as the CI machine runs; elsewhere this test fails, not skips
-  it('when the write fails after the line, a failed line follows and the file is unchanged', async () => {
-    settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': '[db]\npassword = "plain"\n' });
-    const { dir, root } = settings;
-    const audit = join(root, 'audit.jsonl'); // outside the directory compared byte for byte
-    const target = join(dir, 'c.toml');
-    execFileSync('chattr', ['+i', target]);
-    immutable = target;
-    const before = snapshot(dir);
-    const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
-    expect(result.code).toBe(6);
-    expect(snapshot(dir)).toEqual(before);
-    const lines = readLog(audit);
-    expect(lines.map(({ event, outcome, field }) => ({ event, outcome, field }))).toEqual([
-      { event: 'encrypt', outcome: 'ok', field: 'c.toml:db.password' },
-      { event: 'encrypt', outcome: 'failed', field: 'c.toml:db.password' },
-    ]);
-  });
+  // an immutable file cannot be renamed over, not even by root: the write fails after the line was appended
+  const noChattr = whyNoChattr();
+  describe.runIf(requires(noChattr === undefined, `the immutable-file tests: ${noChattr}`))('a file made immutable (chattr +i)', () => {
+    it('when the write fails after the line, a failed line follows and the file is unchanged', async () => {
+      settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': '[db]\npassword = "plain"\n' });
+      const { dir, root } = settings;
+      const audit = join(root, 'audit.jsonl'); // outside the directory compared byte for byte
+      const target = join(dir, 'c.toml');
+      execFileSync('chattr', ['+i', target]);
+      immutable = target;
+      const before = snapshot(dir);
+      const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+      expect(result.code).toBe(6);
+      expect(snapshot(dir)).toEqual(before);
+      const lines = readLog(audit);
+      expect(lines.map(({ event, outcome, field }) => ({ event, outcome, field }))).toEqual([
+        { event: 'encrypt', outcome: 'ok', field: 'c.toml:db.password' },
+        { event: 'encrypt', outcome: 'failed', field: 'c.toml:db.password' },
+      ]);
+    });
 
-  it('the same for decrypt --to-plain: ok then failed, the blob still in the file', async () => {
-    settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n` });
-    const { dir, root } = settings;
-    const audit = join(root, 'audit.jsonl');
-    const target = join(dir, 'c.toml');
-    execFileSync('chattr', ['+i', target]);
-    immutable = target;
-    const before = snapshot(dir);
-    const result = await runCli(['decrypt', 'c.toml:db.password', '--to-plain', '--yes', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
-    expect(result.code).toBe(6);
-    expect(snapshot(dir)).toEqual(before);
-    expect(readLog(audit).map(({ event, outcome }) => ({ event, outcome }))).toEqual([
-      { event: 'to-plain', outcome: 'ok' },
-      { event: 'to-plain', outcome: 'failed' },
-    ]);
+    it('the same for decrypt --to-plain: ok then failed, the blob still in the file', async () => {
+      settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n` });
+      const { dir, root } = settings;
+      const audit = join(root, 'audit.jsonl');
+      const target = join(dir, 'c.toml');
+      execFileSync('chattr', ['+i', target]);
+      immutable = target;
+      const before = snapshot(dir);
+      const result = await runCli(['decrypt', 'c.toml:db.password', '--to-plain', '--yes', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+      expect(result.code).toBe(6);
+      expect(snapshot(dir)).toEqual(before);
+      expect(readLog(audit).map(({ event, outcome }) => ({ event, outcome }))).toEqual([
+        { event: 'to-plain', outcome: 'ok' },
+        { event: 'to-plain', outcome: 'failed' },
+      ]);
+    });
   });
 });
+
+/** Why `chattr +i` cannot be used on files in the temporary folder here (it needs CAP_LINUX_IMMUTABLE), or undefined. */
+function whyNoChattr(): string | undefined {
+  if (process.getuid?.() !== 0) return `chattr +i needs root (CAP_LINUX_IMMUTABLE); this is uid ${process.getuid?.()}`;
+  const dir = mkdtempSync(join(tmpdir(), 'lc-chattr-'));
+  const file = join(dir, 'probe');
+  writeFileSync(file, '');
+  const set = spawnSync('chattr', ['+i', file], { encoding: 'utf8' });
+  if (set.status === 0) execFileSync('chattr', ['-i', file]);
+  rmSync(dir, { recursive: true });
+  return set.status === 0 ? undefined : `chattr +i fails in ${tmpdir()}: ${set.error?.message ?? set.stderr.trim()}`;
+}

@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { OPERATOR, appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
-import { giveToUnprivileged, unprivilegedWrapper } from '../helpers/unprivileged.js';
-import { runWrapped } from '../support/cli-process.js';
+import { giveToUnprivileged, runCliUnprivileged as runCliAsNobody, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
 
 let settings: TempSettings | undefined;
 /** Paths a test made unreadable: their modes are given back before cleanup. */
@@ -54,7 +53,7 @@ function expectError(result: RunResult, exitCode: number, label = ''): { code: s
 
 /** Runs the CLI as an unprivileged user when the tests run as root (root ignores file modes). */
 function runCliUnprivileged(args: string[], env: Record<string, string>): Promise<RunResult> {
-  return runWrapped(unprivilegedWrapper(), args, { env: { ...env, HOME: settings!.root } });
+  return runCliAsNobody(args, { env: { ...env, HOME: settings!.root } });
 }
 
 const HEX63 = KEY_A.slice(0, 63);
@@ -337,7 +336,7 @@ describe('the settings directory', () => {
     }, 30_000);
   });
 
-  describe('unreadable files (mode 000; as root the CLI runs as an unprivileged user)', () => {
+  describe.runIf(unprivilegedUserAvailable())('unreadable files (mode 000; as root the CLI runs as an unprivileged user)', () => {
     function locked() {
       const s = setup({
         // the operator is whoever runs the CLI: this user, or nobody under setpriv

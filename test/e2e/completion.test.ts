@@ -40,7 +40,7 @@ describe('autocomplete', () => {
     const bash = readFileSync(join(cache(), 'functions/bash/liberty-crypto.bash'), 'utf8');
     expect(bash).toMatch(/^rewrap --json --settings --check --all --files --quiet$/m);
     expect(bash).toMatch(/^keys:rotate --json --settings --to$/m);
-    expect(bash).toMatch(/^audit:verify --json --settings$/m);
+    expect(bash).toMatch(/^audit:verify --json --settings --head$/m);
     expect(bash).toContain('complete -F _liberty-crypto_autocomplete liberty-crypto');
   });
 

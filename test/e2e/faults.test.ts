@@ -10,7 +10,7 @@ import { parse } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LOCK_FILE_NAME } from '../../src/core/settings-lock.js';
 import { fileSizeLimit, fillLeavingOneBlock, mountTmpfs, unmount } from '../helpers/small-disk.js';
-import { giveToUnprivileged, unprivilegedWrapper } from '../helpers/unprivileged.js';
+import { giveToUnprivileged, runCliUnprivileged, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
 import { startCli, runWrapped } from '../support/cli-process.js';
 import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { leftovers, openFiles } from '../support/settings-check.js';
@@ -314,7 +314,7 @@ describe('a write that fails', () => {
     expect(readFileSync(join(disk.dir, 'a.toml'), 'utf8')).not.toBe(A_TOML);
   });
 
-  it.each(['encrypt', 'rewrap'] as const)('%s into a read-only directory exits 6 naming the file, which stays byte-identical', async (command) => {
+  it.runIf(unprivilegedUserAvailable()).each(['encrypt', 'rewrap'] as const)('%s into a read-only directory exits 6 naming the file, which stays byte-identical', async (command) => {
     // root ignores modes: the CLI runs as an unprivileged user (test/helpers/unprivileged.ts)
     const { root, dir } = settingsDir({ 'app.toml': APP, 'sub/a.toml': A_TOML });
     const sub = join(dir, 'sub');
@@ -324,11 +324,10 @@ describe('a write that fails', () => {
     // writable: an in-place write would succeed, the atomic one cannot create its temporary file
     chmodSync(sub, 0o555);
     cleanups.push(() => chmodSync(sub, 0o755));
-    const wrapper = unprivilegedWrapper();
     const args = [...COMMANDS[command].args.map((arg) => arg.replace('a.toml', 'sub/a.toml')), '-s', dir];
     const options = { env: { ...env, HOME: root }, input: COMMANDS[command].input };
 
-    const failed = await runWrapped(wrapper, args, options);
+    const failed = await runCliUnprivileged(args, options);
     expect(failed.code, failed.stderr).toBe(6);
     expect(failed.stderr).toMatch(errorNaming(target, 'EACCES'));
     expect(readFileSync(target, 'utf8')).toBe(A_TOML);
@@ -336,7 +335,7 @@ describe('a write that fails', () => {
     expect(leftovers(dir)).toEqual([]);
 
     chmodSync(sub, 0o755);
-    const retried = await runWrapped(wrapper, args, options);
+    const retried = await runCliUnprivileged(args, options);
     expect(retried.code, retried.stderr).toBe(0);
     expect(readFileSync(target, 'utf8')).not.toBe(A_TOML);
   });

@@ -175,7 +175,7 @@ describe('encrypt and decrypt', () => {
     const result = await runCli(['decrypt', '-s', dir, seal(KEY_B, 'x')], { env });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('1f94eb63');
-    expect(result.stderr).toContain('add the old key back as a legacy key, then run liberty-crypto rewrap');
+    expect(result.stderr).toContain('add the old key back as a legacy key (liberty-crypto keys add-legacy NAME), then run liberty-crypto rewrap');
   });
 
   it('exit 4: a tampered blob, with the documented message and hint', async () => {

@@ -7,9 +7,12 @@ import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync,
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runningAsRoot } from '../helpers/unprivileged.js';
-import { startCli } from '../support/cli-process.js';
+import { runningAsRoot, startReadableCli } from '../helpers/unprivileged.js';
 import { KEY_A, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
+import { requires } from '../support/requires.js';
+
+/** The CLI as root, from the copy of the build the directory's owner can read once root drops to it. */
+const runReadable = (args: string[], options: Parameters<typeof startReadableCli>[1] = {}) => startReadableCli(args, options).done;
 import { appToml, seal } from '../support/settings.js';
 
 const MALLORY = 4242;
@@ -97,11 +100,11 @@ const EVERY_COMMAND: string[][] = [
 /** A reader, a writer and the audit log reader: the three ways into the checks. */
 const SOME_COMMANDS = [['status'], ['encrypt', FIELD, '--from-env', 'V'], ['audit', 'verify']];
 
-describe.runIf(runningAsRoot())('root on a directory another user owns: the work is done as that user', () => {
+describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto drops to the directory owner only when run as root'))('root on a directory another user owns: the work is done as that user', () => {
   it('files the command creates belong to the owner, and the audit log names who ran it', async () => {
     const { dir } = layout();
     chownTree(dir, MALLORY);
-    const result = await runCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env: { ...env, SUDO_USER: 'alice' } });
+    const result = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env: { ...env, SUDO_USER: 'alice' } });
     expect(result.code, result.stderr).toBe(0);
     expect(readFileSync(join(dir, 'connectors.toml'), 'utf8')).toMatch(/^password = "ENC:/m);
     for (const file of ['audit.jsonl', 'connectors.toml', 'app.toml']) {
@@ -117,7 +120,7 @@ describe.runIf(runningAsRoot())('root on a directory another user owns: the work
     symlinkSync(outsideFile, join(dir, 'audit.jsonl'));
     chownTree(dir, MALLORY);
     const before = readFileSync(join(dir, 'connectors.toml'));
-    const appended = await runCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
+    const appended = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
     expect(appended.code, appended.stdout + appended.stderr).toBe(6);
     expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
     expect(readFileSync(join(dir, 'connectors.toml')).equals(before)).toBe(true);
@@ -126,7 +129,7 @@ describe.runIf(runningAsRoot())('root on a directory another user owns: the work
     rmSync(join(dir, 'audit.jsonl'));
     symlinkSync(join(outside, 'created.jsonl'), join(dir, 'audit.jsonl'));
     lchownSync(join(dir, 'audit.jsonl'), MALLORY, MALLORY);
-    const created = await runCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
+    const created = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
     expect(created.code, created.stdout + created.stderr).toBe(6);
     expect(existsSync(join(outside, 'created.jsonl'))).toBe(false);
   });
@@ -148,7 +151,7 @@ describe.runIf(runningAsRoot())('root on a directory another user owns: the work
     });
     cleanups.push(() => watcher.close());
 
-    const run = startCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
+    const run = startReadableCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
     cleanups.push(() => run.child.kill('SIGKILL'));
     let exited = false;
     void run.done.then(() => (exited = true));
@@ -174,7 +177,7 @@ describe.runIf(runningAsRoot())('root on a directory another user owns: the work
     const { dir } = layout();
     chownTree(dir, MALLORY, 0);
     const before = snapshot(dir);
-    expectRefused(await runCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env }), 'group root');
+    expectRefused(await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env }), 'group root');
     expect(snapshot(dir)).toEqual(before);
   });
 });

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hashLine } from '../../src/core/audit-log.js';
 import { KEY_A, KEY_B, REPO, baseEnv, collectOutput, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { spawnCliPty, type PtySession } from '../support/pty.js';
+import { requires } from '../support/requires.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 
 /** ESC ] 0 ; (retitle the window) ... BEL, ESC [ 2 J (clear the screen), and the one-byte C1 CSI */
@@ -225,7 +226,7 @@ describe('identity', () => {
     return join(to, 'bin/run.js');
   }
 
-  it.runIf(hasSetpriv && noPasswdEntry)('a uid with no passwd entry is uid:<N>, not $USER: USER=root is denied and logged as uid:4242', async () => {
+  it.runIf(requires(hasSetpriv && noPasswdEntry, `the identity test: needs root, setpriv and no passwd entry for uid ${UID}`))('a uid with no passwd entry is uid:<N>, not $USER: USER=root is denied and logged as uid:4242', async () => {
     settings = makeSettings({
       'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\n\n[permissions]\n"settings:reveal-secrets" = ["root"]\n`,
       'c.toml': `[db]\npassword = "${seal(KEY_A, 'root-only-secret', 'v1')}"\n`,
@@ -238,8 +239,9 @@ describe('identity', () => {
     const setpriv = [`--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', 'env', 'USER=root', 'LOGNAME=root'];
     const child = spawn('setpriv', [...setpriv, process.execPath, bin, 'decrypt', 'c.toml:db.password', '-s', settings.dir], {
       cwd: settings.root,
-      // the copy has no typescript: NODE_ENV=test (set by vitest) would have oclif look for it
-      env: baseEnv({ ...env, NODE_ENV: undefined, HOME: settings.root }),
+      // the copy has no typescript: NODE_ENV=test (set by vitest) would have oclif look for it; no SHELL,
+      // as under cron or in CI: oclif then asks the passwd database, which has no entry for this uid
+      env: baseEnv({ ...env, NODE_ENV: undefined, HOME: settings.root, SHELL: undefined }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const result = await collectOutput(child);

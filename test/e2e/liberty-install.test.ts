@@ -26,19 +26,18 @@ import {
   fieldBlobs,
   readField,
 } from '../support/liberty-install.js';
+import { requires } from '../support/requires.js';
 import { OPERATOR } from '../support/settings.js';
 
 // ---------------------------------------------------------------------------------------------------------
-// Python (pyca/cryptography) for the independent opener. LOCAL STAND-IN for the shared helper of issue 10:
-// switch to it when it lands. Without python3 and the cryptography package a test that needs them prints
-// one line saying why and is skipped; with LIBERTY_TEST_STRICT=1 it fails instead.
-const PYTHON_CRYPTO = spawnSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0;
+// Python (pyca/cryptography) for the independent opener: without it the tests that need it are skipped with
+// one line saying why (requires); with LIBERTY_TEST_STRICT=1 the missing prerequisite is a failure.
+const PYTHON_CRYPTO = requires(
+  spawnSync('python3', ['-c', 'import cryptography'], { stdio: 'ignore' }).status === 0,
+  'the independent v1 opener: python3 -c "import cryptography" fails here',
+);
 function needsPythonCrypto(context: { skip: (note?: string) => void }): void {
-  if (PYTHON_CRYPTO) return;
-  const why = 'python3 with the cryptography package is not available (python3 -c "import cryptography" failed)';
-  if (process.env.LIBERTY_TEST_STRICT === '1') throw new Error(`${why}; LIBERTY_TEST_STRICT=1 makes that a failure`);
-  console.log(`skipped: ${why}`);
-  context.skip();
+  if (!PYTHON_CRYPTO) context.skip();
 }
 // ---------------------------------------------------------------------------------------------------------
 

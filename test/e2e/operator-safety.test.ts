@@ -6,7 +6,7 @@
  * spelled the shell's way, a key pasted into a settings file, a number where a secret belongs, a hand-edited
  * blob: each is refused or reported, never silently accepted, and no key is ever echoed.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
@@ -334,5 +334,65 @@ describe('idempotent toggles and counts', () => {
     const rewrap = await runCli(['rewrap', '-s', legacy.dir], { env: { ...env, OLD_KEY: KEY_B } });
     expect(rewrap.code, rewrap.stderr).toBe(0);
     expect(rewrap.stdout).toMatch(/^1 encrypted field re-wrapped with the current master key$/m);
+  });
+});
+
+describe('keys rotate --to a variable that holds the current master key', () => {
+  it('is refused (exit 2, E_USAGE), app.toml unchanged, the key never echoed', async () => {
+    const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP }) });
+    const before = snapshot(dir, ['app.toml']);
+    const result = await runCli(['keys', 'rotate', '--to', 'LIBERTY_MASTER_KEY_NEW', '-s', dir, '--json'], {
+      env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_MASTER_KEY_NEW: KEY_A },
+    });
+    expect(jsonError(result, 2).code).toBe('E_USAGE');
+    expect(result.stdout + result.stderr).not.toContain(KEY_A);
+    expectUnchanged(dir, before);
+    const rotated = await runCli(['keys', 'rotate', '--to', 'LIBERTY_MASTER_KEY_NEW', '-s', dir, '--json'], {
+      env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_MASTER_KEY_NEW: KEY_B },
+    });
+    expect(rotated.code, rotated.stdout).toBe(0);
+  });
+});
+
+describe('fingerprint --write with a key that opens none of the blobs of the stored master', () => {
+  it.each([
+    ['v2', KEY_B],
+    ['v1', KEY_B],
+  ] as const)('under %s: refused (exit 3) with the count, unless --force', async (format, wrongKey) => {
+    const blobs = [seal(KEY_A, 'one', format), seal(KEY_A, 'two', format)];
+    const { dir } = setup({
+      'app.toml': appToml({ fingerprint: KEY_A_FP, format }),
+      'c.toml': `[db]\npassword = "${blobs[0]}"\n[cache]\npassword = "${blobs[1]}"\n`,
+    });
+    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const refused = await runCli(['fingerprint', '--write', '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: wrongKey } });
+    const error = jsonError(refused, 3, format);
+    expect(error.code).toBe('E_FINGERPRINT_MISMATCH');
+    expect(error.message).toContain('2 blobs');
+    expectUnchanged(dir, before, format);
+    const forced = await runCli(['fingerprint', '--write', '--force', '-s', dir], { env: { LIBERTY_MASTER_KEY: wrongKey } });
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'app.toml'), 'utf8')).not.toContain(KEY_A_FP);
+  });
+
+  it('the right key, or a directory without blobs, writes as before', async () => {
+    const { dir } = setup({ 'app.toml': appToml({ format: null }), 'c.toml': `password = "${seal(KEY_A, 'x', 'v1')}"\n` });
+    const written = await runCli(['fingerprint', '--write', '-s', dir], { env });
+    expect(written.code, written.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'app.toml'), 'utf8')).toContain(KEY_A_FP);
+  });
+});
+
+describe('a read-only settings file (mode 0444)', () => {
+  it('is not replaced: encrypt exits 8 naming it, with a chmod u+w hint, the file byte-identical', async () => {
+    const { dir } = setup({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "plain-pw"\n' });
+    chmodSync(join(dir, 'c.toml'), 0o444);
+    const before = snapshot(dir, ['c.toml']);
+    const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir, '--json'], { env });
+    const error = jsonError(result, 8);
+    expect(error.code).toBe('E_PERMISSION_DENIED');
+    expect(error.message).toContain('c.toml');
+    expect(error.hint).toContain('chmod u+w');
+    expectUnchanged(dir, before);
   });
 });

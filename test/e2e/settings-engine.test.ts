@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +81,7 @@ describe('the whole rotation, phase 1 to 5, through the CLI', () => {
     expect(verify.ok).toBe(true);
     const events = parseJson(await runCli(['audit', '-s', dir, '--json'])).map((entry: any) => entry.event);
     expect(events).toEqual(expect.arrayContaining(['encrypt', 'keys.rotate', 'rewrap', 'keys.drop-legacy', 'decrypt']));
-  });
+  }, 90_000); // a dozen CLI runs in a row: room for a loaded machine
 });
 
 describe('field writes keep every other byte', () => {
@@ -293,10 +293,15 @@ describe('status', () => {
 describe('the toml-test corpus through the CLI', () => {
   const corpus = new URL('toml-test/', VECTORS_DIR).pathname;
   const tomlFiles = (dir: string) => listAll(dir).filter((file) => file.endsWith('.toml'));
+  /** A copy of part of the corpus into `to`, writable by its owner: the shared vectors may be read-only (cp keeps modes). */
+  const copyCorpus = (part: string, to: string) => {
+    cpSync(join(corpus, part), to, { recursive: true });
+    execFileSync('chmod', ['-R', 'u+w', to]);
+  };
 
   it('every valid file comes out of rewrap byte-identical, also with an encrypted field added', async () => {
     const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP }) });
-    cpSync(join(corpus, 'valid'), join(dir, 'valid'), { recursive: true });
+    copyCorpus('valid', join(dir, 'valid'));
     const files = tomlFiles(join(dir, 'valid')).map((file) => `valid/${file}`);
     expect(files.length).toBe(210);
     const before = new Map(files.map((file) => [file, readFileSync(join(dir, file))]));
@@ -328,7 +333,7 @@ describe('the toml-test corpus through the CLI', () => {
 
   it('every invalid file is refused with exit 5 naming the file and line, and left untouched', async () => {
     const { dir } = setup({ 'app.toml': appToml() });
-    cpSync(join(corpus, 'invalid'), join(dir, 'invalid'), { recursive: true });
+    copyCorpus('invalid', join(dir, 'invalid'));
     const files = tomlFiles(join(dir, 'invalid')).map((file) => `invalid/${file}`);
     expect(files.length).toBe(499);
     const before = new Map(files.map((file) => [file, readFileSync(join(dir, file))]));

@@ -244,8 +244,8 @@ describe('the CLI', () => {
       const plaintext = via === 'env' ? text.replace(/\0/g, '') : text;
       const encrypted =
         via === 'env'
-          ? await runCli(['encrypt', '-s', dir, '--from-env', 'SECRET_VALUE'], { env: { ...cliEnv, SECRET_VALUE: plaintext } })
-          : await runCli(['encrypt', '-s', dir], { env: cliEnv, input: via === 'stdin' ? plaintext : `${plaintext}\n` });
+          ? await runCli(['encrypt', '-s', dir, '--allow-empty', '--from-env', 'SECRET_VALUE'], { env: { ...cliEnv, SECRET_VALUE: plaintext } })
+          : await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: cliEnv, input: via === 'stdin' ? plaintext : `${plaintext}\n` });
       expect(encrypted.code, `case ${i} ${encrypted.stderr}`).toBe(0);
       const blob = encrypted.stdout.trim();
       const decrypted = await runCli(['decrypt', '-s', dir], { env: cliEnv, input: `${blob}\n` });

@@ -335,6 +335,8 @@ describe('findStringValues against the strict parser', () => {
 
 /** The shortest token at `at` in `output` that is followed by `after` and parses to `value`. */
 function findToken(output: string, at: number, after: string, value: string): string {
+  // the last token of a document runs to its end (else `""`, the start of `"""\n"""`, would pass for an empty value)
+  if (after === '') return output.slice(at);
   for (let end = output.indexOf(after, at + 2); end !== -1; end = output.indexOf(after, end + 1)) {
     const token = output.slice(at, end);
     try {

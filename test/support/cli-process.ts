@@ -11,9 +11,12 @@ export interface CliProcess {
   done: Promise<RunResult & { signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `wrapper... node bin/run.js args...`; stdin gets `input` (or nothing), never a terminal. */
-export function startCli(args: string[], options: RunOptions & { wrapper?: string[] } = {}): CliProcess {
-  const argv = [...(options.wrapper ?? []), process.execPath, BIN, ...args];
+/**
+ * Starts `wrapper... node bin/run.js args...` (or another copy of the build's bin/run.js); stdin gets
+ * `input` (or nothing), never a terminal.
+ */
+export function startCli(args: string[], options: RunOptions & { wrapper?: string[]; bin?: string } = {}): CliProcess {
+  const argv = [...(options.wrapper ?? []), process.execPath, options.bin ?? BIN, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? REPO, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   const done = collectOutput(child);
   child.stdin!.on('error', () => undefined); // a process killed early closes its stdin under us

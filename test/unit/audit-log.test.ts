@@ -24,19 +24,22 @@ import { resolveAuditLogPath } from '../../src/core/audit-location.js';
 import { MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES } from '../../src/core/audit-log-lines.js';
 import {
   appendAuditEvent,
+  AUDIT_EVENT_NAMES,
   checkAuditLogWritable,
   type AuditEntry,
   type AuditEvent,
   filterAuditEntries,
   GENESIS_PREV,
   hashLine,
+  MAX_LISTED_BAD_LINES,
+  parseEventFilter,
   parseTimeBound,
   readAuditLog,
   verifyAuditLog,
 } from '../../src/core/audit-log.js';
 import { LibertyError } from '../../src/core/errors.js';
 import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
-import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
+import { giveToUnprivileged, runUnprivileged, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
 import { rejection, thrown } from '../support/errors.js';
 
 const HOST = hostname();
@@ -201,7 +204,7 @@ describe('appendAuditEvent', () => {
     }
   });
 
-  it('fails closed with E_AUDIT_LOG when the log is read-only', async () => {
+  it.runIf(unprivilegedUserAvailable())('fails closed with E_AUDIT_LOG when the log is read-only', async () => {
     await appendMany(1);
     giveToUnprivileged(dir, log);
     chmodSync(log, 0o400);
@@ -277,6 +280,9 @@ describe('verifyAuditLog', () => {
     ['seq renumbered', (l) => [l[0]!, edit(l[1]!, (e) => (e.seq = 7)), ...l.slice(2)], 2],
     ['a line that is not JSON', (l) => [l[0]!, 'hello', ...l.slice(1)], 2],
     ['a JSON array', (l) => [l[0]!, '[1,2]', ...l.slice(1)], 2],
+    // the lines a listing leaves out are the lines verify reports
+    ['a field that is not text', (l) => [l[0]!, edit(l[1]!, (e) => (e.field = 7)), ...l.slice(2)], 2],
+    ['details that are not an object', (l) => [l[0]!, edit(l[1]!, (e) => (e.details = 'x')), ...l.slice(2)], 2],
   ])('reports %s', async (_name, tamper, firstBadLine) => {
     await appendMany(5);
     const tampered = tamper(readLines());
@@ -307,20 +313,124 @@ describe('verifyAuditLog', () => {
   });
 });
 
-describe('readAuditLog', () => {
-  it('returns [] for a missing log and every entry in file order', async () => {
-    expect(await readAuditLog(log)).toEqual([]);
-    const written = await appendMany(3);
-    expect(await readAuditLog(log)).toEqual(written);
+describe('verifyAuditLog with an earlier head', () => {
+  it('finds an earlier head as a line of the log: the current head, or a line a later one chains to', async () => {
+    await appendMany(2);
+    const first = (await verifyAuditLog(log)).head!;
+    expect(await verifyAuditLog(log, { head: first })).toMatchObject({ ok: true, earlierHead: { hash: first, line: 2 } });
+    await appendMany(3);
+    const report = await verifyAuditLog(log, { head: first.toUpperCase() });
+    expect(report).toMatchObject({ ok: true, entries: 5, firstBadLine: null, earlierHead: { hash: first, line: 2 } });
+    expect(JSON.parse(readLines()[2]!).prev).toBe(first);
   });
 
-  it('fails with E_AUDIT_LOG naming the line that is not JSON', async () => {
-    await appendMany(2);
-    appendFileSync(log, 'oops\n');
-    const error = await rejection(readAuditLog(log));
-    expect(error.code).toBe('E_AUDIT_LOG');
-    expect(error.message).toContain('line 3');
-    expect(error.message).toContain(log);
+  it('fails when the earlier head is gone: the tail cut off, or the log rewritten with a new chain', async () => {
+    await appendMany(3);
+    const lines = readLines();
+    const head = (await verifyAuditLog(log)).head!;
+    writeLines(lines.slice(0, 2));
+    const cut = await verifyAuditLog(log, { head });
+    expect(cut).toMatchObject({ ok: false, entries: 2, firstBadLine: null, earlierHead: { hash: head, line: null } });
+    expect(cut.reason).toMatch(/earlier head/);
+    rmSync(log);
+    await appendMany(4, tickingClock(Date.parse('2024-06-01T00:00:00Z')));
+    expect(await verifyAuditLog(log)).toMatchObject({ ok: true, entries: 4 });
+    expect(await verifyAuditLog(log, { head })).toMatchObject({ ok: false, earlierHead: { line: null } });
+  });
+
+  it('fails for a missing or empty log when a head is given', async () => {
+    const head = 'ab'.repeat(32);
+    for (const make of [() => undefined, () => writeFileSync(log, '')]) {
+      make();
+      const report = await verifyAuditLog(log, { head });
+      expect(report).toMatchObject({ ok: false, entries: 0, firstBadLine: null, head: null, earlierHead: { hash: head, line: null } });
+      expect(report.reason).toContain(log);
+    }
+  });
+
+  it('names a broken line first, the head found or not', async () => {
+    await appendMany(3);
+    const lines = readLines();
+    const head = (await verifyAuditLog(log)).head!;
+    writeLines([lines[0]!, 'garbage', lines[2]!]);
+    const report = await verifyAuditLog(log, { head });
+    expect(report).toMatchObject({ ok: false, firstBadLine: 2, earlierHead: { hash: head, line: 3 } });
+    expect(report.reason).toBe('line 2: not a json object');
+  });
+
+  it.each(['', 'abc', 'g'.repeat(64), 'a'.repeat(63), 'a'.repeat(65), ` ${'a'.repeat(64)}`])('refuses the head %j with E_USAGE', async (head) => {
+    expect(await rejection(verifyAuditLog(log, { head }))).toMatchObject({ code: 'E_USAGE', exitCode: 2 });
+  });
+});
+
+describe('verifyAuditLog when app.toml stores a fingerprint', () => {
+  it('fails for a missing or empty log: writes have happened', async () => {
+    for (const make of [() => undefined, () => writeFileSync(log, '')]) {
+      make();
+      const report = await verifyAuditLog(log, { fingerprintStored: true });
+      expect(report).toMatchObject({ ok: false, entries: 0, firstBadLine: null, head: null });
+      expect(report.reason).toContain('fingerprint');
+      expect(report).not.toHaveProperty('earlierHead');
+    }
+    // a log that holds lines is fine
+    await appendMany(1);
+    expect(await verifyAuditLog(log, { fingerprintStored: true })).toMatchObject({ ok: true, entries: 1 });
+  });
+});
+
+describe('readAuditLog', () => {
+  it('returns no entries for a missing log and every entry in file order', async () => {
+    expect(await readAuditLog(log)).toEqual({ entries: [], badLines: [], badLineCount: 0, chainBreak: null });
+    const written = await appendMany(3);
+    expect(await readAuditLog(log)).toEqual({ entries: written, badLines: [], badLineCount: 0, chainBreak: null });
+  });
+
+  it('lists the lines it can read and names those that are not entries, instead of failing on the first', async () => {
+    const written = await appendMany(3);
+    const lines = readLines();
+    const noFields = '{"seq":1}';
+    const fieldNotText = JSON.stringify({ ...JSON.parse(lines[1]!), field: 7 });
+    writeLines([lines[0]!, noFields, lines[1]!, 'garbage', '', fieldNotText, '[1]', lines[2]!]);
+    const listing = await readAuditLog(log);
+    expect(listing.entries).toEqual(written);
+    expect(listing.badLines.map((bad) => bad.line)).toEqual([2, 4, 5, 6, 7]);
+    expect(listing.badLineCount).toBe(5);
+    // a line left out breaks the chain where it stands
+    expect(listing.chainBreak?.line).toBe(2);
+    // what is listed can be filtered: a line without event or field never reaches the filter
+    expect(filterAuditEntries(listing.entries, { event: 'keys', field: 'connectors.toml' })).toEqual([]);
+  });
+
+  it('names a bounded number of bad lines and counts the rest', async () => {
+    await appendMany(1);
+    appendFileSync(log, 'x\n'.repeat(MAX_LISTED_BAD_LINES + 5));
+    const listing = await readAuditLog(log);
+    expect(listing.entries).toHaveLength(1);
+    expect(listing.badLines).toHaveLength(MAX_LISTED_BAD_LINES);
+    expect(listing.badLines[0]).toEqual({ line: 2, reason: 'not a json object' });
+    expect(listing.badLineCount).toBe(MAX_LISTED_BAD_LINES + 5);
+  });
+
+  it('reports where the chain breaks when every line is an entry, as verifyAuditLog does', async () => {
+    await appendMany(4);
+    const lines = readLines();
+    lines[1] = lines[1]!.replace('"alice"', '"mallory"');
+    writeLines(lines);
+    const listing = await readAuditLog(log);
+    expect(listing.entries).toHaveLength(4);
+    expect(listing.badLineCount).toBe(0);
+    expect(listing.chainBreak).toEqual({ line: 3, reason: 'prev does not match the hash of line 2' });
+    expect((await verifyAuditLog(log)).reason).toBe('line 3: prev does not match the hash of line 2');
+  });
+});
+
+describe('parseEventFilter', () => {
+  it.each([...AUDIT_EVENT_NAMES, 'keys', 'fingerprint'])('takes %s', (name) => {
+    expect(parseEventFilter(name)).toBe(name);
+  });
+
+  it.each(['nope', 'rev', 'keys.', 'keys.rotat', 'Reveal', '', 'reveal '])('refuses %j with E_USAGE (exit 2)', (name) => {
+    expect(thrown(() => parseEventFilter(name))).toMatchObject({ code: 'E_USAGE', exitCode: 2 });
   });
 });
 
@@ -468,7 +578,7 @@ describe('a log someone planted or padded', () => {
       head: hashLine(JSON.stringify(entry)),
       reason: `line 3: longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB`,
     });
-    expect((await rejection(readAuditLog(log))).message).toContain('line 3');
+    expect((await readAuditLog(log)).badLines).toEqual([{ line: 3, reason: `longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB` }]);
   });
 });
 
@@ -525,7 +635,7 @@ describe('audit log across processes', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => run(['append', log, '1', startAt])));
     for (const result of results) expect(result).toEqual({ code: 0, stderr: '' });
     expect(await verifyAuditLog(log)).toMatchObject({ ok: true, entries: 20 });
-    const entries = await readAuditLog(log);
+    const { entries } = await readAuditLog(log);
     expect(new Set(entries.map((e) => e.pid)).size).toBe(20);
     expect(readdirSync(dir)).toEqual(['audit.log']);
   });

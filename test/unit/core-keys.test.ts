@@ -178,6 +178,10 @@ describe('field references', () => {
   it('splits FILE.toml:KEY with quoted parts', () => {
     expect(parseFieldRef('connectors.toml:pools.main.password')).toEqual({ file: 'connectors.toml', path: ['pools', 'main', 'password'] });
     expect(parseFieldRef('sub/dir.toml:pools."eu west".password')).toEqual({ file: 'sub/dir.toml', path: ['pools', 'eu west', 'password'] });
+    expect(parseFieldRef('sub/../connectors.toml:a.b').file).toBe('connectors.toml');
+    expect(parseFieldRef('./connectors.toml:a.b').file).toBe('connectors.toml');
+    expect(thrown(() => parseFieldRef('/etc/liberty/connectors.toml:a.b')).code).toBe('E_USAGE');
+    expect(thrown(() => parseFieldRef('../connectors.toml:a.b')).code).toBe('E_USAGE');
     expect(thrown(() => parseFieldRef('connectors.json:x')).code).toBe('E_BAD_FIELD_REF');
     expect(thrown(() => parseFieldRef('c.toml:a..b')).code).toBe('E_BAD_FIELD_REF');
   });

@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { crawlSettings, resolveInside } from '../../src/core/crawl.js';
+import { canonicalSettingsPath, crawlSettings, locateSettingsFile, resolveInside } from '../../src/core/crawl.js';
 import { LibertyError } from '../../src/core/errors.js';
 import { thrown } from '../support/errors.js';
 
@@ -78,6 +79,16 @@ describe('crawlSettings', () => {
     expect(await crawlSettings(dir)).toEqual(['app.toml', 'sub/b.toml']);
   });
 
+  it('skips a FIFO, a link to a FIFO and a link to a device named *.toml', async () => {
+    touch('app.toml');
+    execFileSync('mkfifo', [join(dir, 'evil.toml')]);
+    mkdirSync(join(dir, 'sub'));
+    execFileSync('mkfifo', [join(dir, 'sub', 'pipe.toml')]);
+    symlinkSync('/dev/zero', join(dir, 'zero.toml'));
+    symlinkSync('evil.toml', join(dir, 'to-fifo.toml'));
+    expect(await crawlSettings(dir)).toEqual(['app.toml']);
+  });
+
   it('works when the settings directory itself is reached through a link', async () => {
     touch('app.toml');
     symlinkSync(dir, join(base, 'via-link'));
@@ -113,8 +124,11 @@ describe('resolveInside', () => {
     expect(resolveInside(dir, given)).toBe(join(dir, expected));
   });
 
-  it('accepts an absolute path inside the directory', () => {
-    expect(resolveInside(dir, join(dir, 'app.toml'))).toBe(join(dir, 'app.toml'));
+  it('rejects an absolute path with E_USAGE, even one inside the directory', () => {
+    touch('app.toml');
+    const error = thrown(() => resolveInside(dir, join(dir, 'app.toml')));
+    expect(error.code).toBe('E_USAGE');
+    expect(error.exitCode).toBe(2);
   });
 
   it('accepts a link that stays inside', () => {
@@ -147,5 +161,49 @@ describe('resolveInside', () => {
     expect(error.code).toBe('E_BAD_SETTINGS');
     expect(error.exitCode).toBe(5);
     expect(error.message).toContain(given);
+  });
+});
+
+describe('canonicalSettingsPath', () => {
+  it.each([
+    ['connectors.toml', 'connectors.toml'],
+    ['./connectors.toml', 'connectors.toml'],
+    ['sub/../connectors.toml', 'connectors.toml'],
+    ['.//sub///a.toml', 'sub/a.toml'],
+    ['sub\\a.toml', 'sub/a.toml'],
+    ['sub/./deep/../a.toml', 'sub/a.toml'],
+  ])('spells %s as %s', (given, expected) => {
+    expect(canonicalSettingsPath(given)).toBe(expected);
+  });
+
+  it.each(['/etc/passwd.toml', '/tmp/config/connectors.toml', '\\server\\share\\a.toml', 'C:/x.toml', '../x.toml', 'sub/../../x.toml', '..', '.', '', '  '])(
+    'refuses %j with E_USAGE (exit 2)',
+    (given) => {
+      const error = thrown(() => canonicalSettingsPath(given));
+      expect(error.code).toBe('E_USAGE');
+      expect(error.exitCode).toBe(2);
+    },
+  );
+});
+
+describe('locateSettingsFile', () => {
+  it('gives the canonical name, the real directory and the real path of a file reached through an inside link', () => {
+    touch('real/a.toml');
+    symlinkSync('real/a.toml', join(dir, 'alias.toml'));
+    symlinkSync(dir, join(base, 'via-link'));
+    const real = realpathSync(dir);
+    expect(locateSettingsFile(join(base, 'via-link'), './sub/../alias.toml')).toEqual({ file: 'alias.toml', root: real, path: join(real, 'real', 'a.toml') });
+  });
+
+  it('gives where a missing file would be created', () => {
+    const real = realpathSync(dir);
+    expect(locateSettingsFile(dir, 'app.toml')).toEqual({ file: 'app.toml', root: real, path: join(real, 'app.toml') });
+  });
+
+  it('refuses a link leading outside with E_BAD_SETTINGS naming the canonical file', () => {
+    symlinkSync(join(outside, 'secret.toml'), join(dir, 'escape.toml'));
+    const error = thrown(() => locateSettingsFile(dir, './escape.toml'));
+    expect(error.code).toBe('E_BAD_SETTINGS');
+    expect(error.message).toBe('escape.toml: a symbolic link leads outside the settings directory');
   });
 });

@@ -1,17 +1,17 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { LibertyError } from '../../src/core/errors.js';
-import { isTempFileName, makeTempName, removeStaleTempFiles, writeFileAtomic } from '../../src/core/fs-atomic.js';
+import { findTempFiles, isTempFileName, makeTempName, removeStaleTempFiles, tempFileWriter, writeFileAtomic } from '../../src/core/fs-atomic.js';
 import { bundleWorker } from '../helpers/esbuild-worker.js';
-import { giveToUnprivileged, runUnprivileged } from '../helpers/unprivileged.js';
+import { giveToUnprivileged, NOBODY, runningAsRoot, runUnprivileged, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
 
 // rename passes through to the real one unless a test makes it fail once
 vi.mock('node:fs', async (importOriginal) => {
   const real = await importOriginal<typeof import('node:fs')>();
-  return { ...real, rename: vi.fn(real.rename) };
+  return { ...real, rename: vi.fn(real.rename), fsync: vi.fn(real.fsync) };
 });
 const fs = await import('node:fs');
 
@@ -71,18 +71,33 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['connectors.toml']);
   });
 
-  it('replaces the file a symbolic link points to and keeps the link', async () => {
+  it('refuses a symbolic link at the target: neither the link nor the file it points to changes', async () => {
     mkdirSync(join(dir, 'real'));
     const real = join(dir, 'real', 'a.toml');
     writeFileSync(real, 'old\n');
     symlinkSync('real/a.toml', join(dir, 'link.toml'));
-    await writeFileAtomic(join(dir, 'link.toml'), 'new\n');
+    await expectIoError(writeFileAtomic(join(dir, 'link.toml'), 'new\n'), join(dir, 'link.toml'));
     expect(lstatSync(join(dir, 'link.toml')).isSymbolicLink()).toBe(true);
-    expect(readFileSync(real, 'utf8')).toBe('new\n');
+    expect(readFileSync(real, 'utf8')).toBe('old\n');
+    expect(readdirSync(dir).sort()).toEqual(['link.toml', 'real']);
     expect(readdirSync(join(dir, 'real'))).toEqual(['a.toml']);
   });
 
-  it('fails with E_IO in a read-only directory and keeps the original', async () => {
+  it('keeps the final mode off until the rename: the temporary file is 0600 while it is written', async () => {
+    const target = join(dir, 'connectors.toml');
+    writeFileSync(target, 'old\n');
+    chmodSync(target, 0o644);
+    const seen: number[] = [];
+    vi.mocked(fs.fsync).mockImplementationOnce(((fd: number, callback: (error: Error | null) => void) => {
+      seen.push(fs.fstatSync(fd).mode & 0o777);
+      fs.fsync(fd, callback);
+    }) as unknown as typeof fs.fsync);
+    await writeFileAtomic(target, 'new\n');
+    expect(seen).toEqual([0o600]);
+    expect(mode(target)).toBe(0o644);
+  });
+
+  it.runIf(unprivilegedUserAvailable())('fails with E_IO in a read-only directory and keeps the original', async () => {
     const target = join(dir, 'app.toml');
     writeFileSync(target, 'original\n');
     giveToUnprivileged(dir, target);
@@ -125,6 +140,113 @@ describe('writeFileAtomic', () => {
   });
 });
 
+describe('writeFileAtomic with the file as it was read', () => {
+  const identity = (path: string) => {
+    const info = statSync(path);
+    return { dev: info.dev, ino: info.ino };
+  };
+
+  it('writes when the target is still the file that was read', async () => {
+    const target = join(dir, 'a.toml');
+    writeFileSync(target, 'old\n');
+    await writeFileAtomic(target, 'new\n', { expected: { root: dir, identity: identity(target) } });
+    expect(readFileSync(target, 'utf8')).toBe('new\n');
+  });
+
+  it('refuses a target replaced by another file since it was read', async () => {
+    const target = join(dir, 'a.toml');
+    writeFileSync(target, 'old\n');
+    const read = identity(target);
+    renameSync(target, join(dir, 'moved.toml'));
+    writeFileSync(target, 'planted\n');
+    await expectIoError(writeFileAtomic(target, 'new\n', { expected: { root: dir, identity: read } }), target);
+    expect(readFileSync(target, 'utf8')).toBe('planted\n');
+    expect(readdirSync(dir).sort()).toEqual(['a.toml', 'moved.toml']);
+  });
+
+  it('refuses a target swapped for a link to a file outside: the outside file is unchanged', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'lc-outside-'));
+    try {
+      const victim = join(outside, 'victim');
+      writeFileSync(victim, 'root only\n');
+      const target = join(dir, 'a.toml');
+      writeFileSync(target, 'old\n');
+      const read = identity(target);
+      renameSync(target, join(dir, 'moved.toml'));
+      symlinkSync(victim, target);
+      const error = await expectIoError(writeFileAtomic(target, 'new\n', { expected: { root: dir, identity: read } }), target);
+      expect(error.message).toContain('symbolic link');
+      expect(readFileSync(victim, 'utf8')).toBe('root only\n');
+      expect(readdirSync(outside)).toEqual(['victim']);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a target whose folder was swapped for a link since it was read, even to the same file', async () => {
+    mkdirSync(join(dir, 'sub'));
+    const target = join(dir, 'sub', 'a.toml');
+    writeFileSync(target, 'old\n');
+    const read = identity(target);
+    renameSync(join(dir, 'sub'), join(dir, 'sub.orig'));
+    symlinkSync(join(dir, 'sub.orig'), join(dir, 'sub'));
+    await expectIoError(writeFileAtomic(target, 'new\n', { expected: { root: dir, identity: read } }), target);
+    expect(readFileSync(join(dir, 'sub.orig', 'a.toml'), 'utf8')).toBe('old\n');
+    expect(readdirSync(join(dir, 'sub.orig'))).toEqual(['a.toml']);
+  });
+
+  it('refuses a folder that resolves outside the settings directory', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'lc-outside-'));
+    try {
+      const target = join(outside, 'a.toml');
+      writeFileSync(target, 'old\n');
+      await expectIoError(writeFileAtomic(target, 'new\n', { expected: { root: dir, identity: identity(target) } }), target);
+      expect(readFileSync(target, 'utf8')).toBe('old\n');
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['a file', (target: string) => writeFileSync(target, 'planted\n')],
+    ['a link', (target: string) => symlinkSync('/etc/passwd', target)],
+    ['a dangling link', (target: string) => symlinkSync(join(dir, 'nowhere'), target)],
+  ])('refuses to create a file that was missing when read when %s has appeared there', async (_what, plant) => {
+    const target = join(dir, 'app.toml');
+    plant(target);
+    await expectIoError(writeFileAtomic(target, 'new\n', { expected: { root: dir } }), target);
+    expect(readdirSync(dir)).toEqual(['app.toml']);
+  });
+
+  it('refuses a target replaced between the first check and the rename, and removes its temporary file', async () => {
+    const target = join(dir, 'a.toml');
+    writeFileSync(target, 'old\n');
+    const read = identity(target);
+    // the swap lands while the temporary file is being written
+    vi.mocked(fs.fsync).mockImplementationOnce(((fd: number, callback: (error: Error | null) => void) => {
+      renameSync(target, join(dir, 'moved.toml'));
+      symlinkSync('moved.toml', target);
+      fs.fsync(fd, callback);
+    }) as unknown as typeof fs.fsync);
+    await expectIoError(writeFileAtomic(target, 'new\n', { expected: { root: dir, identity: read } }), target);
+    expect(readFileSync(join(dir, 'moved.toml'), 'utf8')).toBe('old\n');
+    expect(readdirSync(dir).sort()).toEqual(['a.toml', 'moved.toml']);
+  });
+
+  it.runIf(runningAsRoot())('keeps the owner of the file it replaces, unless told not to', async () => {
+    const kept = join(dir, 'kept.toml');
+    const mine = join(dir, 'mine.toml');
+    for (const path of [kept, mine]) {
+      writeFileSync(path, 'old\n');
+      chownSync(path, NOBODY, NOBODY);
+    }
+    await writeFileAtomic(kept, 'new\n');
+    await writeFileAtomic(mine, 'new\n', { keepOwner: false });
+    expect([statSync(kept).uid, statSync(kept).gid]).toEqual([NOBODY, NOBODY]);
+    expect([statSync(mine).uid, statSync(mine).gid]).toEqual([process.getuid!(), process.getgid!()]);
+  });
+});
+
 describe('temporary names', () => {
   it('makes hidden names beside the target that it recognises', () => {
     const name = makeTempName(join(dir, 'app.toml')).slice(dir.length + 1);
@@ -142,6 +264,18 @@ describe('temporary names', () => {
     ['.app.toml.lc-tmp-12-xyz', false],
   ])('isTempFileName(%s) is %s', (name, expected) => {
     expect(isTempFileName(name)).toBe(expected);
+  });
+});
+
+describe('findTempFiles', () => {
+  it('lists temporary files recursively, relative, skipping hidden folders and links', async () => {
+    mkdirSync(join(dir, 'sub'));
+    mkdirSync(join(dir, '.hidden'));
+    for (const rel of ['app.toml', '.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb', '.hidden/.c.toml.lc-tmp-1-ab']) writeFileSync(join(dir, rel), 'x');
+    symlinkSync('/etc/passwd', join(dir, '.x.toml.lc-tmp-13-cc'));
+    expect((await findTempFiles(dir)).sort()).toEqual(['.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb']);
+    expect(tempFileWriter('.app.toml.lc-tmp-11-aa')).toBe(11);
+    expect(tempFileWriter('app.toml')).toBeUndefined();
   });
 });
 

@@ -569,6 +569,8 @@ describe('applyEdits swapping string tokens without the syntax tree', () => {
     ['a multi-line literal that cannot hold the value becomes multi-line basic', "x = '''\nold'''\n", "a'''b", `x = """\na'''b"""\n`],
     ['a multi-line basic string keeps its lines', 'x = """\nold"""\n', 'one\ntwo "q"', `x = """\none\ntwo \\"q\\""""\n`],
     ['a blob inside a URL: only the blob changes, escapes elsewhere kept', 'url = "p://u:ENC:v2:aaaaaaaa:old@h/\\u0041"\n', 'p://u:ENC:v2:aaaaaaaa:new@h/A', 'url = "p://u:ENC:v2:aaaaaaaa:new@h/\\u0041"\n'],
+    ['a multi-line string keeps a value that starts with a newline', 'x = """old"""\n', '\nnew', 'x = """\n\nnew"""\n'],
+    ['a multi-line literal keeps a value that starts with a newline', "x = '''old'''\n", '\nnew', "x = '''\n\nnew'''\n"],
     ['a blob inside a literal URL', "url = 'p://u:ENC:v2:aaaaaaaa:old@h/'\n", 'p://u:ENC:v2:aaaaaaaa:new@h/', "url = 'p://u:ENC:v2:aaaaaaaa:new@h/'\n"],
   ])('%s', (_name, text, value, expected) => {
     expectBytes(applyEdits(parseTomlDocument('f.toml', text), [{ path: [text.split(' ')[0]!], value }]), expected);
