@@ -15,6 +15,16 @@ function listEntries(dir) {
   });
 }
 
+// The fast path (src/cli/fast-path.ts) resolves command ids with oclif's own normalizeArgv, which
+// @oclif/core's exports map does not list: this resolves that one path to the file inside @oclif/core, the
+// same module its Command already bundles, so no second copy is made.
+const oclifHelpUtil = {
+  name: 'oclif-help-util',
+  setup(build) {
+    build.onResolve({ filter: /^@oclif\/core\/lib\/help\/util\.js$/ }, () => ({ path: join(root, 'node_modules/@oclif/core/lib/help/util.js') }));
+  },
+};
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -39,6 +49,7 @@ await build({
   minify: true,
   keepNames: true, // error classes are told apart by name (ExitPromptError from @inquirer)
   logLevel: 'warning',
+  plugins: [oclifHelpUtil],
 });
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
