@@ -1,0 +1,130 @@
+/**
+ * The start-up fast path (src/cli/fast-path.ts) runs `--version` and the manifest's commands without
+ * oclif's Config.load. It must be invisible: for every argv below, the output and the exit code are those
+ * of oclif's own path, forced with the internal LIBERTY_CRYPTO_FULL_OCLIF=1. And it must be taken: a run
+ * of a command never loads oclif's main module, which oclif's path always does.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, KEY_B, KEY_B_FP, REPO, baseEnv, collectOutput, runCli, type RunResult } from '../support/cli.js';
+import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+
+const FULL = { LIBERTY_CRYPTO_FULL_OCLIF: '1' };
+
+let settings: TempSettings;
+let blob: string;
+
+beforeAll(() => {
+  blob = seal(KEY_B, 'hunter2-but-longer');
+  settings = makeSettings({
+    'app.toml': appToml({ fingerprint: KEY_B_FP }),
+    'connectors.toml': `[pools.main]\npassword = "${blob}"\nhost = "db"\n`,
+  });
+});
+afterAll(() => settings.cleanup());
+
+/** The argv cases: `DIR` is the settings directory, `BLOB` a blob in it; `key: false` runs without the master key. */
+const CASES: { argv: string[]; key?: boolean }[] = [
+  { argv: ['--version'] },
+  { argv: ['--version', '--help'] },
+  { argv: ['--version', 'status'] },
+  { argv: [] },
+  { argv: ['--help'] },
+  { argv: ['status', '--help'] },
+  { argv: ['status', '-s', 'DIR', '--help'] },
+  { argv: ['help', 'status'] },
+  { argv: ['keys'] },
+  { argv: ['fingerprint', '-s', 'DIR'] },
+  { argv: ['fingerprint', '--settings=DIR', '--json'] },
+  { argv: ['fingerprint', '-s', 'DIR', '--check'], key: false },
+  { argv: ['fingerprint', '-s', 'DIR', '--json'], key: false },
+  { argv: ['fingerprint', 'BLOB', '-s', 'DIR'] },
+  { argv: ['fingerprint', '-s', 'DIR', '--write', '--check'] },
+  { argv: ['fingerprint', '-s', 'DIR', '--force'] },
+  { argv: ['fingerprint', '--', '--help'] },
+  { argv: ['status', '-s', 'DIR'] },
+  { argv: ['status', '-sDIR', '--json'] },
+  { argv: ['status', '-s', 'DIR'], key: false },
+  { argv: ['status', '-s', 'DIR', '--json', '--', 'x'] },
+  { argv: ['status', '--settingz', 'DIR'] },
+  { argv: ['status', '--settingz', 'DIR', '--json'] },
+  { argv: ['status', '-s'] },
+  { argv: ['status', 'foo'] },
+  { argv: ['status', 'foo', '--json'] },
+  { argv: ['status', '-s', 'DIR', 'foo'] },
+  { argv: ['stauts'] },
+  { argv: ['stauts', '--json'] },
+  { argv: ['-s', 'DIR', 'status'] },
+  { argv: ['decrypt', '-s', 'DIR'] },
+  { argv: ['decrypt', 'BLOB', '-s', 'DIR'] },
+  { argv: ['decrypt', 'BLOB', '-s', 'DIR', '--json'], key: false },
+  { argv: ['keys', 'rotate'] },
+  { argv: ['keys', 'rotate', '--json'] },
+  { argv: ['keys:rotate', '--to'] },
+  { argv: ['keys', 'rotat'] },
+  { argv: ['audit', 'verfiy'] },
+  { argv: ['audit', '-s', 'DIR', '--limit', 'x'] },
+  { argv: ['audit', 'verify', '-s', 'DIR', '--json'] },
+  { argv: ['genkey', 'extra'] },
+  { argv: ['rewrap', '-s', 'DIR', '--check'] },
+  { argv: ['autocomplete', 'bash'] },
+];
+
+function run(argv: string[], key: boolean, extra: Record<string, string> = {}): Promise<RunResult> {
+  const args = argv.map((arg) => arg.replace('DIR', settings.dir).replace('BLOB', blob));
+  return runCli(args, { env: { ...(key ? { LIBERTY_MASTER_KEY: KEY_B } : {}), NO_COLOR: '1', ...extra } });
+}
+
+describe('fast path and oclif path give the same output and exit code', () => {
+  it.each(CASES.map((c) => [c.argv.join(' ') + (c.key === false ? ' (no key)' : ''), c] as const))('%s', async (_, { argv, key = true }) => {
+    const fast = await run(argv, key);
+    const full = await run(argv, key, FULL);
+    // Node's warnings name the process id
+    const seen = (result: RunResult) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr.replace(/^\(node:\d+\)/gm, '(node:PID)') });
+    expect(seen(fast)).toEqual(seen(full));
+  });
+});
+
+describe('which path runs', () => {
+  const record = join(REPO, 'test/support/record-imports.mjs');
+
+  async function importsOf(argv: string[], extra: Record<string, string> = {}): Promise<{ result: RunResult; urls: string[] }> {
+    const file = join(settings.root, `imports-${process.hrtime.bigint()}.txt`);
+    const child = spawn(process.execPath, ['--import', record, BIN, ...argv], {
+      cwd: REPO,
+      env: baseEnv({ LIBERTY_MASTER_KEY: KEY_B, NO_COLOR: '1', LC_RECORD_IMPORTS: file, ...extra }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const result = await collectOutput(child);
+    const urls = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : [];
+    rmSync(file, { force: true });
+    return { result, urls };
+  }
+  const oclifMain = (urls: string[]) => urls.some((url) => /\/dist\/chunks\/oclif-main-[^/]+\.js$/.test(url));
+
+  it.each([['--version'], ['status', '-s', 'DIR'], ['fingerprint', '-s', 'DIR', '--json'], ['status', '--settingz', 'x']])('%s starts without oclif\'s main module', async (...argv) => {
+    const { result, urls } = await importsOf(argv.map((arg) => arg.replace('DIR', settings.dir)));
+    expect(result.stderr).not.toContain('internal error');
+    expect(urls.some((url) => url.endsWith('/dist/run.js')), 'the hook saw the entry').toBe(true);
+    expect(oclifMain(urls)).toBe(false);
+  });
+
+  it('--version loads no command and no oclif runtime', async () => {
+    const { result, urls } = await importsOf(['--version']);
+    expect(result.code).toBe(0);
+    expect(urls.filter((url) => url.includes('/dist/commands/'))).toEqual([]);
+  });
+
+  it.each([[['--help']], [['status', '--help']], [['stauts']], [['autocomplete', 'bash']]])('%j goes through oclif', async (argv) => {
+    const { urls } = await importsOf(argv);
+    expect(oclifMain(urls)).toBe(true);
+  });
+
+  it.each<Record<string, string>>([{ DEBUG: 'liberty-crypto:*' }, { LIBERTY_CRYPTO_FULL_OCLIF: '1' }, { OCLIF_TS_NODE: '0' }])('%j in the environment goes through oclif', async (env) => {
+    const { result, urls } = await importsOf(['status', '-s', settings.dir], env);
+    expect(result.code).toBe(0);
+    expect(oclifMain(urls)).toBe(true);
+  });
+});
