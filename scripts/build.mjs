@@ -2,8 +2,8 @@
 // write the oclif manifest and the man pages. A bundle plus a manifest is what keeps start-up near `node -e 0`.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -22,6 +22,45 @@ const oclifHelpUtil = {
   name: 'oclif-help-util',
   setup(build) {
     build.onResolve({ filter: /^@oclif\/core\/lib\/help\/util\.js$/ }, () => ({ path: join(root, 'node_modules/@oclif/core/lib/help/util.js') }));
+  },
+};
+
+// Start-up: oclif's Command module requires, at its top, modules that only other paths use: the Config
+// class (Command.run's Config.load, which the fast path never calls and oclif's main module loads itself),
+// the error handler (which loads the whole help system; only bin/run.js's exit path calls it), ejs (help
+// templates) and what colours and wraps a message (only when one is shown). Those requires are deferred to the first use of what they export, with oclif's code
+// otherwise unchanged. @oclif/core is pinned to an exact version; a line not found fails the build, so
+// an upgrade cannot silently drop a deferral.
+const DEFERRED_REQUIRES = {
+  'node_modules/@oclif/core/lib/command.js': ['const config_1 = require("./config");'],
+  'node_modules/@oclif/core/lib/errors/index.js': ['var handle_1 = require("./handle");'],
+  'node_modules/@oclif/core/lib/help/util.js': ['const ejs_1 = __importDefault(require("ejs"));'],
+  // what renders an error's text (used when one is shown, not when the class is loaded)
+  'node_modules/@oclif/core/lib/errors/errors/cli.js': [
+    'const clean_stack_1 = __importDefault(require("clean-stack"));',
+    'const indent_string_1 = __importDefault(require("indent-string"));',
+    'const wrap_ansi_1 = __importDefault(require("wrap-ansi"));',
+  ],
+  'node_modules/@oclif/core/lib/ux/theme.js': ['const ansis_1 = __importDefault(require("ansis"));'],
+};
+const LAZY_HELPER =
+  'function __lcDeferred(load) { let loaded; const target = () => (loaded ??= load()); ' +
+  'return new Proxy({}, { get: (_, key) => target()[key], has: (_, key) => key in target() }); }\n';
+const deferRequires = {
+  name: 'defer-requires',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@oclif[\\/]core[\\/]lib[\\/].*\.js$/ }, (args) => {
+      const rel = relative(root, args.path).split(sep).join('/');
+      const lines = DEFERRED_REQUIRES[rel];
+      if (!lines) return undefined;
+      let text = readFileSync(args.path, 'utf8');
+      for (const line of lines) {
+        const match = /^(const|var) (\w+) = (.+);$/.exec(line);
+        if (!match || !text.includes(line)) throw new Error(`build: ${rel} no longer has the line to defer: ${line}`);
+        text = text.replace(line, `${match[1]} ${match[2]} = __lcDeferred(() => ${match[3]});`);
+      }
+      return { contents: LAZY_HELPER + text, loader: 'js' };
+    });
   },
 };
 
@@ -46,10 +85,10 @@ await build({
   banner: { js: "import { createRequire as __lcCreateRequire } from 'node:module'; const require = __lcCreateRequire(import.meta.url);" },
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: false,
-  minify: true,
+  minify: process.env.LC_NO_MINIFY !== '1',
   keepNames: true, // error classes are told apart by name (ExitPromptError from @inquirer)
   logLevel: 'warning',
-  plugins: [oclifHelpUtil],
+  plugins: [oclifHelpUtil, deferRequires],
 });
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
