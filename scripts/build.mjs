@@ -32,7 +32,11 @@ const oclifHelpUtil = {
 // otherwise unchanged. @oclif/core is pinned to an exact version; a line not found fails the build, so
 // an upgrade cannot silently drop a deferral.
 const DEFERRED_REQUIRES = {
-  'node_modules/@oclif/core/lib/command.js': ['const config_1 = require("./config");'],
+  // ux (spinner, colours, JSON colouring) only in Command's log, logJson and catch, which BaseCommand overrides
+  'node_modules/@oclif/core/lib/command.js': ['const config_1 = require("./config");', 'const ux_1 = require("./ux");'],
+  'node_modules/@oclif/core/lib/parser/help.js': ['const ux_1 = require("../ux");'],
+  // the help system, for the --help flag's parse (this CLI declares no such flag: oclif's run handles --help)
+  'node_modules/@oclif/core/lib/flags.js': ['const help_1 = require("./help");'],
   'node_modules/@oclif/core/lib/errors/index.js': ['var handle_1 = require("./handle");'],
   'node_modules/@oclif/core/lib/help/util.js': ['const ejs_1 = __importDefault(require("ejs"));'],
   // what renders an error's text (used when one is shown, not when the class is loaded)
