@@ -27,7 +27,11 @@ export default class Status extends BaseCommand {
     'written on disk as a ${NAME:-default}, the published stock passphrase in any slot, a hex key with ' +
     'upper-case letters under v1. Warnings keep exit 0: a non-empty plaintext in another secret field, a URL ' +
     'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files. ' +
-    'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr).';
+    'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr). ' +
+    '--metrics FILE also writes the report for node_exporter\'s textfile collector (Prometheus text format, ' +
+    'replaced atomically, mode 0644). --files F... reports on those files only, for a git pre-commit hook: ' +
+    'paths outside the settings directory or not .toml are ignored with a note, a plaintext secret is a problem, ' +
+    'and the checks of the keys and the host are left out.';
   static override examples = [
     { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
     { description: 'problems only, for a script', command: "<%= config.bin %> status --json | jq '.problems'" },
@@ -41,7 +45,7 @@ export default class Status extends BaseCommand {
       helpValue: 'FILE',
     }),
     files: Flags.string({
-      summary: 'report on these settings files only (paths as git passes them: relative to the current directory); key checks are left out',
+      summary: 'report on these files only, as a pre-commit hook: paths relative to the current directory; a plaintext secret is a problem, key checks are left out',
       helpValue: 'FILE',
       multiple: true,
     }),

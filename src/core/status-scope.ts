@@ -4,7 +4,8 @@
  * the findings about the host rather than the files (keys not set, fingerprint, published or mixed-case
  * keys, a passphrase master, legacy keys no blob of the directory uses, temporary files left behind) are
  * left out: a developer committing usually has no key loaded, and that is no reason to refuse a commit.
- * `status` without --files reports them.
+ * `status` without --files reports them. A plaintext secret, which `status` only warns about, is a problem
+ * here: the guard is there to keep it out of the repository's history.
  */
 import { canonicalSettingsPath } from './crawl.js';
 import type { Environment, Keyring } from './keyring.js';
@@ -23,6 +24,9 @@ export interface ScopedStatusReport extends StatusReport {
   only: string[];
   ignoredFiles: IgnoredFile[];
 }
+
+/** Warnings of status that are problems for a commit: plaintext where a secret belongs. */
+const PLAINTEXT_FINDINGS: ReadonlySet<string> = new Set(['PLAINTEXT_SECRET', 'PLAINTEXT_URL_PASSWORD', 'NON_STRING_SECRET']);
 
 /** Findings about the host and its keys, not about a file's content. */
 const HOST_FINDINGS: ReadonlySet<string> = new Set([
@@ -74,8 +78,8 @@ export async function collectFileStatus(
     ...report,
     unusedLegacyKeys: [],
     leftoverTempFiles: [],
-    problems: report.problems.filter(keep),
-    warnings: report.warnings.filter(keep),
+    problems: [...report.problems.filter(keep), ...report.warnings.filter((finding) => keep(finding) && PLAINTEXT_FINDINGS.has(finding.code))],
+    warnings: report.warnings.filter((finding) => keep(finding) && !PLAINTEXT_FINDINGS.has(finding.code)),
     only,
     ignoredFiles: skipped,
   };
