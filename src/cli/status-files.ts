@@ -4,15 +4,15 @@
  * the settings directory; one outside it is ignored (a commit may stage any file) and listed as such.
  */
 import { isAbsolute, relative, resolve } from 'node:path';
-import type { IgnoredFile } from '../core/status-scope.js';
+import type { GivenFile, IgnoredFile } from '../core/status-scope.js';
 
-export function settingsRelativePaths(settingsDir: string, paths: readonly string[], cwd = process.cwd()): { inside: string[]; ignored: IgnoredFile[] } {
-  const inside: string[] = [];
+export function settingsRelativePaths(settingsDir: string, paths: readonly string[], cwd = process.cwd()): { inside: GivenFile[]; ignored: IgnoredFile[] } {
+  const inside: GivenFile[] = [];
   const ignored: IgnoredFile[] = [];
   for (const path of paths) {
     const rel = relative(settingsDir, resolve(cwd, path));
     if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) ignored.push({ path, reason: 'outside the settings directory' });
-    else inside.push(rel);
+    else inside.push({ path, file: rel });
   }
   return { inside, ignored };
 }

@@ -40,26 +40,32 @@ const HOST_FINDINGS: ReadonlySet<string> = new Set([
   'LEFTOVER_TEMP_FILE',
 ]);
 
+/** A path as given (`path`, shown in notes) and as named relative to the settings directory (`file`). */
+export interface GivenFile {
+  path: string;
+  file: string;
+}
+
 /**
- * The report of the files `paths` names (relative to the settings directory; the caller has dropped
- * those outside it). A path that is not a settings file the directory holds (another extension, a
- * hidden folder, a deleted file) is ignored and listed with the reason.
+ * The report of the files `given` names (the caller has dropped those outside the directory, listed in
+ * `ignored`). A path that is not a settings file the directory holds (another extension, a hidden folder,
+ * a deleted file) is ignored and listed with the reason.
  */
 export async function collectFileStatus(
   settings: Settings,
   keyring: Keyring,
   env: Environment,
-  paths: readonly string[],
+  given: readonly GivenFile[],
   ignored: readonly IgnoredFile[] = [],
   options: StatusOptions = {},
 ): Promise<ScopedStatusReport> {
   const all = new Set(await selectFiles(settings.dir));
   const only: string[] = [];
   const skipped: IgnoredFile[] = [...ignored];
-  for (const path of paths) {
+  for (const { path, file: relative } of given) {
     let file: string;
     try {
-      file = canonicalSettingsPath(path);
+      file = canonicalSettingsPath(relative);
     } catch {
       skipped.push({ path, reason: 'outside the settings directory' });
       continue;
