@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync
 import { join } from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli } from '../support/cli.js';
+import { KEY_A, KEY_A_FP, KEY_B, REPO, parseJson, runCli } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 import { requires } from '../support/requires.js';
 
@@ -177,5 +177,18 @@ describe.runIf(requires(promtool, "promtool not installed (Debian's prometheus p
     const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
     expect(checked.status, checked.stdout + checked.stderr).toBe(0);
     expect((checked.stdout + checked.stderr).trim()).toBe('');
+  });
+
+  it("the README's alerting rules load in Prometheus (promtool check rules)", () => {
+    const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+    const at = readme.indexOf('<!-- snippet:alert-rules -->');
+    const rules = /```yaml\n([\s\S]*?)^```/m.exec(readme.slice(at))?.[1];
+    expect(at >= 0 && rules !== undefined).toBe(true);
+    const settings = setup(MIXED);
+    const file = join(settings.root, 'liberty.rules.yml');
+    writeFileSync(file, rules!);
+    const checked = spawnSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
+    expect(checked.status, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('SUCCESS: 4 rules found');
   });
 });
