@@ -35,8 +35,8 @@ export default class Status extends BaseCommand {
   static override examples = [
     { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
     { description: 'problems only, for a script', command: "<%= config.bin %> status --json | jq '.problems'" },
-    { description: 'for node_exporter, from a nightly timer', command: '<%= config.bin %> status --metrics /var/lib/node_exporter/textfile_collector/liberty.prom' },
-    { description: 'in a git pre-commit hook: the staged settings files only', command: '<%= config.bin %> status --settings config --files config/app.toml config/connectors.toml' },
+    { description: "also write the metrics for Prometheus (a file in node_exporter's textfile collector directory)", command: '<%= config.bin %> status --metrics liberty.prom' },
+    { description: 'in a git pre-commit hook, from the repository root: the staged settings files only', command: '<%= config.bin %> status --settings config --files config/app.toml' },
   ];
   static override flags = {
     ...settingsFlag,

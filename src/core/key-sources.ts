@@ -5,7 +5,7 @@
  *   `LoadCredential=`/`SetCredentialEncrypted=` hands the service (a tmpfs only that service can read);
  * - `file`: the file named by the variable `NAME_FILE` (the Docker and Kubernetes secrets convention).
  * A file holds the key and at most one trailing newline (what `echo` and editors add). Core reads only the
- * environment map it is given (the CLI passes process.env); it never reads process.env itself.
+ * environment map it is given (the CLI passes the process environment), never the process environment itself.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { LibertyError } from './errors.js';
