@@ -117,7 +117,7 @@ export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [0, 'success'],
   [1, 'a check found problems: --check modes, status, audit verify, audit leaving out lines that are not entries, keys drop-legacy refusing a key blobs still need'],
   [2, 'usage error'],
-  [3, 'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file'],
+  [3, 'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file, a key file others can read'],
   [4, 'authentication failed: tag mismatch (tampered blob or wrong key)'],
   [5, 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found'],
   [6, 'I/O failure (including the audit log and the settings lock)'],
