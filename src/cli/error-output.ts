@@ -15,6 +15,7 @@ const GENERAL_HINTS: Readonly<Record<Exclude<ErrorCode, 'E_USAGE'>, string>> = {
   E_CHECK_FAILED: 'the lines above say what to fix',
   E_MASTER_KEY_NOT_SET: 'export the variable app.toml [crypto] master_key names, then run the command again',
   E_KEY_NOT_SET: 'export the variable with the key, then run the command again',
+  E_KEY_FILE_UNSAFE: 'keep a key file readable by its owner alone (chmod 600) and make it a regular file',
   E_KEY_MALFORMED: 'a key is 64 hex characters, as liberty-crypto genkey prints one (v1 also takes a passphrase)',
   E_MASTER_KEY_MALFORMED: 'a master key is 64 hex characters, as liberty-crypto genkey prints one',
   E_NO_MATCHING_KEY: 'export the key that sealed it and add it with liberty-crypto keys add-legacy NAME',

@@ -1,11 +1,15 @@
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { loadPaint, type Paint, type Painted } from '../cli/colors.js';
-import { currentEnvironment } from '../cli/context.js';
+import { currentEnvironment, systemClock } from '../cli/context.js';
+import { Flags } from '../cli/oclif.js';
+import { settingsRelativePaths } from '../cli/status-files.js';
 import { stdoutIsTerminal } from '../cli/io.js';
 import { NO_PROGRESS, startProgress } from '../cli/progress.js';
 import { renderTable } from '../cli/table.js';
 import { plural } from '../core/plural.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { formatMetrics, writeMetricsFile } from '../core/metrics.js';
+import { collectFileStatus, type ScopedStatusReport } from '../core/status-scope.js';
 import { collectStatus, type StatusFinding, type StatusReport } from '../core/status.js';
 
 /** A directory this large gets a spinner with the files read so far (on a terminal); a smaller one is read at once. */
@@ -23,14 +27,31 @@ export default class Status extends BaseCommand {
     'written on disk as a ${NAME:-default}, the published stock passphrase in any slot, a hex key with ' +
     'upper-case letters under v1. Warnings keep exit 0: a non-empty plaintext in another secret field, a URL ' +
     'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files. ' +
-    'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr).';
+    'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr). ' +
+    '--metrics FILE also writes the report for node_exporter\'s textfile collector (Prometheus text format, ' +
+    'replaced atomically, mode 0644). --files F... reports on those files only, for a git pre-commit hook: ' +
+    'paths outside the settings directory or not .toml are ignored with a note, a plaintext secret is a problem, ' +
+    'and the checks of the keys and the host are left out.';
   static override examples = [
     { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
     { description: 'problems only, for a script', command: "<%= config.bin %> status --json | jq '.problems'" },
+    { description: "also write the metrics for Prometheus (a file in node_exporter's textfile collector directory)", command: '<%= config.bin %> status --metrics liberty.prom' },
+    { description: 'in a git pre-commit hook, from the repository root: the staged settings files only', command: '<%= config.bin %> status --settings config --files config/app.toml' },
   ];
-  static override flags = { ...settingsFlag };
+  static override flags = {
+    ...settingsFlag,
+    metrics: Flags.string({
+      summary: 'also write the report to FILE in the Prometheus text format, atomically (for node_exporter\'s textfile collector)',
+      helpValue: 'FILE',
+    }),
+    files: Flags.string({
+      summary: 'report on these files only, as a pre-commit hook: paths relative to the current directory; a plaintext secret is a problem, key checks are left out',
+      helpValue: 'FILE',
+      multiple: true,
+    }),
+  };
 
-  async run(): Promise<StatusReport> {
+  async run(): Promise<StatusReport | ScopedStatusReport> {
     const { flags } = await this.parse(Status);
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettings(location.dir, { mustExist: true });
@@ -39,10 +60,15 @@ export default class Status extends BaseCommand {
     const onFiles = async (total: number) => {
       if (total >= PROGRESS_MIN_FILES) progress = await startProgress('reading', !this.jsonEnabled() && stdoutIsTerminal());
     };
-    const report = await collectStatus(settings, settingsKeyring(settings, env), env, {
-      onFiles,
-      onProgress: (done, total) => progress.update(done, total),
-    }).finally(() => progress.stop());
+    const statusOptions = { onFiles, onProgress: (done: number, total: number) => progress.update(done, total) };
+    const keyring = settingsKeyring(settings, env);
+    const scoped = flags.files ? settingsRelativePaths(location.dir, flags.files) : undefined;
+    const report = await (scoped
+      ? collectFileStatus(settings, keyring, env, scoped.inside, scoped.ignored, statusOptions)
+      : collectStatus(settings, keyring, env, statusOptions)
+    ).finally(() => progress.stop());
+    if (flags.metrics) await writeMetricsFile(flags.metrics, formatMetrics(report, { settingsDir: location.dir, checkedAt: systemClock() }));
+    for (const file of (report as Partial<ScopedStatusReport>).ignoredFiles ?? []) this.note(`note: ignored ${file.path}: ${file.reason}`);
     if (!this.jsonEnabled()) this.render(report, await loadPaint());
     if (report.problems.length > 0) this.reportProblems();
     return report;
@@ -55,8 +81,9 @@ export default class Status extends BaseCommand {
       key.env,
       key.set ? (key.keyId ?? '') : '-',
       key.set ? (key.passphrase ? 'set (passphrase: v1 blobs only)' : 'set') : 'NOT SET',
+      key.source ?? '-',
     ]);
-    renderTable(['role', 'env', 'key id', 'state'], keyRows).forEach((line) => this.say(line));
+    renderTable(['role', 'env', 'key id', 'state', 'source'], keyRows).forEach((line) => this.say(line));
     const stored = keys.stored ? `${keys.stored.slice(0, 8)} (${keys.matches === false ? 'MISMATCH' : keys.matches ? 'matches' : 'master not set'})` : 'none stored';
     this.say(`fingerprint: ${stored}`);
     this.say('');

@@ -1,5 +1,6 @@
 /** What `fingerprint` reports: the configured keys, their fingerprints, and the stored fingerprint. */
 import { parseBlob, type BlobFormat } from './blob.js';
+import type { KeySource } from './key-sources.js';
 import { fingerprintMatches, openParsedBlob, type Keyring, type KeySlot } from './keyring.js';
 
 export interface KeyDescription {
@@ -11,6 +12,8 @@ export interface KeyDescription {
   canEncrypt: boolean;
   /** not a 64-hex key: it seals and opens v1 blobs only */
   passphrase: boolean;
+  /** where the key was read: the variable (env), a systemd credential, or the file NAME_FILE names; null when unset */
+  source: KeySource | null;
 }
 
 export interface KeyReport {
@@ -31,6 +34,7 @@ export function describeSlot(slot: KeySlot, format: BlobFormat): KeyDescription 
     keyId: key?.kid ?? null,
     canEncrypt: Boolean(key) && !key!.published && sealsInFormat,
     passphrase: Boolean(key) && !key!.aesKey,
+    source: slot.source ?? null,
   };
 }
 

@@ -6,6 +6,7 @@ import { tryParseBlob } from './blob.js';
 import { formatEnvRef, isEnvName, isTable } from './crypto-config.js';
 import { LibertyError } from './errors.js';
 import { openParsedBlob, type Environment, type Keyring } from './keyring.js';
+import { readKeyText } from './key-sources.js';
 import { isHexKey, parseKey } from './keys.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
 import { readAppDocument, writeSettingsFile, type Settings } from './settings.js';
@@ -41,7 +42,7 @@ export async function rotateMasterKey(
   hooks: WriteHooks<RotationResult> = NO_WRITE_HOOKS,
 ): Promise<RotationResult> {
   checkEnvName(to, '--to');
-  const value = env[to];
+  const value = readKeyText(to, env)?.value;
   if (!value) {
     throw new LibertyError('E_KEY_NOT_SET', `crypto: key not set (${to} is empty)`, {
       hint: `generate one and export it first: export ${to}=$(liberty-crypto genkey)`,
@@ -81,7 +82,7 @@ export async function rotateMasterKey(
  * the new name) would look finished while nothing changed.
  */
 function refuseSameKey(settings: Settings, env: Environment, to: string, value: string): void {
-  const current = env[settings.crypto.masterEnv];
+  const current = readKeyText(settings.crypto.masterEnv, env)?.value;
   const fingerprint = parseKey(to, value).fingerprint;
   const same = (current !== undefined && current !== '' && parseKey(settings.crypto.masterEnv, current).fingerprint === fingerprint) || settings.crypto.storedFingerprint === fingerprint;
   if (!same) return;
@@ -154,7 +155,7 @@ export async function addLegacyKey(settings: Settings, env: Environment, name: s
   if (settings.crypto.legacyEnvs.includes(name)) {
     throw new LibertyError('E_USAGE', `${name} is already a legacy key in app.toml [crypto] legacy_keys`);
   }
-  if (!env[name]) {
+  if (!readKeyText(name, env)) {
     throw new LibertyError('E_KEY_NOT_SET', `crypto: key not set (${name} is empty)`, {
       hint: `export the old key as ${name} first`,
     });

@@ -8,6 +8,7 @@ import { KEY_BYTES, authFailed, deriveV1Key, openGcm, randomBytesOf, randomNonce
 import { findBlobs, formatBlob, parseBlob, replaceBlobs, V1_IV_BYTES, V1_SALT_BYTES, v2Aad, type Blob, type BlobFormat } from './blob.js';
 import { DEFAULT_FORMAT, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, where } from './errors.js';
+import { readKeyText, type KeySource } from './key-sources.js';
 import { parseKey, type Key } from './keys.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -15,8 +16,10 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 export interface KeySlot {
   env: string;
   role: 'master' | 'legacy';
-  /** undefined when the variable is unset or empty */
+  /** undefined when the variable is unset or empty (and no credential or key file holds it) */
   key?: Key;
+  /** where the key was read (key-sources.ts); undefined when it is not set */
+  source?: KeySource;
 }
 
 export interface Keyring {
@@ -36,9 +39,10 @@ export interface OpenedBlob {
 
 export function loadKeyring(config: CryptoConfig, env: Environment): Keyring {
   const slot = (name: string, role: KeySlot['role']): KeySlot => {
-    const value = env[name];
-    if (value) refuseStrayWhitespace(name, value);
-    return value ? { env: name, role, key: parseKey(name, value) } : { env: name, role };
+    const found = readKeyText(name, env);
+    if (!found) return { env: name, role };
+    if (found.source === 'env') refuseStrayWhitespace(name, found.value); // a file's text is checked as it is read
+    return { env: name, role, key: parseKey(name, found.value), source: found.source };
   };
   return {
     master: slot(config.masterEnv, 'master'),

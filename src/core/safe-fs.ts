@@ -26,14 +26,16 @@ export interface RegularFile {
 }
 
 const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** For a path the operator named and may have made a link on purpose (a Kubernetes secret's `..data` link). */
+const READ_FOLLOWING_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 /**
  * Reads a regular file, at most `maxBytes`. `shown` names it in errors (relative to the settings directory
  * where there is one). ENOENT is rethrown as it is, for callers that treat a missing file as empty.
  */
-export function readRegularFile(path: string, shown: string, maxBytes = MAX_SETTINGS_FILE_BYTES): RegularFile {
-  const fd = openChecked(path, shown, READ_FLAGS);
+export function readRegularFile(path: string, shown: string, maxBytes = MAX_SETTINGS_FILE_BYTES, options: { followLinks?: boolean } = {}): RegularFile {
+  const fd = openChecked(path, shown, options.followLinks ? READ_FOLLOWING_FLAGS : READ_FLAGS);
   try {
     const stats = checkRegular(fd, shown);
     if (stats.size > maxBytes) throw tooLarge(shown, maxBytes);

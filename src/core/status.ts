@@ -71,13 +71,16 @@ export interface StatusOptions {
   onFiles?: (total: number) => Promise<void> | void;
   /** called as each file is done, with the count done and the number of files */
   onProgress?: (done: number, total: number) => void;
+  /** only these settings files (canonical names the crawl finds; see status-scope.ts), else every file */
+  only?: readonly string[];
 }
 
 export async function collectStatus(settings: Settings, keyring: Keyring, env: Environment, options: StatusOptions = {}): Promise<StatusReport> {
   const keys = describeKeys(keyring);
   // status reports a fingerprint mismatch instead of stopping at it: open blobs without that check
   const opener: Keyring = { master: keyring.master, legacy: keyring.legacy, format: keyring.format };
-  const files = await selectFiles(settings.dir);
+  const only = options.only;
+  const files = (await selectFiles(settings.dir)).filter((file) => !only || only.includes(file));
   const report: StatusReport = {
     keys,
     format: { writes: keyring.format, explicit: settings.crypto.formatExplicit },
