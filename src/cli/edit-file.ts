@@ -6,6 +6,7 @@
  * success, no change, an editor failure, invalid TOML, an error, SIGINT and SIGTERM.
  */
 import { tmpdir } from 'node:os';
+import { shellCommand } from '../core/shell-quote.js';
 import { LibertyError, locateError } from '../core/errors.js';
 import { EditOpenError, isInvalidToml, openForEdit, planEditedWrite, type EditChange, type EditOpening, type EditPlan, type PlanContext } from '../core/edit-session.js';
 import type { Keyring } from '../core/keyring.js';
@@ -125,7 +126,7 @@ async function editUntilValid(round: EditRound): Promise<EditPlan> {
       if (!isInvalidToml(error)) throw error;
       const invalid = new LibertyError('E_INVALID_TOML', `${error.message}; nothing was written`, {
         file,
-        hint: `the settings file is as it was and the edit was discarded: run liberty-crypto edit ${file} again`,
+        hint: `the settings file is as it was and the edit was discarded: run ${shellCommand('liberty-crypto', 'edit', file)} again`,
       });
       if (!ui.interactive) throw invalid;
       ui.note(`liberty-crypto: ${error.message}`);
@@ -147,6 +148,6 @@ async function checkUnchangedOnDisk(settings: Settings, document: SettingsDocume
   if (same) return;
   throw new LibertyError('E_IO', `refusing to write ${document.origin.file}: it was changed by another program while you edited it; nothing was written`, {
     file: document.origin.file,
-    hint: `something changed it without taking the settings lock: look at the change, then run liberty-crypto edit ${document.origin.file} again`,
+    hint: `something changed it without taking the settings lock: look at the change, then run ${shellCommand('liberty-crypto', 'edit', document.origin.file)} again`,
   });
 }

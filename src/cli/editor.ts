@@ -5,6 +5,7 @@
  * The editor shares our terminal (stdin, stdout and stderr are inherited).
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { LibertyError } from '../core/errors.js';
 import type { Environment } from '../core/keyring.js';
 
@@ -36,9 +37,19 @@ export function runEditor(editor: string, path: string, shown: string, abort: Ab
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `${editor} "$@"`, editor, path], { stdio: 'inherit' });
     let killer: NodeJS.Timeout | undefined;
+    // the shell may run the editor as its child rather than exec it: the whole tree is told to stop
+    const signalTree = (signal: NodeJS.Signals) => {
+      for (const pid of [...descendantsOf(child.pid), child.pid]) {
+        try {
+          if (pid !== undefined) process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+    };
     const stop = () => {
-      child.kill('SIGTERM');
-      killer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+      signalTree('SIGTERM');
+      killer = setTimeout(() => signalTree('SIGKILL'), STOP_GRACE_MS);
     };
     abort.addEventListener('abort', stop, { once: true });
     const settle = () => {
@@ -65,4 +76,37 @@ export function runEditor(editor: string, path: string, shown: string, abort: Ab
       );
     });
   });
+}
+
+/** The processes below `pid` (children, their children, ...), from /proc; none where there is no /proc. */
+function descendantsOf(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const parentOf = new Map<number, number>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    try {
+      // the parent pid is the second field after the command name, which is in parentheses and may hold spaces
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parentOf.set(Number(name), ppid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [child, ppid] of parentOf) {
+      if (ppid === parent && !found.includes(child)) {
+        found.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(pid);
+  return found;
 }
