@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { LibertyError } from '../core/errors.js';
+import { shellCommand } from '../core/shell-quote.js';
 import type { Environment } from '../core/keyring.js';
 
 /** How long an editor told to stop (SIGTERM) may take before it is killed. */
@@ -71,7 +72,7 @@ export function runEditor(editor: string, path: string, shown: string, abort: Ab
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
       reject(
         new LibertyError('E_EDITOR_FAILED', `${shown}: the editor (${editor}) ${how}; nothing was written`, {
-          hint: 'the settings file is as it was and your changes were discarded; run liberty-crypto edit again',
+          hint: `the settings file is as it was and the edit was discarded: run ${shellCommand('liberty-crypto', 'edit', shown)} again`,
         }),
       );
     });
