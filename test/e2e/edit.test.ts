@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCli } from '../support/cli-process.js';
+import { spawnCliPty } from '../support/pty.js';
 import { KEY_A, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 
@@ -261,6 +262,44 @@ describe('edit FILE', () => {
     expect(await decrypt('pools.cache.password')).toBe(ADDED);
     expectNoPlaintextLeft();
   }, 60_000);
+});
+
+describe('edit FILE on a terminal: invalid TOML offers to re-open the editor', () => {
+  // the first run of the editor breaks the file; the second (if any) fixes it and changes the password
+  const script = () => {
+    const marker = join(settings.root, 'broke-once');
+    return editor(
+      'twice.sh',
+      [
+        `if [ ! -e '${marker}' ]; then touch '${marker}'; printf '[pools.main\n' >> "$1"; exit 0; fi`,
+        `sed -i -e '$d' -e 's/${MAIN}/${NEW_MAIN}/' "$1"`,
+      ].join('\n'),
+    );
+  };
+
+  it.each([
+    ['y', 0],
+    ['n', 5],
+  ] as const)('answer %s: exit %i', async (answer, code) => {
+    const session = spawnCliPty(['edit', 'connectors.toml', '-s', settings.dir], { env: env(script()) });
+    try {
+      await session.waitFor(/re-open the editor/, 60_000);
+      expect(session.screen()).toMatch(/connectors\.toml: invalid toml at line \d+/);
+      session.write(`${answer}\r`);
+      const exit = await session.exited();
+      expect(exit.exitCode).toBe(code);
+      if (answer === 'y') {
+        expect(await decrypt('pools.main.password')).toBe(NEW_MAIN);
+      } else {
+        expect(file()).toBe(connectors);
+        expect(session.screen()).toContain('nothing was written');
+      }
+      expect(session.raw()).not.toContain(NEW_MAIN);
+      expectNoPlaintextLeft();
+    } finally {
+      session.dispose();
+    }
+  }, 90_000);
 });
 
 /** Polls until `condition` holds (the test's own timeout bounds it). */
