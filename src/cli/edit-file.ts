@@ -130,7 +130,12 @@ async function editUntilValid(round: EditRound): Promise<EditPlan> {
       });
       if (!ui.interactive) throw invalid;
       ui.note(`liberty-crypto: ${error.message}`);
-      if (!(await promptConfirm('re-open the editor to fix it? (no: discard the edit, nothing is written)'))) throw invalid;
+      // a signal during the question ends it: the trap's error (exit 130 or 143), not a plain cancel
+      const again = await promptConfirm('re-open the editor to fix it? (no: discard the edit, nothing is written)', trap.signal).catch((cancel: unknown) => {
+        trap.throwIfReceived();
+        throw cancel;
+      });
+      if (!again) throw invalid;
     } finally {
       edited.fill(0);
     }
