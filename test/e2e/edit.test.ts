@@ -76,7 +76,8 @@ function expectNoPlaintextLeft(): void {
   for (const secret of PLAINTEXTS) expect(audit).not.toContain(secret);
 }
 
-describe('edit FILE', () => {
+// each test runs the CLI two to four times: generous under a loaded machine
+describe('edit FILE', { timeout: 120_000 }, () => {
   it('the editor gets the plaintexts in place, in a 0600 file in a 0700 folder under $XDG_RUNTIME_DIR', async () => {
     const seen = join(settings.root, 'seen');
     const script = editor(
