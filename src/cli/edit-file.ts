@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { shellCommand } from '../core/shell-quote.js';
 import { LibertyError, locateError } from '../core/errors.js';
 import { EditOpenError, isInvalidToml, openForEdit, planEditedWrite, type EditChange, type EditOpening, type EditPlan, type PlanContext } from '../core/edit-session.js';
-import type { Keyring } from '../core/keyring.js';
+import { storeMasterFingerprint } from '../core/field-writes.js';
+import { requireMaster, type Keyring } from '../core/keyring.js';
 import { createPrivateTempFile, privateTempBase, type PrivateTempFile } from '../core/private-temp.js';
 import { sameFile } from '../core/safe-fs.js';
 import { APP_FILE, readSettingsFile, writeSettingsFile, type Settings, type SettingsDocument } from '../core/settings.js';
@@ -28,6 +29,8 @@ export interface EditResult {
   /** false when the editor left the file as it was: nothing written */
   written: boolean;
   changes: EditChange[];
+  /** true when this edit sealed the directory's first blob and so stored the master fingerprint in app.toml */
+  storedFingerprint: boolean;
 }
 
 export interface EditUi {
@@ -55,7 +58,7 @@ async function editLocked(settings: Settings, keyring: Keyring, file: string, ed
   const document = await readSettingsFile(settings.dir, file);
   const opening = await openAudited(settings, keyring, document);
   const revealed = opening.opened.map((entry) => entry.field);
-  const unchanged: EditResult = { file, revealed, written: false, changes: [] };
+  const unchanged: EditResult = { file, revealed, written: false, changes: [], storedFingerprint: false };
   const ctx: PlanContext = { keyring, rules: settings.fields, isAppFile: document.origin.file === APP_FILE };
   const trap = trapSignals(file);
   const initial = Buffer.from(opening.text, 'utf8');
@@ -73,7 +76,10 @@ async function editLocked(settings: Settings, keyring: Keyring, file: string, ed
       details: { change: change.change, sealed: change.sealed },
     }));
     await writeAhead(hooks, plan.changes, () => writeSettingsFile(document, plan.text));
-    return { file, revealed, written: true, changes: plan.changes };
+    // as every first write of a blob does: from now on a wrong master key is refused, not used
+    const sealed = plan.changes.some((change) => change.sealed);
+    const storedFingerprint = sealed && !settings.crypto.storedFingerprint && (await storeMasterFingerprint({ settings, keyring }, requireMaster(keyring)));
+    return { file, revealed, written: true, changes: plan.changes, storedFingerprint };
   } finally {
     initial.fill(0);
     try {

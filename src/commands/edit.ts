@@ -52,6 +52,7 @@ export default class Edit extends BaseCommand {
     }
     const sealed = result.changes.filter((change) => change.sealed).length;
     this.say(`wrote ${file}: ${plural(result.changes.length, 'field')} changed, ${sealed} sealed`);
+    if (result.storedFingerprint) this.note('stored the master key fingerprint in app.toml [crypto]');
     return result;
   }
 }

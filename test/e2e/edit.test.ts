@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCli } from '../support/cli-process.js';
 import { spawnCliPty } from '../support/pty.js';
-import { KEY_A, parseJson, runCli, type RunResult } from '../support/cli.js';
+import { KEY_A, KEY_A_FP, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 
 const MAIN = 'main-db-Pa55word';
@@ -108,6 +108,9 @@ describe('edit FILE', { timeout: 120_000 }, () => {
     expect(after[3]).toMatch(/^password = "ENC:[A-Za-z0-9+/]+={0,2}"   # rotated yearly$/);
     expect(await decrypt('pools.main.password')).toBe(NEW_MAIN);
     expect(file()).not.toContain(NEW_MAIN);
+    // the directory's first write stores the master fingerprint, as encrypt does
+    expect(result.stderr).toBe('stored the master key fingerprint in app.toml [crypto]\n');
+    expect(readFileSync(join(settings.dir, 'app.toml'), 'utf8')).toContain(`fingerprint = "${KEY_A_FP}"`);
     const lines = auditLines();
     expect(lines.filter((line) => line.event === 'edit.reveal').map((line) => line.field)).toEqual([
       'connectors.toml:pools.main.password',
