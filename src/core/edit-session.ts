@@ -180,6 +180,8 @@ async function resealInPlace(
   value: string,
   seal: (plaintext: string) => Promise<string>,
 ): Promise<{ value: string; sealed: boolean } | undefined> {
+  // now a reference to the environment, empty, or a blob pasted in: nothing to seal, written as typed
+  if (value === '' || holdsBlob(value) || parseEnvReference(value) !== undefined) return { value, sealed: false };
   if (opened.spans.length === 1) {
     const span = opened.spans[0]!;
     const prefix = opened.value.slice(0, span.start);

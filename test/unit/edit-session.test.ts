@@ -48,6 +48,8 @@ describe('edit session', () => {
     ['an added secret, a reference, an empty one', (t: string) => `${t}api_key = "k"\nauth_token = "\${TOKEN}"\nclient_secret = ""\n`, [
       ['pools.main.api_key', 'added', true], ['pools.main.auth_token', 'added', false], ['pools.main.client_secret', 'added', false],
     ]],
+    ['an encrypted value turned into a ${NAME} reference is not sealed', (t: string) => t.replace('"s3cret"', '"${DB_PASSWORD}"'), [['pools.main.password', 'changed', false]]],
+    ['an encrypted value emptied is not sealed', (t: string) => t.replace('"s3cret"', '""'), [['pools.main.password', 'changed', false]]],
     ['a secret moved to another key stays sealed', (t: string) => t.replace('password = "s3cret" # kept', 'pw = "s3cret"'), [
       ['pools.main.pw', 'added', true], ['pools.main.password', 'removed', false],
     ]],
