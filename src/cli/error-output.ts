@@ -39,6 +39,9 @@ const GENERAL_HINTS: Readonly<Record<Exclude<ErrorCode, 'E_USAGE'>, string>> = {
   E_FIELD_LOCKED: 'locked fields are set in app.toml [crypto.fields] locked',
   E_FIELD_EXISTS: 'leave out --no-replace to replace it',
   E_INTERNAL: 'set LIBERTY_DEBUG=1 to see the stack trace; please report it',
+  E_EDITOR_FAILED: 'nothing was written; fix the editor command ($VISUAL, else $EDITOR) or run edit again',
+  E_INTERRUPTED: 'nothing was written; run the command again',
+  E_TERMINATED: 'nothing was written; run the command again',
 };
 
 /** What oclif and Node errors carry that tells them apart. */

@@ -35,6 +35,8 @@ export const AUDIT_EVENT_NAMES = [
   'keys.drop-legacy',
   'keys.add-legacy',
   'fingerprint.write',
+  'edit.reveal',
+  'edit.change',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
 

@@ -16,6 +16,9 @@ export const EXIT = {
   PERMISSION: 8,
   EXISTS: 9,
   INTERNAL: 70,
+  /** 128 + the signal number, as a shell reports a process a signal ended */
+  INTERRUPTED: 130,
+  TERMINATED: 143,
 } as const;
 
 export const EXIT_CODES = {
@@ -43,10 +46,13 @@ export const EXIT_CODES = {
   E_NOT_CONFIRMED: EXIT.NOT_CONFIRMED,
   E_WRONG_FINGERPRINT: EXIT.NOT_CONFIRMED,
   E_NO_TERMINAL: EXIT.NOT_CONFIRMED,
+  E_EDITOR_FAILED: EXIT.NOT_CONFIRMED,
   E_PERMISSION_DENIED: EXIT.PERMISSION,
   E_FIELD_LOCKED: EXIT.PERMISSION,
   E_FIELD_EXISTS: EXIT.EXISTS,
   E_INTERNAL: EXIT.INTERNAL,
+  E_INTERRUPTED: EXIT.INTERRUPTED,
+  E_TERMINATED: EXIT.TERMINATED,
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;
@@ -121,10 +127,12 @@ export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [4, 'authentication failed: tag mismatch (tampered blob or wrong key)'],
   [5, 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found'],
   [6, 'I/O failure (including the audit log and the settings lock)'],
-  [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step'],
+  [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step, the editor of edit exited non-zero'],
   [8, 'permission denied: the operator lacks the permission, --to-plain on a locked field, or (run as root) a settings directory, a directory on the way to it or an audit log that others can write to'],
   [9, 'the field already holds a value: encrypt FILE:KEY --no-replace wrote nothing'],
   [70, 'internal error'],
+  [130, 'interrupted (SIGINT) while edit ran: its temporary file removed, the settings file untouched'],
+  [143, 'terminated (SIGTERM) while edit ran: its temporary file removed, the settings file untouched'],
 ];
 
 /** The same error, its message prefixed with where it happened (`connectors.toml:pools.main.password`). */

@@ -63,6 +63,8 @@ export interface AcquireLockOptions {
   waitMs?: number;
   /** mean pause between attempts (default 75) */
   pollMs?: number;
+  /** told once, when a live holder makes this call wait (its record, when the lock file can be read) */
+  onWait?: (holder: LockRecord | undefined) => void;
   clock?: () => Date;
 }
 
@@ -89,6 +91,7 @@ export async function acquireLockFile(lockPath: string, options: AcquireLockOpti
   const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
   const pollMs = options.pollMs ?? 75;
   const started = Date.now();
+  let told = false;
   const record: LockRecord = {
     ...pickHolder(options.holder),
     since: clock().toISOString(),
@@ -106,6 +109,8 @@ export async function acquireLockFile(lockPath: string, options: AcquireLockOpti
       continue;
     }
     if (Date.now() - started >= waitMs) throw lockHeldError(lockPath, current);
+    if (!told) options.onWait?.(current.record);
+    told = true;
     await sleep(pollMs / 2 + Math.random() * pollMs);
   }
 }

@@ -14,7 +14,7 @@ afterEach(() => settings?.cleanup());
 describe('command surface', () => {
   it('has the commands of the product', () => {
     expect(commandIds).toEqual(
-      expect.arrayContaining(['audit', 'audit:verify', 'decrypt', 'encrypt', 'fingerprint', 'genkey', 'keys:drop-legacy', 'keys:rotate', 'reveal', 'rewrap', 'status']),
+      expect.arrayContaining(['audit', 'audit:verify', 'decrypt', 'edit', 'encrypt', 'fingerprint', 'genkey', 'keys:drop-legacy', 'keys:rotate', 'reveal', 'rewrap', 'status']),
     );
   });
 

@@ -26,8 +26,11 @@ const examples: Example[] = commandIds.flatMap((id) =>
 
 /** Examples not run here, each with its reason; the test fails when this list and the commands disagree. */
 const NEEDS_TERMINAL = {
-  reason: 'reveal shows the plaintext on a terminal: stdin and stdout must be one (covered in reveal.test.ts, in a pseudo-terminal)',
+  reason:
+    'reveal shows the plaintext on a terminal: stdin and stdout must be one (covered in reveal.test.ts, in a pseudo-terminal); ' +
+    'edit without VISUAL or EDITOR runs vi, which needs one (edit.test.ts runs it with editor scripts)',
   commands: [
+    '<%= config.bin %> edit connectors.toml',
     '<%= config.bin %> reveal --settings ./config',
     '<%= config.bin %> reveal connectors.toml:pools.main.password --seconds 5',
     '<%= config.bin %> reveal connectors.toml:pools.main.password --json',
@@ -99,12 +102,15 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-function fixtureEnv(home: string): Record<string, string> {
+function fixtureEnv(home: string): Record<string, string | undefined> {
   return {
     LIBERTY_MASTER_KEY: KEY_A,
     LIBERTY_MASTER_KEY_OLD: KEY_B,
     LIBERTY_MASTER_KEY_2019: 'passphrase of an install two generations old',
     DB_PASSWORD: 'db-password-from-ci',
+    // edit's examples name their editor, or need a terminal for vi: none of the developer's own
+    VISUAL: undefined,
+    EDITOR: undefined,
     ...homeEnv(home),
   };
 }
@@ -177,5 +183,10 @@ describe('the examples run as written', () => {
     expect(text).toMatch(/auth_token = "ENC:[A-Za-z0-9+/]{128,}={0,2}"/); // v1, the directory's format
     const head = await runExample('<%= config.bin %> audit verify --json | jq -r .head >> ~/liberty-audit-heads', 'check-head');
     expect(readFileSync(join(head.root, 'liberty-audit-heads'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
+    const edited = await runExample("EDITOR='sed -i s/cache-password/new-cache-password/' <%= config.bin %> edit connectors.toml --json", 'check-edit');
+    expect(JSON.parse(edited.stdout).changes).toEqual([expect.objectContaining({ field: 'connectors.toml:pools.cache.password', change: 'changed', sealed: true })]);
+    const before = readFileSync(join(fixture.dir, 'connectors.toml'), 'utf8').split('\n');
+    const after = readFileSync(join(edited.root, 'config/connectors.toml'), 'utf8').split('\n');
+    expect(after.filter((line, i) => line !== before[i])).toEqual([expect.stringMatching(/^password = "ENC:[A-Za-z0-9+/]{128,}={0,2}"$/)]);
   });
 });
