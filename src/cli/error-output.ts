@@ -12,7 +12,6 @@ import { helpHint, parserUsageError, type ParserError } from './usage-errors.js'
 
 /** The advice for an error made without a hint of its own. */
 const GENERAL_HINTS: Readonly<Record<Exclude<ErrorCode, 'E_USAGE'>, string>> = {
-  E_CHECK_FAILED: 'the lines above say what to fix',
   E_MASTER_KEY_NOT_SET: 'export the variable app.toml [crypto] master_key names, then run the command again',
   E_KEY_NOT_SET: 'export the variable with the key, then run the command again',
   E_KEY_MALFORMED: 'a key is 64 hex characters, as liberty-crypto genkey prints one (v1 also takes a passphrase)',
