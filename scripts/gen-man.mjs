@@ -6,9 +6,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 const root = new URL('..', import.meta.url);
 const manifest = JSON.parse(readFileSync(new URL('oclif.manifest.json', root), 'utf8'));
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
-const errorsSource = readFileSync(new URL('src/core/errors.ts', root), 'utf8');
-const exitTable = [...errorsSource.matchAll(/^\s*\[(\d+), '([^']+)'\],$/gm)].map((m) => [m[1], m[2]]);
-if (exitTable.length < 10) throw new Error('gen-man: could not read EXIT_STATUS_TABLE from src/core/errors.ts');
+// the exit codes from the built library (npm run build writes dist/ first), never scraped from the source
+const { EXIT_STATUS } = await import(new URL('dist/index.js', root).href);
+const exitTable = Object.values(EXIT_STATUS).map((status) => [status.code, status.meaning]);
 
 const esc = (text = '') => text.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1').replace(/-/g, '\\-');
 const bin = pkg.oclif.bin;

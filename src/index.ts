@@ -6,7 +6,7 @@
  * This is the API boundary: the only place that falls back to process.env (core never reads it).
  */
 import { isBlobText } from './core/blob.js';
-import { EXIT_CODES, LibertyError, type ErrorCode } from './core/errors.js';
+import { EXIT_CODES, EXIT_STATUS, LibertyError, type ErrorCode } from './core/errors.js';
 import {
   loadKeyring as keyringFromConfig,
   openBlob as openWithRing,
@@ -18,7 +18,7 @@ import {
 import { readSettingsData, readSettingsSections, type SettingsTable, type SettingsValue } from './core/settings-values.js';
 import { loadSettings } from './core/settings.js';
 
-export { EXIT_CODES, isBlobText, LibertyError, type Environment, type ErrorCode, type SettingsTable, type SettingsValue };
+export { EXIT_CODES, EXIT_STATUS, isBlobText, LibertyError, type Environment, type ErrorCode, type SettingsTable, type SettingsValue };
 
 /** The keys of a settings directory, ready to open and seal. Holds no key material you can read or print. */
 export interface Keyring {

@@ -12,7 +12,6 @@ import { helpHint, parserUsageError, type ParserError } from './usage-errors.js'
 
 /** The advice for an error made without a hint of its own. */
 const GENERAL_HINTS: Readonly<Record<Exclude<ErrorCode, 'E_USAGE'>, string>> = {
-  E_CHECK_FAILED: 'the lines above say what to fix',
   E_MASTER_KEY_NOT_SET: 'export the variable app.toml [crypto] master_key names, then run the command again',
   E_KEY_NOT_SET: 'export the variable with the key, then run the command again',
   E_KEY_FILE_UNSAFE: 'keep a key file readable by its owner alone (chmod 600) and make it a regular file',

@@ -16,7 +16,7 @@
 import { findBlobs, holdsBlob, type BlobSpan } from './blob.js';
 import { parseEnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
-import { openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
+import { createOpener, requireSealingKey, sealVerified, type Keyring, type OpenedBlob } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField, type FieldRules } from './secret-fields.js';
 import { applyEdits, formatKeyPath, listStringValues, parseTomlDocument, type FieldEdit, type KeyPath, type TomlDocument } from './toml-edit.js';
@@ -73,12 +73,13 @@ function fieldName(file: string, path: KeyPath): string {
 export async function openForEdit(document: TomlDocument, keyring: Keyring): Promise<EditOpening> {
   const encrypted = listStringValues(document).filter((entry) => holdsBlob(entry.value));
   const opened: OpenedField[] = [];
+  const opener = createOpener(keyring); // one for the file: it learns which key opens its v1 blobs
   for (const entry of encrypted) {
     const field = fieldName(document.file, entry.path);
     const spans = findBlobs(entry.value);
-    let result: Awaited<ReturnType<typeof openValue>>;
+    let result: { text: string; opened: OpenedBlob[] };
     try {
-      result = await openValue(keyring, entry.value);
+      result = await opener.openValue(entry.value);
     } catch (error) {
       throw new EditOpenError(field, error);
     }

@@ -4,25 +4,52 @@
  * Messages are lower case, name the file and field, and never hold a value or a key.
  */
 
-export const EXIT = {
-  OK: 0,
-  CHECK_FAILED: 1,
-  USAGE: 2,
-  KEY: 3,
-  AUTH: 4,
-  MALFORMED: 5,
-  IO: 6,
-  NOT_CONFIRMED: 7,
-  PERMISSION: 8,
-  EXISTS: 9,
-  INTERNAL: 70,
-  /** 128 + the signal number, as a shell reports a process a signal ended */
-  INTERRUPTED: 130,
-  TERMINATED: 143,
+/**
+ * Every exit code and what it means: the one table that `EXIT`, the man pages (scripts/gen-man.mjs reads
+ * the built module) and the README's check derive from.
+ */
+export const EXIT_STATUS = {
+  OK: { code: 0, meaning: 'success' },
+  CHECK_FAILED: {
+    code: 1,
+    meaning:
+      'a check found problems: --check modes, status, audit verify, audit leaving out lines that are not entries, keys drop-legacy refusing a key blobs still need',
+  },
+  USAGE: { code: 2, meaning: 'usage error' },
+  KEY: {
+    code: 3,
+    meaning:
+      'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file, a key file others can read',
+  },
+  AUTH: { code: 4, meaning: 'authentication failed: tag mismatch (tampered blob or wrong key)' },
+  MALFORMED: { code: 5, meaning: 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found' },
+  IO: { code: 6, meaning: 'I/O failure (including the audit log and the settings lock)' },
+  NOT_CONFIRMED: { code: 7, meaning: 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step, the editor of edit exited non-zero' },
+  PERMISSION: {
+    code: 8,
+    meaning:
+      'permission denied: the operator lacks the permission, --to-plain on a locked field, or (run as root) a settings directory, a directory on the way to it or an audit log that others can write to',
+  },
+  EXISTS: { code: 9, meaning: 'the field already holds a value: encrypt FILE:KEY --no-replace wrote nothing' },
+  INTERNAL: { code: 70, meaning: 'internal error' },
+  // 128 + the signal number, as a shell reports a process a signal ended
+  INTERRUPTED: { code: 130, meaning: 'interrupted (SIGINT) while edit ran: its temporary file removed, the settings file untouched' },
+  TERMINATED: { code: 143, meaning: 'terminated (SIGTERM) while edit ran: its temporary file removed, the settings file untouched' },
 } as const;
 
+type ExitName = keyof typeof EXIT_STATUS;
+
+/** The exit codes by name (`EXIT.IO` is 6). */
+export const EXIT = Object.fromEntries(Object.entries(EXIT_STATUS).map(([name, status]) => [name, status.code])) as {
+  readonly [N in ExitName]: (typeof EXIT_STATUS)[N]['code'];
+};
+
+/** [code, meaning] rows, in code order, for help text and man pages. */
+export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = Object.values(EXIT_STATUS).map(
+  (status) => [status.code, status.meaning] as const,
+);
+
 export const EXIT_CODES = {
-  E_CHECK_FAILED: EXIT.CHECK_FAILED,
   E_USAGE: EXIT.USAGE,
   E_MASTER_KEY_NOT_SET: EXIT.KEY,
   E_KEY_NOT_SET: EXIT.KEY,
@@ -118,22 +145,6 @@ export function ioError(action: string, path: string, error: unknown): LibertyEr
   return new LibertyError('E_IO', `cannot ${action} ${path}${reason}`, { cause: error });
 }
 
-/** Table of exit codes for help text and man pages. */
-export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
-  [0, 'success'],
-  [1, 'a check found problems: --check modes, status, audit verify, audit leaving out lines that are not entries, keys drop-legacy refusing a key blobs still need'],
-  [2, 'usage error'],
-  [3, 'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file, a key file others can read'],
-  [4, 'authentication failed: tag mismatch (tampered blob or wrong key)'],
-  [5, 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found'],
-  [6, 'I/O failure (including the audit log and the settings lock)'],
-  [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step, the editor of edit exited non-zero'],
-  [8, 'permission denied: the operator lacks the permission, --to-plain on a locked field, or (run as root) a settings directory, a directory on the way to it or an audit log that others can write to'],
-  [9, 'the field already holds a value: encrypt FILE:KEY --no-replace wrote nothing'],
-  [70, 'internal error'],
-  [130, 'interrupted (SIGINT) while edit ran: its temporary file removed, the settings file untouched'],
-  [143, 'terminated (SIGTERM) while edit ran: its temporary file removed, the settings file untouched'],
-];
 
 /** The same error, its message prefixed with where it happened (`connectors.toml:pools.main.password`). */
 export function locateError(error: unknown, location: string, file?: string, field?: string): unknown {

@@ -6,7 +6,7 @@
  */
 import { tryParseBlob, type Blob } from './blob.js';
 import { LibertyError } from './errors.js';
-import { openParsedBlob, type Keyring } from './keyring.js';
+import { createOpener, type Keyring } from './keyring.js';
 import { keyIdOf, type Key } from './keys.js';
 import { plural } from './plural.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
@@ -17,7 +17,7 @@ export async function refuseOrphaningFingerprint(settings: Settings, keyring: Ke
   const stored = settings.crypto.storedFingerprint;
   if (!stored || stored === key.fingerprint) return;
   const storedKid = keyIdOf(stored);
-  const alone: Keyring = { master: { env: key.env, role: 'master', key }, legacy: [], format: keyring.format };
+  const alone = createOpener(keyring, { only: { env: key.env, role: 'master', key } });
   const files = await selectFiles(settings.dir);
   const scans = await mapLimit(files, 8, (file) => scanFile(settings.dir, file, settings.fields));
   let underStored = 0;
@@ -34,7 +34,7 @@ export async function refuseOrphaningFingerprint(settings: Settings, keyring: Ke
   if (keyring.format === 'v1' && v1.length > 0) {
     let opens = false;
     for (const blob of v1) {
-      opens = await openParsedBlob(alone, blob).then(() => true, () => false);
+      opens = await alone.open(blob).then(() => true, () => false);
       if (opens) break;
     }
     if (!opens) unopened += v1.length;

@@ -1,7 +1,7 @@
 /** What `fingerprint` reports: the configured keys, their fingerprints, and the stored fingerprint. */
 import { parseBlob, type BlobFormat } from './blob.js';
 import type { KeySource } from './key-sources.js';
-import { fingerprintMatches, openParsedBlob, type Keyring, type KeySlot } from './keyring.js';
+import { createOpener, fingerprintMatches, type Keyring, type KeySlot } from './keyring.js';
 
 export interface KeyDescription {
   env: string;
@@ -59,7 +59,7 @@ export interface BlobDescription {
 /** Finds the key that opens a blob by really opening it; the plaintext is dropped at once. */
 export async function describeBlob(keyring: Keyring, text: string): Promise<BlobDescription> {
   const blob = parseBlob(text);
-  const opened = await openParsedBlob(keyring, blob);
+  const opened = await createOpener(keyring).open(blob);
   return {
     format: blob.format,
     keyId: blob.format === 'v2' ? blob.kid : null,

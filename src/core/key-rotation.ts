@@ -5,7 +5,7 @@
 import { tryParseBlob } from './blob.js';
 import { formatEnvRef, isEnvName, isTable } from './crypto-config.js';
 import { LibertyError } from './errors.js';
-import { openParsedBlob, type Environment, type Keyring } from './keyring.js';
+import { createOpener, type Environment, type Keyring } from './keyring.js';
 import { readKeyText } from './key-sources.js';
 import { isHexKey, parseKey } from './keys.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
@@ -110,7 +110,7 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
       hint: `export ${name} to check, or pass --force to drop it anyway`,
     });
   }
-  const only: Keyring = { master: slot as Keyring['master'], legacy: [], format: keyring.format };
+  const opener = createOpener(keyring, { only: slot });
   const files = await selectFiles(settings.dir);
   const counts = await mapLimit(files, 8, async (file) => {
     const scan = await scanFile(settings.dir, file, settings.fields);
@@ -120,7 +120,7 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
         const blob = tryParseBlob(span.text);
         if (!blob) return false; // malformed: no key opens it, with or without this one
         if (blob.format === 'v2') return blob.kid === slot.key!.kid;
-        return openParsedBlob(only, blob).then(
+        return opener.open(blob).then(
           () => true,
           () => false,
         );

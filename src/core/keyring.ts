@@ -72,6 +72,20 @@ export function fingerprintMatches(keyring: Keyring): boolean | undefined {
 
 /** The master key, loaded and matching the stored fingerprint; what every use of the keys starts with. */
 export function requireMaster(keyring: Keyring): Key {
+  const key = requireLoadedMaster(keyring);
+  if (fingerprintMatches(keyring) === false) {
+    const stored = keyring.storedFingerprint!.slice(0, 8);
+    throw new LibertyError(
+      'E_FINGERPRINT_MISMATCH',
+      `crypto: master key fingerprint mismatch: wrong key for this host? (${keyring.master.env} has key id ${key.kid}, app.toml stores ${stored})`,
+      { hint: 'load the key app.toml was set up with, or run liberty-crypto fingerprint --write after a deliberate change' },
+    );
+  }
+  return key;
+}
+
+/** The master key, loaded; whether it matches the stored fingerprint is not asked (status reports it). */
+function requireLoadedMaster(keyring: Keyring): Key {
   const { master } = keyring;
   if (!master.key) {
     // once app.toml stores a fingerprint, blobs exist under that key: a new key would open none of them
@@ -81,14 +95,6 @@ export function requireMaster(keyring: Keyring): Key {
         ? `export the key app.toml's fingerprint names (key id ${stored.slice(0, 8)}) as ${master.env}`
         : `export the master key as ${master.env} (a new install only: generate one with liberty-crypto genkey)`,
     });
-  }
-  if (fingerprintMatches(keyring) === false) {
-    const stored = keyring.storedFingerprint!.slice(0, 8);
-    throw new LibertyError(
-      'E_FINGERPRINT_MISMATCH',
-      `crypto: master key fingerprint mismatch: wrong key for this host? (${master.env} has key id ${master.key.kid}, app.toml stores ${stored})`,
-      { hint: 'load the key app.toml was set up with, or run liberty-crypto fingerprint --write after a deliberate change' },
-    );
   }
   return master.key;
 }
@@ -135,7 +141,7 @@ function plaintextBytes(plaintext: string): Buffer {
 function sealV2(key: Key, plaintext: string): string {
   if (!key.aesKey) throw new LibertyError('E_INTERNAL', 'unreachable: v2 seal without a hex key');
   const nonce = randomNonce();
-  const sealed = sealGcm(key.aesKey, nonce, plaintextBytes(plaintext), aadOf(key));
+  const sealed = sealGcm(key.aesKey, nonce, plaintextBytes(plaintext), v2Aad(key.kid));
   return formatBlob({ format: 'v2', kid: key.kid, nonce, ...sealed });
 }
 
@@ -194,10 +200,6 @@ export function isCurrent(keyring: Keyring, opened: Pick<OpenedBlob, 'format' | 
   return opened.format === keyring.format && opened.slot.role === 'master';
 }
 
-function loadedSlots(keyring: Keyring): Array<KeySlot & { key: Key }> {
-  return [keyring.master, ...keyring.legacy].filter((slot): slot is KeySlot & { key: Key } => slot.key !== undefined);
-}
-
 // ignoreBOM: a plaintext that starts with U+FEFF keeps it (the decoder would strip it by default)
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -211,99 +213,111 @@ function decodePlaintext(bytes: Buffer): string {
   }
 }
 
-/** Opens a blob text with the configured keys: v2 by key id (master first), v1 by trial. */
+/**
+ * Which configured keys an opener tries on a blob, in order: the one pure rule of the keyring.
+ *  - v2 names its key: the loaded slots whose 64-hex key has that key id, the master first (a key listed
+ *    both as master and as legacy opens as master, so it counts as current).
+ *  - v1 names no key: every loaded slot, the master first, then the legacy keys in their listed order;
+ *    except that `preferred`, the slot that opened the last v1 blob, goes first. Blobs of one install
+ *    mostly share a key and each wrong key costs a PBKDF2; only the key that sealed a blob authenticates
+ *    it, so the order changes the cost, never the result.
+ */
+export function trialOrder(slots: ReadonlyArray<KeySlot>, blob: { format: 'v2'; kid: string } | { format: 'v1' }, preferred?: string): Array<KeySlot & { key: Key }> {
+  const loaded = slots.filter((slot): slot is KeySlot & { key: Key } => slot.key !== undefined);
+  if (blob.format === 'v2') return loaded.filter((slot) => slot.key.aesKey !== undefined && slot.key.kid === blob.kid).slice(0, 1);
+  const first = loaded.filter((slot) => slot.env === preferred).slice(0, 1);
+  return [...first, ...loaded.filter((slot) => !first.includes(slot))];
+}
+
+/** What an opener may skip or narrow; the keyring itself stays as loaded. */
+export interface OpenerOptions {
+  /** open without the stored-fingerprint check: status reports a mismatch instead of stopping at it */
+  skipFingerprintCheck?: boolean;
+  /** try this one configured key alone, as if it were the only one (which blobs still need a legacy key) */
+  only?: KeySlot;
+}
+
+/** Opens blobs with the configured keys, for one run: it learns which key opens v1 blobs (see trialOrder). */
+export interface BlobOpener {
+  open(blob: Blob): Promise<OpenedBlob>;
+  openText(text: string): Promise<OpenedBlob>;
+  /**
+   * A string value with every blob in it opened, as the framework reads it: the plaintext of a whole-value
+   * blob, or a URL with its password opened. E_NOT_ENCRYPTED when the value holds no blob.
+   */
+  openValue(value: string): Promise<{ text: string; opened: OpenedBlob[] }>;
+}
+
+export function createOpener(keyring: Keyring, options: OpenerOptions = {}): BlobOpener {
+  const slots = options.only ? [options.only] : [keyring.master, ...keyring.legacy];
+  // the slot that opened the last v1 blob, and the first v1 attempt while none has: blobs of a file are
+  // opened all at once, and without the wait each would try the master first (a wasted PBKDF2 each)
+  let lastV1Opener: string | undefined;
+  let firstV1Probe: Promise<void> | undefined;
+
+  const tryV1 = async (blob: Extract<Blob, { format: 'v1' }>): Promise<OpenedBlob> => {
+    for (const slot of trialOrder(slots, blob, lastV1Opener)) {
+      const derived = await deriveV1Key(slot.key.passphrase, blob.salt);
+      try {
+        const bytes = openGcm(derived, blob.iv, blob);
+        lastV1Opener = slot.env;
+        return { plaintext: decodePlaintext(bytes), format: 'v1', slot };
+      } catch (error) {
+        if (!(error instanceof LibertyError && error.code === 'E_AUTH_FAILED')) throw error;
+      } finally {
+        derived.fill(0);
+      }
+    }
+    // a v1 blob names no key: when none of them opens it, the key may be missing or the blob was changed
+    throw v1Unopened(keyring, slots);
+  };
+
+  const open = async (blob: Blob): Promise<OpenedBlob> => {
+    if (options.only === undefined) {
+      if (options.skipFingerprintCheck) requireLoadedMaster(keyring);
+      else requireMaster(keyring);
+    }
+    if (blob.format === 'v2') {
+      const [slot] = trialOrder(slots, blob);
+      if (!slot) throw noMatchingKey(keyring, blob.kid);
+      const bytes = openGcm(slot.key.aesKey!, blob.nonce, blob, v2Aad(slot.key.kid));
+      return { plaintext: decodePlaintext(bytes), format: 'v2', slot };
+    }
+    if (lastV1Opener === undefined) {
+      if (firstV1Probe === undefined) {
+        const attempt = tryV1(blob);
+        firstV1Probe = attempt.then(
+          () => undefined,
+          () => undefined,
+        );
+        return attempt;
+      }
+      await firstV1Probe;
+    }
+    return tryV1(blob);
+  };
+
+  const openText = (text: string) => open(parseBlob(text));
+  return {
+    open,
+    openText,
+    async openValue(value) {
+      const spans = findBlobs(value);
+      if (spans.length === 0) parseBlob(value); // throws E_NOT_ENCRYPTED, naming what an encrypted value looks like
+      const opened = await Promise.all(spans.map((span) => openText(span.text)));
+      return { text: replaceBlobs(value, spans, opened.map((blob) => blob.plaintext)), opened };
+    },
+  };
+}
+
+/** Opens one blob text with the configured keys (a fresh opener: for many blobs, use createOpener). */
 export async function openBlob(keyring: Keyring, text: string): Promise<OpenedBlob> {
-  return openParsedBlob(keyring, parseBlob(text));
+  return createOpener(keyring).openText(text);
 }
 
-/**
- * A string value with every blob in it opened, as the framework reads it: the plaintext of a whole-value
- * blob, or a URL with its password opened. E_NOT_ENCRYPTED when the value holds no blob.
- */
+/** Opens every blob of one string value (a fresh opener: for many values, use createOpener). */
 export async function openValue(keyring: Keyring, value: string): Promise<{ text: string; opened: OpenedBlob[] }> {
-  const spans = findBlobs(value);
-  if (spans.length === 0) parseBlob(value); // throws E_NOT_ENCRYPTED, naming what an encrypted value looks like
-  const opened = await Promise.all(spans.map((span) => openBlob(keyring, span.text)));
-  return { text: replaceBlobs(value, spans, opened.map((blob) => blob.plaintext)), opened };
-}
-
-export async function openParsedBlob(keyring: Keyring, blob: Blob): Promise<OpenedBlob> {
-  requireMaster(keyring);
-  return blob.format === 'v2' ? openV2(keyring, blob) : openV1(keyring, blob);
-}
-
-function openV2(keyring: Keyring, blob: Extract<Blob, { format: 'v2' }>): OpenedBlob {
-  const slot = v2Slot(keyring, blob.kid);
-  if (!slot) throw noMatchingKey(keyring, blob.kid);
-  const bytes = openGcm(slot.key.aesKey!, blob.nonce, blob, aadOf(slot.key));
-  return { plaintext: decodePlaintext(bytes), format: 'v2', slot };
-}
-
-/** The slot whose key opens v2 blobs of key id `kid`: the master first, then the legacy keys in order. */
-function v2Slot(keyring: Keyring, kid: string): (KeySlot & { key: Key }) | undefined {
-  const { master } = keyring;
-  if (master.key?.aesKey && master.key.kid === kid) return master as KeySlot & { key: Key };
-  return loadedSlots(keyring).find((candidate) => candidate.key.aesKey && candidate.key.kid === kid);
-}
-
-/** The v2 additional data of each key, made once: opening thousands of blobs asks for it every time. */
-const AAD_OF_KEY = new WeakMap<Key, Buffer>();
-
-function aadOf(key: Key): Buffer {
-  let aad = AAD_OF_KEY.get(key);
-  if (aad === undefined) {
-    aad = v2Aad(key.kid);
-    AAD_OF_KEY.set(key, aad);
-  }
-  return aad;
-}
-
-/**
- * The slot that opened the last v1 blob of a keyring. A v1 blob names no key, so every wrong key tried
- * costs a PBKDF2; blobs of one install mostly share a key, so that one is tried first. Only the key that
- * sealed a blob can authenticate it, so the order changes the cost, never the result.
- */
-const lastV1Opener = new WeakMap<Keyring, string>();
-
-/**
- * The first v1 blob opened with a keyring while no opener is known yet. Blobs of a file are opened
- * all at once: without it each of them would try the master first (a wasted PBKDF2 per blob of the first
- * files in flight); they wait for this one to find the key instead. Only the first wait: when it opens
- * nothing, the others go on without waiting.
- */
-const firstV1Probe = new WeakMap<Keyring, Promise<void>>();
-
-async function openV1(keyring: Keyring, blob: Extract<Blob, { format: 'v1' }>): Promise<OpenedBlob> {
-  if (!lastV1Opener.has(keyring)) {
-    const probe = firstV1Probe.get(keyring);
-    if (probe !== undefined) {
-      await probe;
-    } else {
-      const attempt = tryV1Keys(keyring, blob);
-      firstV1Probe.set(keyring, attempt.then(() => undefined, () => undefined));
-      return attempt;
-    }
-  }
-  return tryV1Keys(keyring, blob);
-}
-
-async function tryV1Keys(keyring: Keyring, blob: Extract<Blob, { format: 'v1' }>): Promise<OpenedBlob> {
-  const preferred = lastV1Opener.get(keyring);
-  const slots = loadedSlots(keyring).sort((a, b) => Number(b.env === preferred) - Number(a.env === preferred));
-  for (const slot of slots) {
-    const derived = await deriveV1Key(slot.key.passphrase, blob.salt);
-    try {
-      const bytes = openGcm(derived, blob.iv, blob);
-      lastV1Opener.set(keyring, slot.env);
-      return { plaintext: decodePlaintext(bytes), format: 'v1', slot };
-    } catch (error) {
-      if (!(error instanceof LibertyError && error.code === 'E_AUTH_FAILED')) throw error;
-    } finally {
-      derived.fill(0);
-    }
-  }
-  // a v1 blob names no key: when none of them opens it, the key may be missing or the blob was changed
-  throw v1Unopened(keyring);
+  return createOpener(keyring).openValue(value);
 }
 
 export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
@@ -325,8 +339,8 @@ export function noMatchingKey(keyring: Keyring, kid: string): LibertyError {
 }
 
 /** Under v1 a missing key and a changed blob look the same: the tag fails under every key tried. */
-function v1Unopened(keyring: Keyring): LibertyError {
-  const tried = loadedSlots(keyring).map((slot) => slot.env);
+function v1Unopened(keyring: Keyring, slots: ReadonlyArray<KeySlot>): LibertyError {
+  const tried = slots.filter((slot) => slot.key !== undefined).map((slot) => slot.env);
   const unset = keyring.legacy.filter((slot) => !slot.key).map((slot) => slot.env);
   const base = authFailed();
   const note = unset.length > 0 ? ` (unset legacy keys: ${unset.join(', ')})` : '';

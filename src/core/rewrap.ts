@@ -7,7 +7,7 @@
  */
 import { findBlobs, holdsBlob, parseBlob, replaceBlobs, type BlobFormat, type BlobSpan } from './blob.js';
 import { LibertyError } from './errors.js';
-import { isCurrent, openParsedBlob, requireMaster, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
+import { createOpener, isCurrent, requireMaster, requireSealingKey, sealVerified, type BlobOpener, type Keyring } from './keyring.js';
 import { mapLimit, selectFiles } from './settings-scan.js';
 import { readSettingsFile, writeSettingsFile, type SettingsDocument } from './settings.js';
 import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml-edit.js';
@@ -83,9 +83,10 @@ interface FileOutcome {
 
 export async function rewrapSettings(dir: string, keyring: Keyring, options: RewrapOptions = {}): Promise<RewrapReport> {
   const files = await selectFiles(dir, options.files);
+  const opener = createOpener(keyring); // one per run: it learns which key opens the v1 blobs
   let done = 0;
   const outcomes = await mapLimit(files, FILE_CONCURRENCY, async (file) => {
-    const outcome = await rewrapFile(dir, file, keyring, options);
+    const outcome = await rewrapFile(dir, file, keyring, opener, options);
     options.onProgress?.(++done, files.length);
     return outcome;
   });
@@ -134,7 +135,7 @@ interface OpenedSpan {
  * the tree is built when the data cannot tell, to splice new blobs in, and to order the problems of a
  * file as they appear in it.
  */
-async function rewrapFile(dir: string, file: string, keyring: Keyring, options: RewrapOptions): Promise<FileOutcome> {
+async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: BlobOpener, options: RewrapOptions): Promise<FileOutcome> {
   const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [] };
   let document: SettingsDocument;
   let fields: BlobField[];
@@ -166,7 +167,7 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, options: 
       try {
         const blob = parseBlob(span.text);
         kid = blob.format === 'v2' ? blob.kid : null;
-        const result = await openParsedBlob(keyring, blob);
+        const result = await opener.open(blob);
         const current = isCurrent(keyring, result);
         return { field, span, name, plaintext: result.plaintext, current, kid, format: blob.format, opensWith: result.slot.env, byMaster: result.slot.role === 'master' };
       } catch (error) {

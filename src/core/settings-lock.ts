@@ -11,7 +11,7 @@
  *
  * The lock file appears complete (written to a temporary file, then linked into place). A lock file
  * that cannot be parsed anyway (garbage, or one made on a file system without hard links by a holder
- * killed between create and write) is treated as held until its mtime is UNREADABLE_STALE_MS old by the wall clock, then as stale. A holder on another
+ * killed between create and write) is treated as held until its mtime is UNREADABLE_STALE_MS old, then as stale. A holder on another
  * host is never judged stale: we cannot see its processes. A dead holder's pid reused by a new process
  * looks alive: the wait then ends in E_LOCK_HELD, whose hint says to remove the file.
  *
@@ -57,6 +57,24 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
+/**
+ * What the lock reads of the world besides its files: the time (waits and the age of an unreadable lock
+ * file), pauses between attempts, and whether a holder's process still runs. Injected so that tests drive
+ * waits and staleness without the wall clock or real processes.
+ */
+export interface LockWorld {
+  /** milliseconds since the epoch, the scale of a file's mtimeMs */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  isAlive(pid: number): boolean;
+}
+
+export const realWorld: LockWorld = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  isAlive: (pid) => isProcessAlive(pid),
+};
+
 export interface AcquireLockOptions {
   holder: LockHolder;
   /** how long to wait for a live holder before E_LOCK_HELD (default 5000) */
@@ -65,7 +83,9 @@ export interface AcquireLockOptions {
   pollMs?: number;
   /** told once, when a live holder makes this call wait (its record, when the lock file can be read) */
   onWait?: (holder: LockRecord | undefined) => void;
+  /** the time written into the record (`since`) */
   clock?: () => Date;
+  world?: LockWorld;
 }
 
 /** Takes the settings lock of `dir` (see the module comment); E_LOCK_HELD after `waitMs`. */
@@ -90,7 +110,8 @@ export async function acquireLockFile(lockPath: string, options: AcquireLockOpti
   const clock = options.clock ?? (() => new Date());
   const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
   const pollMs = options.pollMs ?? 75;
-  const started = Date.now();
+  const world = options.world ?? realWorld;
+  const started = world.now();
   let told = false;
   const record: LockRecord = {
     ...pickHolder(options.holder),
@@ -101,17 +122,17 @@ export async function acquireLockFile(lockPath: string, options: AcquireLockOpti
     if (await tryCreate(lockPath, record)) return makeHeldLock(lockPath, record.token);
     const current = await readLockFile(lockPath);
     if (current === undefined) continue; // released between our create and our read
-    if (isStale(current, options.holder.host)) {
-      if (await breakStale(lockPath, current, options.holder, clock)) continue;
+    if (isStale(current, options.holder.host, world)) {
+      if (await breakStale(lockPath, current, options.holder, clock, world)) continue;
       // another live contender is breaking it: give it a moment
-      if (Date.now() - started >= waitMs) throw lockHeldError(lockPath, current);
-      await sleep(5 + Math.random() * 10);
+      if (world.now() - started >= waitMs) throw lockHeldError(lockPath, current);
+      await world.sleep(5 + Math.random() * 10);
       continue;
     }
-    if (Date.now() - started >= waitMs) throw lockHeldError(lockPath, current);
+    if (world.now() - started >= waitMs) throw lockHeldError(lockPath, current);
     if (!told) options.onWait?.(current.record);
     told = true;
-    await sleep(pollMs / 2 + Math.random() * pollMs);
+    await world.sleep(pollMs / 2 + Math.random() * pollMs);
   }
 }
 
@@ -249,10 +270,10 @@ function parseLockRecord(text: string): LockRecord | undefined {
 }
 
 /** Stale: an unreadable file old enough (by the wall clock, as mtime is), or a holder here that is gone. */
-function isStale(state: LockState, ourHost: string): boolean {
-  if (!state.record) return Date.now() - state.mtimeMs >= UNREADABLE_STALE_MS;
+function isStale(state: LockState, ourHost: string, world: LockWorld): boolean {
+  if (!state.record) return world.now() - state.mtimeMs >= UNREADABLE_STALE_MS;
   if (state.record.host !== ourHost) return false;
-  return !isProcessAlive(state.record.pid);
+  return !world.isAlive(state.record.pid);
 }
 
 /** `kill(pid, 0)`: ESRCH means gone; EPERM means alive under another user. */
@@ -275,6 +296,7 @@ async function breakStale(
   stale: LockState,
   holder: LockHolder,
   clock: () => Date,
+  world: LockWorld,
   depth = 0,
 ): Promise<boolean> {
   if (depth > 8) return false; // a chain of dead claimants this long is not worth chasing; the wait times out
@@ -283,7 +305,7 @@ async function breakStale(
   if (!(await tryCreate(claimPath, claim))) {
     const other = await readLockFile(claimPath);
     if (other === undefined) return true; // that claimant just finished
-    if (isStale(other, holder.host)) return breakStale(claimPath, other, holder, clock, depth + 1);
+    if (isStale(other, holder.host, world)) return breakStale(claimPath, other, holder, clock, world, depth + 1);
     return false;
   }
   try {
@@ -316,8 +338,4 @@ function lockHeldError(lockPath: string, state: LockState): LibertyError {
     `lock held: ${lockPath}: pid ${r.pid} on ${r.host}, user ${r.user}, command ${JSON.stringify(r.command)}, since ${r.since}`,
     { hint },
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -15,7 +15,7 @@
 import { holdsBlob } from './blob.js';
 import { crawlSettings, SETTINGS_EXTENSION } from './crawl.js';
 import { locateError } from './errors.js';
-import { openValue, type Keyring } from './keyring.js';
+import { createOpener, type Keyring } from './keyring.js';
 import { selectFiles } from './settings-scan.js';
 import { readSettingsFile } from './settings.js';
 import { formatKeyPath, listStringValues, type KeyPath, type TomlDocument } from './toml-edit.js';
@@ -59,7 +59,8 @@ export async function openDocument(document: TomlDocument, keyring: Keyring): Pr
   const sites: BlobSite[] = [];
   const table = copyValue(document.data, [], sites) as SettingsTable;
   // opened concurrently (legacy key derivation runs on the thread pool), reported in document order
-  const opened = await Promise.allSettled(sites.map((site) => openValue(keyring, site.blob)));
+  const opener = createOpener(keyring);
+  const opened = await Promise.allSettled(sites.map((site) => opener.openValue(site.blob)));
   opened.forEach((result, index) => {
     const site = sites[index]!;
     if (result.status === 'rejected') {

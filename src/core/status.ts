@@ -7,7 +7,7 @@ import { hasDefaultOnDisk } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { findTempFiles, tempFileWriter } from './fs-atomic.js';
 import { describeKeys, type KeyReport } from './key-report.js';
-import { isCurrent, openParsedBlob, type Environment, type Keyring, type KeySlot } from './keyring.js';
+import { createOpener, isCurrent, type Environment, type Keyring, type KeySlot } from './keyring.js';
 import { plural } from './plural.js';
 import { classifyField, envOnlySecret } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
@@ -78,7 +78,7 @@ export interface StatusOptions {
 export async function collectStatus(settings: Settings, keyring: Keyring, env: Environment, options: StatusOptions = {}): Promise<StatusReport> {
   const keys = describeKeys(keyring);
   // status reports a fingerprint mismatch instead of stopping at it: open blobs without that check
-  const opener: Keyring = { master: keyring.master, legacy: keyring.legacy, format: keyring.format };
+  const opener = createOpener(keyring, { skipFingerprintCheck: true });
   const only = options.only;
   const files = (await selectFiles(settings.dir)).filter((file) => !only || only.includes(file));
   const report: StatusReport = {
@@ -148,9 +148,9 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
               parsed = true;
               kid = blob.format === 'v2' ? blob.kid : null;
               report.blobs[blob.format] += 1;
-              const opened = await openParsedBlob(opener, blob);
+              const opened = await opener.open(blob);
               use(opened.slot.env, opened.slot.key.kid, opened.slot.role)[blob.format] += 1;
-              if (isCurrent(opener, opened)) report.current += 1;
+              if (isCurrent(keyring, opened)) report.current += 1;
             } catch (error) {
               if (!(error instanceof LibertyError)) throw error;
               if (!parsed) report.blobs.malformed += 1;

@@ -1,12 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXIT_STATUS_TABLE } from '../../src/core/errors.js';
 import { KEY_A, KEY_B, REPO, parseJson, runCli } from '../support/cli.js';
 import { appToml, makeSettings, type TempSettings } from '../support/settings.js';
 
 const manifest = JSON.parse(readFileSync(join(REPO, 'oclif.manifest.json'), 'utf8'));
 const commandIds: string[] = Object.keys(manifest.commands).sort();
-const EXIT_CODES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '70'];
+const EXIT_CODES = EXIT_STATUS_TABLE.map(([code]) => String(code));
 
 let settings: TempSettings | undefined;
 afterEach(() => settings?.cleanup());

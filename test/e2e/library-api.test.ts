@@ -155,7 +155,7 @@ describe('the package entry', () => {
     expect(fileURLToPath(import.meta.resolve('liberty-crypto'))).toBe(ENTRY);
     const api = await import('liberty-crypto');
     expect(Object.keys(api).sort()).toEqual(
-      ['EXIT_CODES', 'LibertyError', 'isBlobText', 'loadKeyring', 'loadSettingsDirectory', 'loadSettingsFile', 'openBlob', 'sealValue'].sort(),
+      ['EXIT_CODES', 'EXIT_STATUS', 'LibertyError', 'isBlobText', 'loadKeyring', 'loadSettingsDirectory', 'loadSettingsFile', 'openBlob', 'sealValue'].sort(),
     );
     expect(EXIT_CODES.E_AUTH_FAILED).toBe(4);
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { removeStaleTempFiles } from '../../src/core/fs-atomic.js';
-import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, MAX_LOCK_FILE_BYTES, type LockHolder } from '../../src/core/settings-lock.js';
+import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, MAX_LOCK_FILE_BYTES, realWorld, type LockHolder, type LockWorld } from '../../src/core/settings-lock.js';
 import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
 import { rejection } from '../support/errors.js';
 
@@ -24,6 +24,25 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * A world whose time moves only when the lock sleeps: a wait of any length takes no real time, and what
+ * a test asserts about waiting is the time the lock believed passed, never the wall clock.
+ */
+function fakeWorld(start = 1_700_000_000_000, alive: (pid: number) => boolean = realWorld.isAlive) {
+  const world: LockWorld & { time: number; slept: number } = {
+    time: start,
+    slept: 0,
+    now: () => world.time,
+    sleep: async (ms: number) => {
+      world.time += ms;
+      world.slept += ms;
+      await Promise.resolve();
+    },
+    isAlive: alive,
+  };
+  return world;
+}
 
 /** A pid that is certainly not running: a child that has exited. */
 async function deadPid(): Promise<number> {
@@ -49,12 +68,13 @@ describe('acquireSettingsLock', () => {
   it('makes a second acquirer wait, then fail with E_LOCK_HELD naming the holder', async () => {
     const clock = () => new Date('2024-05-01T10:00:00.000Z');
     const first = await acquireSettingsLock(dir, { holder: holder('keys rotate'), clock });
-    const started = Date.now();
-    const error = await rejection(acquireSettingsLock(dir, { holder: holder('rewrap'), waitMs: 400 }));
-    const waited = Date.now() - started;
+    const world = fakeWorld();
+    const error = await rejection(acquireSettingsLock(dir, { holder: holder('rewrap'), waitMs: 400, world }));
     expect(error.code).toBe('E_LOCK_HELD');
     expect(error.exitCode).toBe(6);
-    expect(waited).toBeGreaterThanOrEqual(400);
+    // it waited out the whole wait, polling, and gave up within one poll after it
+    expect(world.slept).toBeGreaterThanOrEqual(400);
+    expect(world.slept).toBeLessThan(400 + 2 * 75);
     expect(error.message).toContain(`pid ${process.pid}`);
     expect(error.message).toContain('tester');
     expect(error.message).toContain('keys rotate');
@@ -84,12 +104,31 @@ describe('acquireSettingsLock', () => {
   it('takes over at once a lock whose holder on this host is gone', async () => {
     const stale = { pid: await deadPid(), host: HOST, user: 'ghost', command: 'rewrap', since: '2020-01-01T00:00:00.000Z', token: '9-ff' };
     writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(stale));
-    const started = Date.now();
-    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 5000 });
-    expect(Date.now() - started).toBeLessThan(1000);
+    const world = fakeWorld();
+    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 5000, world });
+    expect(world.slept).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8')).command).toBe('b');
     await lock.release();
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each([
+    ['alive', true, 'E_LOCK_HELD'],
+    ['gone', false, undefined],
+  ] as const)('a holder on this host the process table calls %s: waited on, or taken over at once', async (_state, alive, code) => {
+    const record = { pid: 424_242, host: HOST, user: 'ghost', command: 'rewrap', since: 'then', token: '424242-ab' };
+    writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(record));
+    const asked: number[] = [];
+    const world = fakeWorld(undefined, (pid) => (asked.push(pid), alive));
+    const attempt = acquireSettingsLock(dir, { holder: holder('b'), waitMs: 1000, world });
+    if (code === undefined) {
+      await (await attempt).release();
+      expect(world.slept).toBe(0);
+    } else {
+      expect((await rejection(attempt)).code).toBe(code);
+      expect(world.slept).toBeGreaterThanOrEqual(1000);
+    }
+    expect(new Set(asked)).toEqual(new Set([424_242]));
   });
 
   it('never takes over a lock held on another host', async () => {
@@ -103,11 +142,16 @@ describe('acquireSettingsLock', () => {
   it('treats an unreadable lock file as held until it is 30 s old, then takes it over', async () => {
     const path = join(dir, LOCK_FILE_NAME);
     writeFileSync(path, 'garbage');
-    const error = await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200 }));
+    const written = new Date('2024-05-01T10:00:00.000Z');
+    utimesSync(path, written, written);
+    const young = fakeWorld(written.getTime() + 29_000);
+    const error = await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200, world: young }));
     expect(error.code).toBe('E_LOCK_HELD');
-    const old = new Date(Date.now() - 31_000);
-    utimesSync(path, old, old);
-    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200 });
+    expect(readFileSync(path, 'utf8')).toBe('garbage');
+    // the same file, 30 s after it was written: taken over at once
+    const old = fakeWorld(written.getTime() + 30_000);
+    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200, world: old });
+    expect(old.slept).toBe(0);
     await lock.release();
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -248,9 +292,10 @@ describe('settings lock across processes', () => {
     expect((await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 150 }))).code).toBe('E_LOCK_HELD');
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
-    const started = Date.now();
-    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 5000 });
-    expect(Date.now() - started).toBeLessThan(1000);
+    // the real process table says it is gone; the fake time shows the lock did not wait for it
+    const world = fakeWorld();
+    const lock = await acquireSettingsLock(dir, { holder: holder('b'), waitMs: 5000, world });
+    expect(world.slept).toBe(0);
     await lock.release();
     expect(readdirSync(dir)).toEqual([]);
   });

@@ -523,7 +523,7 @@ describe('applyEdits refusals', () => {
   });
 });
 
-describe('performance', () => {
+describe('a large document', () => {
   it('edits 10,000 values across 1,000 tables in one pass', () => {
     const lines: string[] = [];
     for (let t = 0; t < 1000; t += 1) {
@@ -531,12 +531,13 @@ describe('performance', () => {
       for (let k = 0; k < 10; k += 1) lines.push(`key${k} = "ENC:v2:${t}:${k}"`);
     }
     const doc = parseTomlDocument('big.toml', lines.join('\n') + '\n');
-    const started = performance.now();
     const edits = listStringValues(doc).map(({ path }) => ({ path, value: `new:${path.join('.')}` }));
     expect(edits).toHaveLength(10_000);
     const text = applyEdits(doc, edits);
-    expect(performance.now() - started).toBeLessThan(5000);
-    expect((dataOf(text).pool999 as any).key9).toBe('new:pool999.key9');
+    // how fast is bench/'s business (bench/rewrap.mjs, bench/growth.mjs); here: every edit lands, nothing else moves
+    const data = dataOf(text) as Record<string, Record<string, string>>;
+    for (let t = 0; t < 1000; t += 1) for (let k = 0; k < 10; k += 1) expect(data[`pool${t}`][`key${k}`]).toBe(`new:pool${t}.key${k}`);
+    expect(text.replace(/"new:pool\d+\.key\d+"/g, '"X"')).toBe(lines.join('\n').replace(/"ENC:v2:\d+:\d+"/g, '"X"') + '\n');
   });
 });
 
