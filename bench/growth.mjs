@@ -24,7 +24,7 @@ export async function run() {
   const peaks = new Map(SIZES.map((size) => [size, []]));
   const cases = SIZES.map((size) => {
     const template = writeSettingsDir(join(tempRoot(`growth-${size}`), 'config'), {
-      files: size / BLOBS_PER_FILE, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_OLD, text), legacy: true,
+      format: 'v2', files: size / BLOBS_PER_FILE, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_OLD, text), legacy: true,
     }).dir;
     const expected = `${size} encrypted fields re-wrapped`;
     return {

@@ -212,8 +212,11 @@ export function sealLegacy(keyString, plaintext) {
 // ---------------------------------------------------------------------------------------------------
 // settings directories
 
-/** app.toml: [crypto] with the master (and legacy) key references, and a few plain settings. */
-export function appToml({ legacy = false, fingerprint } = {}) {
+/**
+ * app.toml: [crypto] with the master (and legacy) key references, and a few plain settings. `format`: the
+ * write format (`[crypto] format`), left out when not given (the CLI then writes v1, the framework's default).
+ */
+export function appToml({ legacy = false, fingerprint, format } = {}) {
   const lines = [
     '# Liberty application settings (benchmark data)',
     '[app]',
@@ -226,6 +229,7 @@ export function appToml({ legacy = false, fingerprint } = {}) {
     `legacy_keys = [${legacy ? '"${LIBERTY_MASTER_KEY_OLD}"' : ''}]`,
   ];
   if (fingerprint) lines.push(`fingerprint = "${fingerprint}"`);
+  if (format) lines.push(`format = "${format}"`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -257,9 +261,9 @@ export function settingsFileText(fileIndex, blobs, seal) {
  * Writes a settings directory: app.toml plus `files` files (in subfolders of 100) of `blobsPerFile`
  * blobs each. Returns { dir, blobs }.
  */
-export function writeSettingsDir(dir, { files, blobsPerFile, seal, legacy = false, fingerprint }) {
+export function writeSettingsDir(dir, { files, blobsPerFile, seal, legacy = false, fingerprint, format }) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'app.toml'), appToml({ legacy, fingerprint }));
+  writeFileSync(join(dir, 'app.toml'), appToml({ legacy, fingerprint, format }));
   for (let f = 0; f < files; f++) {
     const rel = files > 100 ? join(`group${String(Math.floor(f / 100)).padStart(2, '0')}`, `connectors-${f}.toml`) : `connectors-${f}.toml`;
     const path = join(dir, rel);

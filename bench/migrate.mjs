@@ -18,7 +18,7 @@ const MIN_SPEEDUP = 1.7;
 export async function run() {
   const blobs = FILES * BLOBS_PER_FILE;
   const template = writeSettingsDir(join(tempRoot('migrate'), 'config'), {
-    files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealLegacy(KEY_OLD, text), legacy: true,
+    format: 'v2', files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealLegacy(KEY_OLD, text), legacy: true,
   }).dir;
   const expected = `${blobs} encrypted fields re-wrapped`;
   const rewrap = (env) => async (dir) => {

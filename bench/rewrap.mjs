@@ -2,12 +2,13 @@
 // key, configured as legacy key; the master is the NEW key.
 //  - `rewrap` (on a fresh copy each run) against bench/floor-rewrite.mjs (read each file, write it back
 //    atomically, sequentially). Target: at most 2x the floor.
-//  - `rewrap --check` on a directory already under the master against bench/floor-parse.mjs (read and
-//    parse each file with smol-toml). Target: at most 1.5x the floor.
+//  - `rewrap --check` on a directory already under the master against bench/floor-check.mjs (read each
+//    file, parse it with smol-toml, open every blob with node:crypto). Target: at most 1.3x the floor. The
+//    parse-only floor bench/floor-parse.mjs runs alongside, for information.
 // Whole processes are timed (start-up included, for both sides).
 import { dirname, join } from 'node:path';
 import {
-  alternate, cli, fmtMs, fmtRatio, freshCopy, isMain, KEY_NEW, KEY_OLD, keyEnv, NODE, printStats, REPO, removeDir,
+  alternate, cli, fmtMs, fmtRatio, freshCopy, info, isMain, KEY_NEW, KEY_OLD, keyEnv, NODE, printStats, REPO, removeDir,
   sealV2, target, tempRoot, timeProcess, writeSettingsDir,
 } from './lib.mjs';
 
@@ -16,9 +17,10 @@ const FILES = 1000;
 const BLOBS_PER_FILE = 10;
 const RUNS = 5;
 const MAX_REWRAP_RATIO = 2.0;
-const MAX_CHECK_RATIO = 1.5;
+const MAX_CHECK_RATIO = 1.3;
 const FLOOR_REWRITE = join(REPO, 'bench/floor-rewrite.mjs');
 const FLOOR_PARSE = join(REPO, 'bench/floor-parse.mjs');
+const FLOOR_CHECK = join(REPO, 'bench/floor-check.mjs');
 
 function expectLine(result, line) {
   if (!result.stdout.includes(line)) throw new Error(`expected "${line}" in the output, got:\n${result.stdout}\n${result.stderr}`);
@@ -28,10 +30,10 @@ function expectLine(result, line) {
 export async function run() {
   const blobs = FILES * BLOBS_PER_FILE;
   const underOld = writeSettingsDir(join(tempRoot('rewrap-old'), 'config'), {
-    files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_OLD, text), legacy: true,
+    format: 'v2', files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_OLD, text), legacy: true,
   }).dir;
   const underMaster = writeSettingsDir(join(tempRoot('rewrap-current'), 'config'), {
-    files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_NEW, text),
+    format: 'v2', files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_NEW, text),
   }).dir;
   const env = keyEnv();
   const results = [];
@@ -57,21 +59,24 @@ export async function run() {
     target(name, 'rewrap / floor-rewrite', `${fmtMs(rewrap['liberty-crypto rewrap'].median)} / ${fmtMs(rewrap['floor-rewrite.mjs'].median)} = ${fmtRatio(rewrapRatio)}`, `<= ${MAX_REWRAP_RATIO.toFixed(1)}x`, rewrapRatio <= MAX_REWRAP_RATIO),
   );
 
-  console.log(`\nrewrap --check of ${blobs} blobs already under the master vs floor-parse (${RUNS} alternated runs each)`);
+  console.log(`\nrewrap --check of ${blobs} blobs already under the master vs floor-check and floor-parse (${RUNS} alternated runs each)`);
   const check = await alternate(
     [
       {
         label: 'liberty-crypto rewrap --check',
         run: async () => expectLine(await cli(['rewrap', '--check', '--settings', underMaster], { env }), '0 encrypted fields would be re-wrapped'),
       },
+      { label: 'floor-check.mjs', run: async () => expectLine(await timeProcess(NODE, [FLOOR_CHECK, underMaster], { env }), `${blobs} blobs opened`) },
       { label: 'floor-parse.mjs', run: () => timeProcess(NODE, [FLOOR_PARSE, underMaster], { env }) },
     ],
     { runs: RUNS },
   );
   printStats(check);
-  const checkRatio = check['liberty-crypto rewrap --check'].median / check['floor-parse.mjs'].median;
+  const checkMs = check['liberty-crypto rewrap --check'].median;
+  const checkRatio = checkMs / check['floor-check.mjs'].median;
   results.push(
-    target(name, 'rewrap --check / floor-parse', `${fmtMs(check['liberty-crypto rewrap --check'].median)} / ${fmtMs(check['floor-parse.mjs'].median)} = ${fmtRatio(checkRatio)}`, `<= ${MAX_CHECK_RATIO.toFixed(1)}x`, checkRatio <= MAX_CHECK_RATIO),
+    target(name, 'rewrap --check / floor-check', `${fmtMs(checkMs)} / ${fmtMs(check['floor-check.mjs'].median)} = ${fmtRatio(checkRatio)}`, `<= ${MAX_CHECK_RATIO.toFixed(1)}x`, checkRatio <= MAX_CHECK_RATIO),
+    info(name, 'reference: rewrap --check / floor-parse', `${fmtMs(checkMs)} / ${fmtMs(check['floor-parse.mjs'].median)} = ${fmtRatio(checkMs / check['floor-parse.mjs'].median)}`),
   );
   return results;
 }

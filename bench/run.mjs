@@ -3,6 +3,7 @@
 // `npm run bench` builds first; run `node scripts/build.mjs` yourself before calling this script directly.
 import { cpus } from 'node:os';
 import { cleanupAll, printTable } from './lib.mjs';
+import * as bulk from './bulk.mjs';
 import * as growth from './growth.mjs';
 import * as migrate from './migrate.mjs';
 import * as nonce from './nonce.mjs';
@@ -11,7 +12,7 @@ import * as startup from './startup.mjs';
 import * as v1 from './v1.mjs';
 
 // `installed` (pack and install the package, then time its start-up) runs only when named
-const ALL = [startup, rewrap, migrate, v1, growth, nonce, startup.installed];
+const ALL = [startup, rewrap, migrate, v1, bulk, growth, nonce, startup.installed];
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !ALL.some((bench) => bench.name === name));
 if (unknown.length > 0) {

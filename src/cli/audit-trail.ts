@@ -3,7 +3,7 @@
  * log is, and the rule that a denial is logged before it is reported.
  */
 import { auditLogBoundary } from '../core/audit-location.js';
-import { appendAuditEvent, checkAuditLogWritable, type AuditEntry, type AuditEvent } from '../core/audit-log.js';
+import { appendAuditEvent, appendAuditEvents, checkAuditLogWritable, type AuditEntry, type AuditEvent } from '../core/audit-log.js';
 import { isEnvName } from '../core/crypto-config.js';
 import { LibertyError } from '../core/errors.js';
 import { checkPermission, resolveOperator, type Permission } from '../core/permissions.js';
@@ -23,15 +23,24 @@ export function recordAudit(settings: Settings, event: AuditEvent): Promise<Audi
   return appendAuditEvent(path, event, { clock: systemClock, identity: currentIdentity(), within });
 }
 
+/** Appends several events as one batch: consecutive lines, one lock, one fsync; E_AUDIT_LOG (exit 6) on failure. */
+export function recordAuditBatch(settings: Settings, events: readonly AuditEvent[]): Promise<AuditEntry[]> {
+  const { path, within } = auditLogOf(settings);
+  return appendAuditEvents(path, events, { clock: systemClock, identity: currentIdentity(), within });
+}
+
 /**
- * Write-ahead auditing of a change, for the core writers: the line (outcome ok) is appended and fsynced just
- * before the file changes, so a failed append (exit 6) leaves the file as it was; when the change then
- * fails, a second line with outcome failed follows, best effort, and the change's own error is thrown.
+ * Write-ahead auditing of a change, for the core writers: the lines of one file write (outcome ok, one per
+ * subject) are appended together and fsynced once, just before the file changes, so a failed append
+ * (exit 6) leaves the file as it was; when the change then fails, a `failed` line per subject follows, best
+ * effort (again one batch), and the change's own error is thrown.
  */
 export function auditWrites<T>(settings: Settings, describe: (subject: T) => Omit<AuditEvent, 'outcome'>): WriteHooks<T> {
+  const batch = (subjects: readonly T[], outcome: AuditEvent['outcome']) =>
+    recordAuditBatch(settings, subjects.map((subject) => ({ ...describe(subject), outcome })));
   return {
-    before: (subject) => recordAudit(settings, { ...describe(subject), outcome: 'ok' }),
-    failed: (subject) => recordAudit(settings, { ...describe(subject), outcome: 'failed' }).catch(() => undefined),
+    before: (subjects) => batch(subjects, 'ok'),
+    failed: (subjects) => batch(subjects, 'failed').catch(() => undefined),
   };
 }
 

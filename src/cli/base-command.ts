@@ -53,6 +53,11 @@ export abstract class BaseCommand extends Command {
     if (!this.jsonEnabled()) process.stdout.write(`${terminalLine(parts)}\n`);
   }
 
+  /** Like say for each line, written at once: a command listing a thousand fields makes one write, not a thousand. */
+  protected sayLines(lines: ReadonlyArray<readonly LinePart[]>): void {
+    if (!this.jsonEnabled() && lines.length > 0) process.stdout.write(lines.map((parts) => `${terminalLine(parts)}\n`).join(''));
+  }
+
   /** Notes for the operator go to stderr, so stdout carries only the requested data (one line, as say). */
   protected note(...parts: LinePart[]): void {
     if (!this.jsonEnabled()) process.stderr.write(`${terminalLine(parts)}\n`);

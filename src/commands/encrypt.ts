@@ -75,7 +75,7 @@ export default class Encrypt extends BaseCommand {
     const audit = auditWrites(settings, (write: FieldWrite) => ({ event: 'encrypt', field: write.field, keyId: write.keyId }));
     if (flags.all) {
       const result = await withSettingsLock(settings, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }, audit));
-      result.encrypted.forEach((write) => this.say(`encrypted ${write.field}`));
+      this.sayLines(result.encrypted.map((write) => [`encrypted ${write.field}`]));
       this.say(`${plural(result.encrypted.length, 'secret field')} encrypted with key ${key.kid}`);
       if (result.storedFingerprint) this.note(`stored the master key fingerprint in app.toml [crypto]`);
       if (result.skippedEmpty.length > 0) this.note(`left plain (empty): ${result.skippedEmpty.join(', ')}`);

@@ -171,13 +171,24 @@ const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\
  * must exist. A log whose last line is broken is still appended to: its bytes are chained as they are,
  * and a last line without newline is ended first, so `verifyAuditLog` points at it.
  */
-export async function appendAuditEvent(
+export async function appendAuditEvent(logPath: string, event: AuditEvent, options: AppendAuditOptions): Promise<AuditEntry> {
+  return (await appendAuditEvents(logPath, [event], options))[0]!;
+}
+
+/**
+ * Appends several events as consecutive lines of the chain, with one lock, one write and one fsync: the
+ * lines of a batch (every field of one file write) reach the disk together, before the file they describe
+ * changes. Returns the entries written, in order; the same guarantees and errors as `appendAuditEvent`.
+ * Every event is checked before anything is written, so a refused event writes no line of its batch.
+ */
+export async function appendAuditEvents(
   logPath: string,
-  event: AuditEvent,
+  events: readonly AuditEvent[],
   options: AppendAuditOptions,
-): Promise<AuditEntry> {
-  checkEvent(event);
+): Promise<AuditEntry[]> {
+  events.forEach(checkEvent);
   checkIdentity(options.identity);
+  if (events.length === 0) return [];
   let lock;
   try {
     lock = await acquireLockFile(`${logPath}${LOCK_SUFFIX}`, {
@@ -185,7 +196,7 @@ export async function appendAuditEvent(
         pid: options.identity.pid,
         host: options.identity.host,
         user: options.identity.osUser,
-        command: `audit ${event.event}`,
+        command: `audit ${events[0]!.event}`,
       },
       waitMs: options.lockWaitMs ?? 5000,
       pollMs: 10,
@@ -195,7 +206,7 @@ export async function appendAuditEvent(
     throw auditError('lock', logPath, error);
   }
   try {
-    return appendLocked(logPath, event, options);
+    return appendLocked(logPath, events, options);
   } finally {
     await lock.release().catch(() => undefined);
   }
@@ -322,7 +333,7 @@ export function hashLine(line: Buffer | string): string {
   return createHash('sha256').update(line).digest('hex');
 }
 
-function appendLocked(logPath: string, event: AuditEvent, options: AppendAuditOptions): AuditEntry {
+function appendLocked(logPath: string, events: readonly AuditEvent[], options: AppendAuditOptions): AuditEntry[] {
   let opened;
   try {
     opened = openForAppend(logPath, options.within);
@@ -330,12 +341,21 @@ function appendLocked(logPath: string, event: AuditEvent, options: AppendAuditOp
     throw auditError('open', logPath, error);
   }
   let tail;
-  let entry;
+  const entries: AuditEntry[] = [];
   try {
     tail = readTail(logPath, opened.stats);
     const ts = options.clock().toISOString(); // read under the lock, so ts follows seq
-    entry = makeEntry(event, options.identity, ts, tail.seq + 1, tail.hash ?? GENESIS_PREV);
-    const buffer = Buffer.from(`${tail.endsWithNewline ? '' : '\n'}${JSON.stringify(entry)}\n`, 'utf8');
+    // each line chains to the one before it in the batch, exactly as if they were appended one by one
+    let prev = tail.hash ?? GENESIS_PREV;
+    const lines: string[] = tail.endsWithNewline ? [] : [''];
+    for (const [index, event] of events.entries()) {
+      const entry = makeEntry(event, options.identity, ts, tail.seq + 1 + index, prev);
+      const line = JSON.stringify(entry);
+      prev = hashLine(line);
+      lines.push(line);
+      entries.push(entry);
+    }
+    const buffer = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
     for (let written = 0; written < buffer.length; ) written += writeSync(opened.fd, buffer, written, buffer.length - written);
     fsyncSync(opened.fd);
   } catch (error) {
@@ -348,7 +368,7 @@ function appendLocked(logPath: string, event: AuditEvent, options: AppendAuditOp
   } catch (error) {
     throw auditError('append to', logPath, error);
   }
-  return entry;
+  return entries;
 }
 
 function makeEntry(event: AuditEvent, identity: AuditIdentity, ts: string, seq: number, prev: string): AuditEntry {

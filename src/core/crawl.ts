@@ -11,7 +11,7 @@
  */
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep, win32 } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, posix, relative, resolve, sep, win32 } from 'node:path';
 
 import { ioError, LibertyError } from './errors.js';
 
@@ -70,7 +70,7 @@ export function canonicalSettingsPath(relFile: string): string {
  */
 export function locateSettingsFile(dir: string, relFile: string): SettingsFileLocation {
   const file = canonicalSettingsPath(relFile);
-  const root = realpathOrSelf(resolve(dir));
+  const root = realRoot(resolve(dir));
   const path = realpathOfExistingPart(join(root, file));
   if (!isWithin(root, path)) {
     throw new LibertyError('E_BAD_SETTINGS', `${file}: a symbolic link leads outside the settings directory`, {
@@ -151,20 +151,35 @@ async function isFileLinkInside(root: string, linkPath: string): Promise<boolean
 
 /** Whether `path` is `root` or below it (both absolute, lexically). */
 export function isWithin(root: string, path: string): boolean {
+  // both absolute and normalised (real paths): a prefix test on whole components, without path.relative
+  if (isAbsolute(root) && isAbsolute(path) && root === normalize(root) && path === normalize(path)) {
+    return path === root || path.startsWith(root.endsWith(sep) ? root : `${root}${sep}`);
+  }
   const rel = relative(root, path);
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
-// realpathSync.native is one realpath(3) call; the JavaScript realpathSync makes an lstat per path
-// component, and every settings file read resolves two paths.
-function realpathOrSelf(path: string): string {
+/**
+ * The real path of a settings directory, resolved once per process: a run reads a thousand files from
+ * it. A directory swapped for a link during the run then leaves its files outside the root resolved at
+ * the start, and they are refused: stricter than resolving it again for each file.
+ */
+const REAL_ROOTS = new Map<string, string>();
+
+function realRoot(dir: string): string {
+  let root = REAL_ROOTS.get(dir);
+  if (root !== undefined) return root;
   try {
-    return realpathSync.native(path);
+    root = realpathSync.native(dir);
   } catch {
-    return path;
+    return dir; // missing: not remembered, whoever needs the directory reports it
   }
+  REAL_ROOTS.set(dir, root);
+  return root;
 }
 
+// realpathSync.native is one realpath(3) call; the JavaScript realpathSync makes an lstat per path
+// component.
 /**
  * The real path of `path`, resolving the longest existing prefix (a file about to be created may not
  * exist). A dangling link is followed lexically, so a link to a missing file outside still shows as outside.

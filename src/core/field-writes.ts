@@ -125,10 +125,10 @@ export interface EncryptAllResult {
 
 /**
  * encrypt --all: the plain-to-encrypted toggle for every non-empty plaintext in a secret field. Files are
- * written one after another; `hooks.before` runs once per field, for all the fields of a file just before
- * that file is written. A field is what a line names, and a file is the unit that changes atomically, so
- * each file's lines precede its write, and a failure stops the run with every earlier file written and
- * logged and no later one touched.
+ * written one after another; `hooks.before` runs once per file, with all the fields of that file (one
+ * batch: their lines are appended with one fsync), just before that file is written. A field is what a
+ * line names, and a file is the unit that changes atomically, so each file's lines precede its write, and
+ * a failure stops the run with every earlier file written and logged and no later one touched.
  */
 export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHooks<FieldWrite> = NO_WRITE_HOOKS): Promise<EncryptAllResult> {
   const key = requireSealingKey(ctx.keyring);

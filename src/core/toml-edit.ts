@@ -196,7 +196,9 @@ export function applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): stri
   const prefix = doc.bom ? BOM : '';
   if (edits.length === 0) return prefix + doc.text;
   checkEdits(doc.file, edits);
-  const swapped = swapTokensInPlace(doc, edits);
+  // with the syntax tree already built (encrypt --all lists its fields from it), the ranges are known: the
+  // token search would cost a scan of the text per edit (quadratic for a file of a thousand secrets)
+  const swapped = hasIndex(doc) ? undefined : swapTokensInPlace(doc, edits);
   if (swapped !== undefined) return prefix + swapped;
   const index = indexOf(doc);
   const planner = new SplicePlanner(doc, index);
@@ -368,6 +370,12 @@ function indexOf(doc: TomlDocument): Index {
   }
   parsed.index ??= buildIndex(parsed.ast);
   return parsed.index;
+}
+
+/** Whether the syntax tree and index of `doc` are built already (for its current text). */
+function hasIndex(doc: TomlDocument): boolean {
+  const parsed = PARSED.get(doc);
+  return parsed !== undefined && parsed.text === doc.text && parsed.index !== undefined;
 }
 
 function keyOf(path: KeyPath): string {

@@ -153,7 +153,7 @@ describe('README: blob snippets', () => {
       expect(result.code, result.stderr).toBe(0);
       blobs.set(plaintext, result.stdout.trim());
     }
-  });
+  }, 120_000); // four CLI runs in a row: over 30 s on a machine loaded by other work
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const run = (command: string, file: string, blob: string, via: 'stdin' | 'argv') =>
@@ -231,7 +231,7 @@ describe('README: the v1 blob snippet', () => {
     for (const plaintext of plaintexts) {
       sealed.set(plaintext, await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir }));
     }
-  });
+  }, 120_000); // as above
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const openV1 = (keyText: string, blob: string, via: 'stdin' | 'argv') =>

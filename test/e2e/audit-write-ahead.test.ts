@@ -2,10 +2,12 @@
 // fails after the up-front writability check (a log on a full disk), the command exits 6 and no settings
 // file changes; when the change fails after its line, a `failed` line follows and the file is unchanged.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runWrapped } from '../support/cli-process.js';
 import { KEY_A, KEY_A_FP, KEY_B, runCli } from '../support/cli.js';
 import { requires } from '../support/requires.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
@@ -158,6 +160,31 @@ describe('the audit line comes first', () => {
       ]);
     });
 
+    it('encrypt --all: the batch of a file is followed by one failed line per field, in the same order', async () => {
+      settings = makeSettings({
+        'app.toml': appToml({ fingerprint: KEY_A_FP }),
+        'c.toml': '[db]\npassword = "one"\n[cache]\npassword = "two"\n[queue]\napi_key = "three"\n',
+      });
+      const { dir, root } = settings;
+      const audit = join(root, 'audit.jsonl');
+      const target = join(dir, 'c.toml');
+      execFileSync('chattr', ['+i', target]);
+      immutable = target;
+      const before = snapshot(dir);
+      const result = await runCli(['encrypt', '--all', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+      expect(result.code).toBe(6);
+      expect(snapshot(dir)).toEqual(before);
+      const fields = ['c.toml:db.password', 'c.toml:cache.password', 'c.toml:queue.api_key'];
+      const lines = readLog(audit);
+      expect(lines.map(({ event, outcome, field }) => ({ event, outcome, field }))).toEqual([
+        ...fields.map((field) => ({ event: 'encrypt', outcome: 'ok', field })),
+        ...fields.map((field) => ({ event: 'encrypt', outcome: 'failed', field })),
+      ]);
+      expect(lines.map((line) => line.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      const verify = await runCli(['audit', 'verify', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+      expect(verify.code, verify.stderr).toBe(0);
+    });
+
     it('the same for decrypt --to-plain: ok then failed, the blob still in the file', async () => {
       settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n` });
       const { dir, root } = settings;
@@ -174,6 +201,47 @@ describe('the audit line comes first', () => {
         { event: 'to-plain', outcome: 'failed' },
       ]);
     });
+  });
+});
+
+// A batch: the lines of one file write are appended together and fsynced once, before that file changes.
+describe('encrypt --all appends the lines of each file as one batch', () => {
+  const FILES = {
+    'app.toml': appToml({ fingerprint: KEY_A_FP }),
+    'a.toml': '[pools.main]\npassword = "one"\n[pools.cache]\npassword = "two"\n[pools.spare]\nauth_token = "three"\n',
+    'b.toml': '[db]\npassword = "four"\n[hooks]\nwebhook_url = "https://hooks.example.com/five"\n',
+  };
+  const A_FIELDS = ['a.toml:pools.main.password', 'a.toml:pools.cache.password', 'a.toml:pools.spare.auth_token'];
+  const B_FIELDS = ['b.toml:db.password', 'b.toml:hooks.webhook_url'];
+
+  it('each file\'s lines are consecutive, chained, share one timestamp, and precede the next file\'s', async () => {
+    settings = makeSettings(FILES);
+    const { dir, audit } = settings;
+    const result = await runCli(['encrypt', '--all', '-s', dir], { env: master });
+    expect(result.code, result.stderr).toBe(0);
+    const lines = readLog(audit);
+    expect(lines.map((line) => line.field)).toEqual([...A_FIELDS, ...B_FIELDS]);
+    expect(lines.map((line) => line.seq)).toEqual([1, 2, 3, 4, 5]);
+    // one clock reading per batch: the lines of a file were written together
+    expect(new Set(lines.slice(0, 3).map((line) => line.ts)).size).toBe(1);
+    expect(new Set(lines.slice(3).map((line) => line.ts)).size).toBe(1);
+    const raw = readFileSync(audit, 'utf8').trim().split('\n');
+    raw.slice(1).forEach((line, i) => expect(JSON.parse(line).prev).toBe(createHash('sha256').update(raw[i]!).digest('hex')));
+    const verify = await runCli(['audit', 'verify', '-s', dir], { env: master });
+    expect(verify.code, verify.stderr).toBe(0);
+  });
+
+  const strace = ['/usr/bin/strace', '/bin/strace'].find((path) => existsSync(path));
+  it.runIf(requires(strace !== undefined, 'counting fsync calls needs strace'))('the log is fsynced once per file written, not once per field', async () => {
+    settings = makeSettings(FILES);
+    const { dir, root, audit } = settings;
+    const trace = join(root, 'trace.txt');
+    // -y names the file behind each descriptor
+    const result = await runWrapped([strace!, '-f', '-y', '-qq', '-e', 'trace=fsync', '-o', trace], ['encrypt', '--all', '-s', dir], { env: master });
+    expect(result.code, result.stderr).toBe(0);
+    expect(readLog(audit)).toHaveLength(5);
+    const logSyncs = readFileSync(trace, 'utf8').split('\n').filter((line) => line.includes(`fsync(`) && line.includes(`<${realpathSync(audit)}>`));
+    expect(logSyncs).toHaveLength(2); // a.toml's batch, then b.toml's
   });
 });
 

@@ -24,6 +24,7 @@ import { resolveAuditLogPath } from '../../src/core/audit-location.js';
 import { MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES } from '../../src/core/audit-log-lines.js';
 import {
   appendAuditEvent,
+  appendAuditEvents,
   AUDIT_EVENT_NAMES,
   checkAuditLogWritable,
   type AuditEntry,
@@ -174,6 +175,36 @@ describe('appendAuditEvent', () => {
     expect(entry.prev).toBe(hashLine(broken));
     expect(readLines()).toEqual([lines[0], lines[1], broken, JSON.stringify(entry)]);
     expect(await verifyAuditLog(log)).toMatchObject({ ok: false, firstBadLine: 3, entries: 4 });
+  });
+
+  it('appends a batch as consecutive lines chained exactly as one by one, after a broken last line too', async () => {
+    await appendMany(2);
+    const lines = readLines();
+    const broken = lines[1]!.slice(0, 30);
+    writeLines([lines[0]!, broken], false);
+    const events: AuditEvent[] = ['a', 'b', 'c'].map((name) => ({ event: 'encrypt', outcome: 'ok', field: `c.toml:${name}.password`, keyId: 'k1' }));
+    const entries = await appendAuditEvents(log, events, { clock: tickingClock(), identity });
+    expect(entries.map((entry) => entry.seq)).toEqual([3, 4, 5]);
+    const after = readLines();
+    expect(after).toEqual([lines[0], broken, ...entries.map((entry) => JSON.stringify(entry))]);
+    after.slice(2).forEach((line, i) => expect(JSON.parse(line).prev).toBe(hashLine(after[i + 1]!)));
+    expect(new Set(entries.map((entry) => entry.ts)).size).toBe(1); // one clock reading for the batch
+    expect(await verifyAuditLog(log)).toMatchObject({ ok: false, firstBadLine: 2, entries: 5 });
+    // the batch chains on: a line appended alone next continues it
+    const next = await appendAuditEvent(log, { event: 'decrypt', outcome: 'ok' }, { clock: tickingClock(), identity });
+    expect(next).toMatchObject({ seq: 6, prev: hashLine(after[4]!) });
+  });
+
+  it('refuses a batch holding one bad event with E_INTERNAL and writes none of its lines', async () => {
+    const events: AuditEvent[] = [
+      { event: 'encrypt', outcome: 'ok', field: 'c.toml:a.password' },
+      { event: 'encrypt', outcome: 'ok', details: { value: 'ENC:v2:abc' } },
+    ];
+    const error = await rejection(appendAuditEvents(log, events, { clock: tickingClock(), identity }));
+    expect(error.code).toBe('E_INTERNAL');
+    expect(existsSync(log)).toBe(false);
+    expect(await appendAuditEvents(log, [], { clock: tickingClock(), identity })).toEqual([]);
+    expect(existsSync(log)).toBe(false);
   });
 
   it.each<[string, AuditEvent]>([
