@@ -19,7 +19,7 @@ import { LibertyError } from './errors.js';
 import { createOpener, requireSealingKey, sealVerified, type Keyring, type OpenedBlob } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField, type FieldRules } from './secret-fields.js';
-import { applyEdits, formatKeyPath, listStringValues, parseTomlDocument, type FieldEdit, type KeyPath, type TomlDocument } from './toml-edit.js';
+import { applyEdits, formatKeyPath, listStringValues, parseTomlDocument, type FieldEdit, type KeyPath, type TomlDocument } from './toml/index.js';
 
 /** One encrypted value of the file, opened. */
 export interface OpenedField {

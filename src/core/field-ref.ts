@@ -1,7 +1,7 @@
 /** `FILE:KEY` references: a settings file (relative, ending in .toml) and a TOML dotted key. */
 import { canonicalSettingsPath } from './crawl.js';
 import { LibertyError } from './errors.js';
-import { formatKeyPath, parseKeyPath, type KeyPath } from './toml-edit.js';
+import { formatKeyPath, parseKeyPath, type KeyPath } from './toml/index.js';
 
 export interface FieldRef {
   /** canonical (see canonicalSettingsPath): one field has one name in messages and the audit log */

@@ -1,17 +1,7 @@
 /** Reading one field of a parsed settings file. */
 import { LibertyError } from './errors.js';
 import { formatFieldRef, type FieldRef } from './field-ref.js';
-import type { KeyPath } from './toml-edit.js';
-
-/** The value at a key path; array elements are addressed by their index as a path part. */
-export function valueAt(data: unknown, path: KeyPath): unknown {
-  let node: unknown = data;
-  for (const part of path) {
-    if (node === null || typeof node !== 'object' || node instanceof Date) return undefined;
-    node = (node as Record<string, unknown>)[part];
-  }
-  return node;
-}
+import { valueAt } from './toml/index.js';
 
 /** The string at a field; missing: E_FIELD_NOT_FOUND; not a string: E_BAD_SETTINGS. */
 export function stringAt(data: unknown, ref: FieldRef): string {

@@ -9,13 +9,13 @@ import { canonicalSettingsPath } from './crawl.js';
 import { parseEnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { formatFieldRef, type FieldRef } from './field-ref.js';
-import { stringAt, valueAt } from './field-value.js';
+import { stringAt } from './field-value.js';
 import { openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
 import { APP_FILE, readAppDocument, readSettingsFile, writeSettingsFile, type Settings, type SettingsDocument } from './settings.js';
-import { applyEdits, formatKeyPath, type FieldEdit, type TomlDocument } from './toml-edit.js';
+import { applyEdits, formatKeyPath, valueAt, type FieldEdit, type TomlDocument } from './toml/index.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 import { shellCommand } from './shell-quote.js';
 

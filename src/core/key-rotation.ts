@@ -10,7 +10,7 @@ import { readKeyText } from './key-sources.js';
 import { isHexKey, parseKey } from './keys.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
 import { readAppDocument, writeSettingsFile, type Settings } from './settings.js';
-import { applyEdits, type FieldEdit } from './toml-edit.js';
+import { applyEdits, type FieldEdit } from './toml/index.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 
 export interface RotationResult {

@@ -10,7 +10,7 @@ import { LibertyError } from './errors.js';
 import { createOpener, isCurrent, requireMaster, requireSealingKey, sealVerified, type BlobOpener, type Keyring } from './keyring.js';
 import { mapLimit, selectFiles } from './settings-scan.js';
 import { readSettingsFile, writeSettingsFile, type SettingsDocument } from './settings.js';
-import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml-edit.js';
+import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml/index.js';
 
 export interface RewrapOptions {
   /** only these files (relative to the settings directory) */

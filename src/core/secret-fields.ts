@@ -4,7 +4,7 @@
  */
 import { isTable } from './crypto-config.js';
 import { LibertyError } from './errors.js';
-import type { KeyPath } from './toml-edit.js';
+import type { KeyPath } from './toml/index.js';
 
 export const DEFAULT_SECRET_PATTERNS = [
   '**.password',

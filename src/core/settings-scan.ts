@@ -8,7 +8,7 @@ import { parseEnvReference, type EnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { classifyField, type FieldClass, type FieldRules } from './secret-fields.js';
 import { readSettingsFile, type SettingsDocument } from './settings.js';
-import { listStringValues, type KeyPath, type TomlDocument } from './toml-edit.js';
+import { listStringValues, type KeyPath, type TomlDocument } from './toml/index.js';
 
 export interface ScannedField {
   path: KeyPath;

@@ -18,7 +18,7 @@ import { locateError } from './errors.js';
 import { createOpener, type Keyring } from './keyring.js';
 import { selectFiles } from './settings-scan.js';
 import { readSettingsFile } from './settings.js';
-import { formatKeyPath, listStringValues, type KeyPath, type TomlDocument } from './toml-edit.js';
+import { formatKeyPath, listStringValues, type KeyPath, type TomlDocument } from './toml/index.js';
 
 export type SettingsValue = string | number | bigint | boolean | Date | SettingsValue[] | SettingsTable;
 

@@ -10,7 +10,7 @@ import { writeFileAtomic, type ExpectedFile } from './fs-atomic.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
 import { readRegularFile, type RegularFile } from './safe-fs.js';
 import { readFieldRules, type FieldRules } from './secret-fields.js';
-import { parseTomlDocument, type TomlDocument } from './toml-edit.js';
+import { parseTomlDocument, type TomlDocument } from './toml/index.js';
 
 export const APP_FILE = 'app.toml';
 

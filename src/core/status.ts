@@ -14,7 +14,7 @@ import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-s
 import { isProcessAlive } from './settings-lock.js';
 import { APP_FILE, type Settings } from './settings.js';
 import { shellCommand } from './shell-quote.js';
-import { formatKeyPath } from './toml-edit.js';
+import { formatKeyPath } from './toml/index.js';
 
 export interface KeyUsage {
   env: string | null;

@@ -10,7 +10,7 @@ import {
   parseKeyPath,
   parseTomlDocument,
   type KeyPath,
-} from '../../src/core/toml-edit.js';
+} from '../../src/core/toml/index.js';
 
 function dataOf(text: string): Record<string, unknown> {
   return parse(text.replace(/^\uFEFF/, ''), { integersAsBigInt: true });

@@ -7,7 +7,7 @@ import { diffFields, openForEdit, planEditedWrite, type PlanContext } from '../.
 import { loadKeyring, openValue } from '../../src/core/keyring.js';
 import { createPrivateTempFile, privateTempBase } from '../../src/core/private-temp.js';
 import { readFieldRules } from '../../src/core/secret-fields.js';
-import { parseTomlDocument } from '../../src/core/toml-edit.js';
+import { parseTomlDocument } from '../../src/core/toml/index.js';
 import { KEY_A } from '../support/cli.js';
 import { cryptoConfig, seal } from '../support/settings.js';
 

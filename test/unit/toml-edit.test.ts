@@ -13,7 +13,7 @@ import {
   readStringValue,
   type FieldEdit,
   type TomlDocument,
-} from '../../src/core/toml-edit.js';
+} from '../../src/core/toml/index.js';
 
 const FIXTURES = new URL('../fixtures/toml/', import.meta.url);
 const CRLF_BOM = 'nasty-crlf-bom.toml';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { isLibertyError } from '../../src/core/errors.js';
-import { applyEdits, findStringValues, listStringValues, parseTomlDocument, type KeyPath } from '../../src/core/toml-edit.js';
+import { applyEdits, findStringValues, listStringValues, parseTomlDocument, type KeyPath } from '../../src/core/toml/index.js';
 import { VECTORS_DIR } from '../support/vectors.js';
 
 const VECTORS = new URL('toml-test/', VECTORS_DIR);

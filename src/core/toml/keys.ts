@@ -5,19 +5,20 @@
  *   parseKeyPath(ref: string): KeyPath               TOML dotted-key syntax; throws E_BAD_FIELD_REF
  *   formatKeyPath(path: KeyPath): string             canonical: bare parts where possible, else "quoted"
  *   encodeTomlString(value: string): string          a basic string token: "..." with escapes
+ *   valueAt(data: unknown, path: KeyPath): unknown   the value at a key path in parsed data, own keys only
  *
  * A field reference uses the dotted-key syntax of TOML 1.0: bare parts (A-Z a-z 0-9 _ -), "basic"
  * parts with escapes, 'literal' parts, spaces or tabs around the dots. Array-of-tables elements are
  * addressed by their index as a bare part: `servers.0.password`.
  */
-import { LibertyError } from './errors.js';
+import { LibertyError } from '../errors.js';
 
 export type KeyPath = readonly string[];
 
 const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 const BARE_CHAR = /[A-Za-z0-9_-]/;
 /** With the u flag, \p{Cs} matches only unpaired surrogates: text that has no UTF-8 form. */
-const LONE_SURROGATE = /\p{Cs}/u;
+export const LONE_SURROGATE = /\p{Cs}/u;
 /** Control characters TOML forbids inside a quoted key (tab is allowed). */
 const KEY_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
@@ -154,4 +155,21 @@ class KeyPathReader {
       hint: 'use dotted keys as in toml: pools.main.password, pools."eu west".password',
     });
   }
+}
+
+/**
+ * The value at a key path in parsed data (array elements by their index as a path part); undefined when
+ * missing. Own properties only, so `constructor` or `length` is never found on a table or an array.
+ */
+export function valueAt(data: unknown, path: KeyPath): unknown {
+  let value = data;
+  for (const key of path) value = readOwn(value, key);
+  return value;
+}
+
+/** `container[key]` when the container is a table or an array that has that key of its own. */
+export function readOwn(container: unknown, key: string): unknown {
+  return typeof container === 'object' && container !== null && !(container instanceof Date) && Object.prototype.hasOwnProperty.call(container, key)
+    ? (container as Record<string, unknown>)[key]
+    : undefined;
 }

@@ -1,0 +1,128 @@
+/**
+ * The two shortcuts that skip the strict syntax tree, and the one argument both rest on: smol-toml
+ * follows TOML 1.1, a superset of 1.0 whose additions all show in the text or the data (see
+ * findStringValues). Where none of them shows, smol-toml's acceptance stands for both parsers, so the
+ * string values can be read from its data, and a value can be swapped for another by its token.
+ */
+import { parse as parseData } from 'smol-toml';
+import { BOM, type FieldEdit, type FoundString, type TomlDocument } from './document.js';
+import { encodeTomlString, valueAt, type KeyPath } from './keys.js';
+import { fitsLiteral } from './token-style.js';
+import { dataWithEdits, isDeepEqual } from './verify.js';
+
+/**
+ * The string values `accept` takes, with the same paths as listStringValues gives, read from the parsed
+ * data without building the strict syntax tree; not in document order. Undefined when the data alone
+ * cannot answer, so the caller uses listStringValues:
+ *   - the listing needs the syntax: an array holds a table (`[[servers]]` elements are listed by index,
+ *     inline tables inside a plain array are not, and the data does not tell them apart);
+ *   - smol-toml may have accepted what the strict TOML 1.0 parser refuses. smol-toml follows TOML 1.1,
+ *     a superset of 1.0 whose additions all show in the text or the data: inline tables over several
+ *     lines or with a trailing comma (any `{` but `${`), the escapes `\x` and `\e` (any backslash before x or e),
+ *     optional seconds (any date or time value); it also lets through a BOM past the start (any U+FEFF)
+ *     and impossible dates such as February 30 (any date value). With none of these in a file, smol-toml's
+ *     acceptance stands for both parsers (toml-test's invalid documents and a differential property test
+ *     hold this), and the file is valid without the strict parse.
+ */
+export function findStringValues(doc: TomlDocument, accept: (value: string) => boolean): FoundString[] | undefined {
+  const { text } = doc;
+  if (INLINE_TABLE_OPENER.test(text) || text.includes(BOM) || ESCAPE_NOT_IN_TOML_1_0.test(text)) return undefined;
+  const found: FoundString[] = [];
+  return collectStrings(doc.data, [], accept, found) ? found : undefined;
+}
+
+/**
+ * A `{` that may open an inline table. One right after `$` cannot: a `$` outside a string or comment is
+ * an error in TOML, so in a document smol-toml accepted `${` only occurs inside one (the `${VAR}`
+ * references of app.toml).
+ */
+const INLINE_TABLE_OPENER = /(?:^|[^$])\{/;
+
+/** A backslash before x or e: the TOML 1.1 escapes \xHH and \e (or text that merely looks like one). */
+const ESCAPE_NOT_IN_TOML_1_0 = /\\[xe]/;
+
+/** Walks tables; false when a value needs the syntax tree (a date or time, a table inside an array). */
+function collectStrings(table: Readonly<Record<string, unknown>>, path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): boolean {
+  const keys = Object.keys(table); // faster than for-in over smol-toml's prototype-less tables
+  for (let i = 0; i < keys.length; i += 1) {
+    const key = keys[i]!;
+    const value = table[key];
+    if (typeof value === 'string') {
+      if (accept(value)) found.push({ path: [...path, key], value });
+    } else if (typeof value === 'object' && value !== null) {
+      if (value instanceof Date) return false;
+      if (Array.isArray(value)) {
+        if (!isPlainArray(value)) return false;
+        collectArrayStrings(value, [...path, key], accept, found);
+      } else if (!collectStrings(value as Record<string, unknown>, [...path, key], accept, found)) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+/** The strings of a plain array and its nested arrays, each element's index a path part. */
+function collectArrayStrings(items: readonly unknown[], path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): void {
+  for (let i = 0; i < items.length; i += 1) {
+    const item = items[i];
+    if (typeof item === 'string') {
+      if (accept(item)) found.push({ path: [...path, String(i)], value: item });
+    } else if (Array.isArray(item)) {
+      collectArrayStrings(item, [...path, String(i)], accept, found);
+    }
+  }
+}
+
+/** An array of scalars and arrays of scalars, no table and no date anywhere inside. */
+function isPlainArray(items: readonly unknown[]): boolean {
+  for (const item of items) {
+    if (typeof item !== 'object' || item === null) continue;
+    if (!Array.isArray(item) || !isPlainArray(item)) return false;
+  }
+  return true;
+}
+
+/**
+ * The common edit, a string value replaced by another (rewrap), without the strict syntax tree: when
+ * findStringValues can answer for the document (smol-toml's acceptance stands for both parsers), each old
+ * value occurs exactly once in the text, right between a pair of single quote characters (`"..."` or
+ * `'...'`, not a multi-line string), that token is the candidate. The result must then parse to the old
+ * data with exactly the edited fields changed; a candidate that was not the field's own token (the text of
+ * a comment or of another string) changes some other data or leaves the field as it was, and fails that.
+ * Undefined whenever any of this does not hold: applyEdits then takes the ranges from the syntax tree.
+ */
+export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
+  if (findStringValues(doc, () => false) === undefined) return undefined;
+  const { text } = doc;
+  const splices: Array<{ start: number; end: number; token: string }> = [];
+  for (const { path, value } of edits) {
+    const old = valueAt(doc.data, path);
+    if (typeof value !== 'string' || typeof old !== 'string' || old === '') return undefined;
+    const at = text.indexOf(old);
+    if (at < 1 || text.indexOf(old, at + 1) !== -1) return undefined;
+    const end = at + old.length;
+    const quote = text[at - 1];
+    if ((quote !== '"' && quote !== "'") || text[end] !== quote || text[at - 2] === quote || text[end + 1] === quote) return undefined;
+    // a literal string stays literal when the new value can be one
+    const token = quote === "'" && fitsLiteral(value) ? `'${value}'` : encodeTomlString(value);
+    splices.push({ start: at - 1, end: end + 1, token });
+  }
+  splices.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let cursor = 0;
+  for (const splice of splices) {
+    if (splice.start < cursor) return undefined;
+    parts.push(text.slice(cursor, splice.start), splice.token);
+    cursor = splice.end;
+  }
+  parts.push(text.slice(cursor));
+  const result = parts.join('');
+  let actual: Record<string, unknown>;
+  try {
+    actual = parseData(result, { integersAsBigInt: true });
+  } catch {
+    return undefined;
+  }
+  return isDeepEqual(dataWithEdits(doc.data, edits), actual) ? result : undefined;
+}
