@@ -1,6 +1,7 @@
 import { Flags } from '../cli/oclif.js';
 import { recordAudit } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { stdoutIsTerminal } from '../cli/io.js';
 import { startProgress } from '../cli/progress.js';
@@ -8,7 +9,7 @@ import { withSettingsLock } from '../cli/with-lock.js';
 import type { BlobFormat } from '../core/blob.js';
 import { rewrapSettings, worstExitCode, type LegacyBlob, type RewrapReport } from '../core/rewrap.js';
 import { plural } from '../core/plural.js';
-import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { settingsKeyring } from '../core/settings.js';
 
 export default class Rewrap extends BaseCommand {
   static override summary = 're-encrypt every blob under the current master key';
@@ -39,7 +40,7 @@ export default class Rewrap extends BaseCommand {
   async run(): Promise<RewrapReport> {
     const { flags } = await this.parse(Rewrap);
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(location);
     const keyring = settingsKeyring(settings, currentEnvironment());
     const files = flags.files?.split(',').map((file) => file.trim()).filter(Boolean);
     const label = flags.check ? 'checking' : 're-wrapping';

@@ -1,11 +1,12 @@
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { loadPaint, type Paint, type Painted } from '../cli/colors.js';
 import { currentEnvironment } from '../cli/context.js';
 import { stdoutIsTerminal } from '../cli/io.js';
 import { NO_PROGRESS, startProgress } from '../cli/progress.js';
 import { renderTable } from '../cli/table.js';
 import { plural } from '../core/plural.js';
-import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { settingsKeyring } from '../core/settings.js';
 import { collectStatus, type StatusFinding, type StatusReport } from '../core/status.js';
 
 /** A directory this large gets a spinner with the files read so far (on a terminal); a smaller one is read at once. */
@@ -33,7 +34,7 @@ export default class Status extends BaseCommand {
   async run(): Promise<StatusReport> {
     const { flags } = await this.parse(Status);
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(location);
     const env = currentEnvironment();
     let progress = NO_PROGRESS;
     const onFiles = async (total: number) => {

@@ -35,6 +35,7 @@ export const AUDIT_EVENT_NAMES = [
   'keys.drop-legacy',
   'keys.add-legacy',
   'fingerprint.write',
+  'init',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
 

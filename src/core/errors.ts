@@ -39,12 +39,14 @@ export const EXIT_CODES = {
   E_IO: EXIT.IO,
   E_LOCK_HELD: EXIT.IO,
   E_AUDIT_LOG: EXIT.IO,
+  E_NOT_SETTINGS_DIR: EXIT.IO,
   E_NOT_CONFIRMED: EXIT.NOT_CONFIRMED,
   E_WRONG_FINGERPRINT: EXIT.NOT_CONFIRMED,
   E_NO_TERMINAL: EXIT.NOT_CONFIRMED,
   E_PERMISSION_DENIED: EXIT.PERMISSION,
   E_FIELD_LOCKED: EXIT.PERMISSION,
   E_FIELD_EXISTS: EXIT.EXISTS,
+  E_ALREADY_INITIALIZED: EXIT.EXISTS,
   E_INTERNAL: EXIT.INTERNAL,
 } as const;
 
@@ -119,10 +121,10 @@ export const EXIT_STATUS_TABLE: ReadonlyArray<readonly [number, string]> = [
   [3, 'key problem: master key not set or malformed, no configured key matches a blob, fingerprint mismatch, a key written literally into a settings file'],
   [4, 'authentication failed: tag mismatch (tampered blob or wrong key)'],
   [5, 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found'],
-  [6, 'I/O failure (including the audit log and the settings lock)'],
+  [6, 'I/O failure (including the audit log and the settings lock), or a directory without app.toml: not a settings directory'],
   [7, 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step'],
   [8, 'permission denied: the operator lacks the permission, --to-plain on a locked field, or (run as root) a settings directory, a directory on the way to it or an audit log that others can write to'],
-  [9, 'the field already holds a value: encrypt FILE:KEY --no-replace wrote nothing'],
+  [9, 'already there: encrypt FILE:KEY --no-replace found a value in the field, init found an app.toml; nothing written'],
   [70, 'internal error'],
 ];
 

@@ -1,0 +1,87 @@
+/**
+ * What makes a directory a settings directory: an `app.toml` in it. A directory without one is refused
+ * (E_NOT_SETTINGS_DIR, exit 6) before anything is read or created, because the usual cause is `--settings`
+ * one level too high: writing there would create a second `app.toml`, audit log and lock beside the real
+ * install, and seal blobs under whatever key the defaults name. The refusal names an `app.toml` found a
+ * little below, the likely intended directory.
+ *
+ * The search is bounded (two levels, a fixed number of entries) and never follows a symbolic link: the
+ * directory may be `/` or one a hostile user fills, and it runs before the command does any real work.
+ */
+import { lstatSync, readdirSync, type Dirent } from 'node:fs';
+import { join, posix } from 'node:path';
+import { LibertyError } from './errors.js';
+import { shellQuote } from './shell-quote.js';
+
+export const APP_FILE = 'app.toml';
+
+/** How deep below the directory `app.toml` is looked for: `*\/app.toml` and `*\/*\/app.toml`. */
+export const SEARCH_DEPTH = 2;
+/** At most this many directories are looked into, so a huge tree costs a bounded time. */
+const SEARCH_BUDGET = 2000;
+/** Names listed in the hint beyond the first. */
+const LISTED = 2;
+
+/** True when `dir` holds an entry named app.toml (of any type: reading it reports what is wrong with it). */
+export function hasAppFile(dir: string): boolean {
+  try {
+    lstatSync(join(dir, APP_FILE));
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    return true; // unreadable for another reason: let the read name it
+  }
+}
+
+/**
+ * Every `app.toml` that is a regular file at most SEARCH_DEPTH levels below `dir`, as relative paths with
+ * `/` separators, sorted. Hidden folders and symbolic links are skipped; unreadable folders are passed by.
+ */
+export function findAppFilesBelow(dir: string): string[] {
+  const found: string[] = [];
+  let budget = SEARCH_BUDGET;
+  const visit = (abs: string, rel: string, depth: number): void => {
+    if (depth > SEARCH_DEPTH || budget <= 0) return;
+    budget -= 1;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(abs, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    if (depth > 0 && entries.some((entry) => entry.name === APP_FILE && entry.isFile())) found.push(posix.join(rel, APP_FILE));
+    for (const entry of entries) {
+      // Dirent types come from lstat: a link to a directory is not a directory here, so it is never followed
+      if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
+      visit(join(abs, entry.name), rel === '' ? entry.name : `${rel}/${entry.name}`, depth + 1);
+    }
+  };
+  visit(dir, '', 0);
+  return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * The refusal of a directory without app.toml. `shown` is the directory as the operator named it (for the
+ * hint's `--settings`), `found` what `findAppFilesBelow` returned.
+ */
+export function notSettingsDirectory(shown: string, found: readonly string[]): LibertyError {
+  const message = `not a settings directory: ${shown} has no ${APP_FILE}`;
+  if (found.length === 0) {
+    return new LibertyError('E_NOT_SETTINGS_DIR', message, {
+      hint: `pass --settings with the directory that holds ${APP_FILE}; for a new install, run liberty-crypto init --settings ${shellQuote(shown)}`,
+    });
+  }
+  const [first, ...more] = found;
+  const suggestion = suggestedDir(shown, posix.dirname(first!));
+  const listed = more.slice(0, LISTED);
+  const rest = more.length - listed.length;
+  const also = more.length === 0 ? '' : `; also ${listed.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;
+  return new LibertyError('E_NOT_SETTINGS_DIR', message, { hint: `did you mean --settings ${shellQuote(suggestion)}? (${first}${also})` });
+}
+
+/** `shown` joined with `sub`, kept relative when `shown` was: `.` and `config` give `./config`. */
+function suggestedDir(shown: string, sub: string): string {
+  const joined = posix.join(shown.replace(/\\/g, '/'), sub);
+  return posix.isAbsolute(joined) || joined.startsWith('../') || joined.startsWith('./') ? joined : `./${joined}`;
+}
