@@ -85,3 +85,18 @@ function suggestedDir(shown: string, sub: string): string {
   const joined = posix.join(shown.replace(/\\/g, '/'), sub);
   return posix.isAbsolute(joined) || joined.startsWith('../') || joined.startsWith('./') ? joined : `./${joined}`;
 }
+
+/**
+ * A settings directory with nothing to protect: no settings file beside app.toml and no blob anywhere. A
+ * new install looks like this, and so does a wrong directory that happens to hold an app.toml; status and
+ * rewrap --check say so instead of a plain "ok" (a nightly job pointed at the wrong place must be seen).
+ */
+export function isEmptySettingsDir(files: readonly string[], blobs: number): boolean {
+  return blobs === 0 && files.every((file) => file === APP_FILE);
+}
+
+export const EMPTY_SETTINGS_DIR = {
+  code: 'EMPTY_SETTINGS_DIR',
+  message: `empty settings directory: no settings file beside ${APP_FILE} and no blob`,
+  hint: 'check that --settings (or LIBERTY_SETTINGS_DIR) names the install; on a new install, encrypt the first secret with liberty-crypto encrypt FILE:KEY',
+} as const;
