@@ -8,8 +8,8 @@ import { BLOB_FORMATS, DEFAULT_MASTER_ENV } from '../core/crypto-config.js';
 import { checkEnvName } from '../core/key-rotation.js';
 import { loadKeyring, requireSealingKey } from '../core/keyring.js';
 import { auditLogPath, loadSettings } from '../core/settings.js';
-import { findAppFilesBelow, hasAppFile } from '../core/settings-directory.js';
-import { alreadyInitialized, createSettingsDir, installBelow, writeInitialApp, type InitResult } from '../core/settings-init.js';
+import { findAppFilesAbove, findAppFilesBelow, hasAppFile, pathAsNamed } from '../core/settings-directory.js';
+import { alreadyInitialized, createSettingsDir, installAbove, installBelow, writeInitialApp, type InitResult } from '../core/settings-init.js';
 
 export interface InitOutput extends InitResult {
   dir: string;
@@ -25,7 +25,8 @@ export default class Init extends BaseCommand {
     '(v1, the layout every Liberty runtime reads, unless --format v2), plus the fingerprint of the key when NAME ' +
     'is set in the environment (else the first write stores it); no key is ever written. The audit log starts ' +
     'with an init line, written before app.toml. A directory that already has an app.toml, or one with an ' +
-    'app.toml up to two levels below it (its files would become settings files of the new install), is refused ' +
+    'app.toml up to two levels below or above it (the files of one install would become settings files of the ' +
+    'other), is refused ' +
     '(exit 9, nothing written). A missing settings directory is created with mode 0700, never its parents. Every other ' +
     'command but genkey, and fingerprint and encrypt on a blob alone, refuses a directory without app.toml ' +
     '(exit 6). Grant [permissions] in app.toml next (reveal, decrypt and the keys commands need them).';
@@ -51,6 +52,8 @@ export default class Init extends BaseCommand {
     const master = keyring.master.key ? requireSealingKey(keyring) : undefined;
     const below = findAppFilesBelow(location.dir);
     if (below.length > 0) throw installBelow(location.shown, below);
+    const above = findAppFilesAbove(location.dir);
+    if (above.length > 0) throw installAbove(location.shown, above);
     const created = await createSettingsDir(location.dir);
     const settings = await loadSettings(location.dir, { mustExist: true });
     const audit = auditWrites(settings, (result: InitResult) => ({
@@ -68,7 +71,7 @@ export default class Init extends BaseCommand {
         ? `stored the fingerprint of ${result.masterEnv} (key id ${result.keyId})`
         : `no fingerprint stored: ${result.masterEnv} is not set; the first write stores it`,
     );
-    this.say(`audit log started: ${output.auditLog}`);
+    this.say(`audit log started: ${pathAsNamed(location.dir, location.shown, output.auditLog)}`);
     this.say('next: grant [permissions] in app.toml, then liberty-crypto encrypt FILE:KEY');
     return output;
   }

@@ -8,8 +8,8 @@
  * The search is bounded (two levels, a fixed number of entries) and never follows a symbolic link: the
  * directory may be `/` or one a hostile user fills, and it runs before the command does any real work.
  */
-import { lstatSync, readdirSync, type Dirent } from 'node:fs';
-import { join, posix } from 'node:path';
+import { lstatSync, readdirSync, realpathSync, type Dirent } from 'node:fs';
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path';
 import { LibertyError } from './errors.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -62,6 +62,26 @@ export function findAppFilesBelow(dir: string): string[] {
 }
 
 /**
+ * The directories up to SEARCH_DEPTH levels above `dir` (absolute) that hold app.toml as a regular file,
+ * nearest first: `dir` would be a folder of that install, its files that install's settings files.
+ */
+export function findAppFilesAbove(dir: string): string[] {
+  const found: string[] = [];
+  let current = resolve(dir);
+  for (let level = 0; level < SEARCH_DEPTH; level += 1) {
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+    try {
+      if (lstatSync(join(current, APP_FILE)).isFile()) found.push(current);
+    } catch {
+      // none there, or not reachable: nothing to name
+    }
+  }
+  return found;
+}
+
+/**
  * The refusal of a directory without app.toml. `shown` is the directory as the operator named it (for the
  * hint's `--settings`), `found` what `findAppFilesBelow` returned.
  */
@@ -100,3 +120,19 @@ export const EMPTY_SETTINGS_DIR = {
   message: `empty settings directory: no settings file beside ${APP_FILE} and no blob`,
   hint: 'check that --settings (or LIBERTY_SETTINGS_DIR) names the install; on a new install, encrypt the first secret with liberty-crypto encrypt FILE:KEY',
 } as const;
+
+/**
+ * `path` (a real path) as the operator would name it: under the settings directory, the directory as they
+ * named it (`shown`) and the rest; elsewhere, as it is.
+ */
+export function pathAsNamed(dir: string, shown: string, path: string): string {
+  let root: string;
+  try {
+    root = realpathSync.native(dir);
+  } catch {
+    return path;
+  }
+  const rel = relative(root, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return path;
+  return posix.join(shown.replace(/\\/g, '/'), rel.split(sep).join('/')).replace(/^(?![./])/, './');
+}

@@ -12,6 +12,7 @@ import { ioError, LibertyError } from './errors.js';
 import type { Key } from './keys.js';
 import { readAppDocument, writeSettingsFile, type Settings } from './settings.js';
 import { APP_FILE, notSettingsDirectory } from './settings-directory.js';
+import { shellQuote } from './shell-quote.js';
 import { parseTomlDocument } from './toml-edit.js';
 import { writeAhead, NO_WRITE_HOOKS, type WriteHooks } from './write-ahead.js';
 
@@ -84,6 +85,17 @@ export function installBelow(shown: string, found: readonly string[]): LibertyEr
   return new LibertyError('E_ALREADY_INITIALIZED', `${shown}: an install is below it (${found[0]}): its files would be settings files of this one too; nothing written`, {
     file: found[0],
     hint: named.hint,
+  });
+}
+
+/**
+ * An install above the directory (what `findAppFilesAbove` found, nearest first): the new directory would be
+ * a folder of it, its app.toml and blobs settings files of that install. Refused; the hint names that one.
+ */
+export function installAbove(shown: string, found: readonly string[]): LibertyError {
+  const install = found[0]!;
+  return new LibertyError('E_ALREADY_INITIALIZED', `${shown}: inside the install ${install} (it has an ${APP_FILE}): its files would be settings files of that one; nothing written`, {
+    hint: `to work on that install, pass --settings ${shellQuote(install)}; start a new one outside it`,
   });
 }
 
