@@ -31,8 +31,8 @@ export default class Init extends BaseCommand {
     'command but genkey, and fingerprint and encrypt on a blob alone, refuses a directory without app.toml ' +
     '(exit 6). Grant [permissions] in app.toml next (reveal, decrypt and the keys commands need them).';
   static override examples = [
-    { description: 'a new install in ./config, with LIBERTY_MASTER_KEY exported', command: '<%= config.bin %> init' },
-    { description: 'another variable and the v2 format, as JSON', command: '<%= config.bin %> init --settings /etc/liberty --master LIBERTY_KEY --format v2 --json' },
+    { description: 'a new install in ./staging, with LIBERTY_MASTER_KEY exported', command: '<%= config.bin %> init --settings ./staging' },
+    { description: 'another variable and the v2 format, as JSON', command: '<%= config.bin %> init --settings ./next --master LIBERTY_KEY --format v2 --json' },
   ];
   static override flags = {
     ...settingsFlag,
