@@ -23,7 +23,8 @@ export default class Status extends BaseCommand {
     'unreadable blobs, a fingerprint mismatch, a locked field in plain, a master key that cannot seal, a key ' +
     'written on disk as a ${NAME:-default}, the published stock passphrase in any slot, a hex key with ' +
     'upper-case letters under v1. Warnings keep exit 0: a non-empty plaintext in another secret field, a URL ' +
-    'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files. ' +
+    'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files, an ' +
+    'empty settings directory (no settings file beside app.toml and no blob: a new install, or the wrong place). ' +
     'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr).';
   static override examples = [
     { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
