@@ -6,10 +6,9 @@ import { withSettingsLock } from '../cli/with-lock.js';
 import type { BlobFormat } from '../core/blob.js';
 import { BLOB_FORMATS, DEFAULT_MASTER_ENV } from '../core/crypto-config.js';
 import { checkEnvName } from '../core/key-rotation.js';
-import { loadKeyring, requireSealingKey } from '../core/keyring.js';
 import { auditLogPath, loadSettings } from '../core/settings.js';
-import { findAppFilesAbove, findAppFilesBelow, hasAppFile, pathAsNamed } from '../core/settings-directory.js';
-import { alreadyInitialized, createSettingsDir, installAbove, installBelow, writeInitialApp, type InitResult } from '../core/settings-init.js';
+import { pathAsNamed } from '../core/settings-directory.js';
+import { checkInitTarget, createSettingsDir, initMasterKey, writeInitialApp, type InitResult } from '../core/settings-init.js';
 
 export interface InitOutput extends InitResult {
   dir: string;
@@ -26,9 +25,8 @@ export default class Init extends BaseCommand {
     'is set in the environment (else the first write stores it); no key is ever written. The audit log starts ' +
     'with an init line, written before app.toml. A directory that already has an app.toml, or one with an ' +
     'app.toml up to two levels below or above it (the files of one install would become settings files of the ' +
-    'other), is refused ' +
-    '(exit 9, nothing written). A missing settings directory is created with mode 0700, never its parents. Every other ' +
-    'command but genkey, and fingerprint and encrypt on a blob alone, refuses a directory without app.toml ' +
+    'other), is refused (exit 9, nothing written). A missing settings directory is created with mode 0700, never ' +
+    'its parents. Every other command but genkey, and fingerprint and encrypt on a blob alone, refuses a directory without app.toml ' +
     '(exit 6). Grant [permissions] in app.toml next (reveal, decrypt and the keys commands need them).';
   static override examples = [
     { description: 'a new install in ./staging, with LIBERTY_MASTER_KEY exported', command: '<%= config.bin %> init --settings ./staging' },
@@ -46,14 +44,8 @@ export default class Init extends BaseCommand {
     const format = flags.format as BlobFormat;
     const env = currentEnvironment();
     const location = this.settingsLocation(flags.settings);
-    if (hasAppFile(location.dir)) throw alreadyInitialized(location.shown);
-    // the key, when set, must be able to seal in this format: a stored fingerprint of an unusable key helps nobody
-    const keyring = loadKeyring({ masterEnv: flags.master, legacyEnvs: [], format, formatExplicit: true, keyDefaultsOnDisk: [] }, env);
-    const master = keyring.master.key ? requireSealingKey(keyring) : undefined;
-    const below = findAppFilesBelow(location.dir);
-    if (below.length > 0) throw installBelow(location.shown, below);
-    const above = findAppFilesAbove(location.dir);
-    if (above.length > 0) throw installAbove(location.shown, above);
+    checkInitTarget(location.dir, location.shown);
+    const master = initMasterKey(flags.master, format, env);
     const created = await createSettingsDir(location.dir);
     const settings = await loadSettings(location.dir, { mustExist: true });
     const audit = auditWrites(settings, (result: InitResult) => ({

@@ -11,7 +11,8 @@ import { formatEnvRef, readCryptoConfig } from './crypto-config.js';
 import { ioError, LibertyError } from './errors.js';
 import type { Key } from './keys.js';
 import { readAppDocument, writeSettingsFile, type Settings } from './settings.js';
-import { APP_FILE, notSettingsDirectory } from './settings-directory.js';
+import { loadKeyring, requireSealingKey, type Environment } from './keyring.js';
+import { APP_FILE, findAppFilesAbove, findAppFilesBelow, hasAppFile, notSettingsDirectory } from './settings-directory.js';
 import { shellQuote } from './shell-quote.js';
 import { parseTomlDocument } from './toml-edit.js';
 import { writeAhead, NO_WRITE_HOOKS, type WriteHooks } from './write-ahead.js';
@@ -97,6 +98,27 @@ export function installAbove(shown: string, found: readonly string[]): LibertyEr
   return new LibertyError('E_ALREADY_INITIALIZED', `${shown}: inside the install ${install} (it has an ${APP_FILE}): its files would be settings files of that one; nothing written`, {
     hint: `to work on that install, pass --settings ${shellQuote(install)}; start a new one outside it`,
   });
+}
+
+/**
+ * Refuses a place for a new install (E_ALREADY_INITIALIZED) that has an app.toml, one up to two levels below
+ * it, or one up to two levels above it; the checks `init` runs before it creates anything.
+ */
+export function checkInitTarget(dir: string, shown: string): void {
+  if (hasAppFile(dir)) throw alreadyInitialized(shown);
+  const below = findAppFilesBelow(dir);
+  if (below.length > 0) throw installBelow(shown, below);
+  const above = findAppFilesAbove(dir);
+  if (above.length > 0) throw installAbove(shown, above);
+}
+
+/**
+ * The master key `init` stores the fingerprint of: undefined when its variable is unset; when set, it must
+ * be able to seal in `format` (a fingerprint of a key that cannot seal would help nobody).
+ */
+export function initMasterKey(masterEnv: string, format: BlobFormat, env: Environment): Key | undefined {
+  const keyring = loadKeyring({ masterEnv, legacyEnvs: [], format, formatExplicit: true, keyDefaultsOnDisk: [] }, env);
+  return keyring.master.key ? requireSealingKey(keyring) : undefined;
 }
 
 /**
