@@ -13,7 +13,10 @@ export async function locateAuditLog(settingsFlag: string | undefined): Promise<
   const env = currentEnvironment();
   const location = resolveSettingsDir(settingsFlag, env);
   actAsSettingsOwner(location.dir, env);
-  const settings = await loadSettings(location.dir, { mustExist: !env.LIBERTY_AUDIT_LOG });
+    // LIBERTY_AUDIT_LOG names the log on its own: the directory is then read only for its stored fingerprint
+  const settings = env.LIBERTY_AUDIT_LOG
+    ? await loadSettings(location.dir, { mustExist: false })
+    : await loadSettings(location.dir, { mustExist: true, requireApp: { shown: location.shown } });
   const path = auditLogPath(settings, env);
   checkAuditLogPlace(path);
   return { path, fingerprintStored: settings.crypto.storedFingerprint !== undefined };

@@ -12,6 +12,8 @@ export interface SettingsLocation {
   dir: string;
   /** true when the user named it (--settings or LIBERTY_SETTINGS_DIR), false for the ./config default */
   explicit: boolean;
+  /** the directory as the operator named it (or ./config), for messages and hints */
+  shown: string;
 }
 
 export function currentEnvironment(): Environment {
@@ -20,7 +22,8 @@ export function currentEnvironment(): Environment {
 
 export function resolveSettingsDir(flag: string | undefined, env: Environment = process.env): SettingsLocation {
   const named = flag ?? env.LIBERTY_SETTINGS_DIR;
-  return { dir: resolve(named || DEFAULT_SETTINGS_DIR), explicit: Boolean(named) };
+  const shown = named || DEFAULT_SETTINGS_DIR;
+  return { dir: resolve(shown), explicit: Boolean(named), shown };
 }
 
 export interface Identity {

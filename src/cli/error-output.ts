@@ -37,6 +37,8 @@ const GENERAL_HINTS: Readonly<Record<Exclude<ErrorCode, 'E_USAGE'>, string>> = {
   E_PERMISSION_DENIED: 'grant the permission in app.toml [permissions], or run as the owner of the settings directory',
   E_FIELD_LOCKED: 'locked fields are set in app.toml [crypto.fields] locked',
   E_FIELD_EXISTS: 'leave out --no-replace to replace it',
+  E_ALREADY_INITIALIZED: 'the directory is set up already: liberty-crypto status shows it',
+  E_NOT_SETTINGS_DIR: 'pass --settings with the directory that holds app.toml, or run liberty-crypto init there first',
   E_INTERNAL: 'set LIBERTY_DEBUG=1 to see the stack trace; please report it',
   E_EDITOR_FAILED: 'nothing was written; fix the editor command ($VISUAL, else $EDITOR) or run edit again',
   E_INTERRUPTED: 'nothing was written; run the command again',

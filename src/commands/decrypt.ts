@@ -1,6 +1,7 @@
 import { Args, Flags } from '../cli/oclif.js';
 import { auditWrites, recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin, stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
 import { promptConfirm } from '../cli/prompter.js';
@@ -11,7 +12,7 @@ import { formatFieldRef, looksLikeFieldRef, parseFieldRef, type FieldRef } from 
 import { stringAt } from '../core/field-value.js';
 import { writeFieldPlain } from '../core/field-writes.js';
 import { openValue, type Keyring } from '../core/keyring.js';
-import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
+import { readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
 
 export interface ToPlainResult {
   field: string;
@@ -49,7 +50,7 @@ export default class Decrypt extends BaseCommand {
   async run(): Promise<{ plaintext: string } | ToPlainResult> {
     const { args, flags } = await this.parse(Decrypt);
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(location);
     const keyring = settingsKeyring(settings, currentEnvironment());
     const isField = args.source !== undefined && looksLikeFieldRef(args.source);
 

@@ -1,6 +1,7 @@
 import { Args, Flags } from '../cli/oclif.js';
 import { auditWrites } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadOptionalSettings, loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { readNewPlaintext } from '../cli/plaintext-input.js';
 import { withSettingsLock } from '../cli/with-lock.js';
@@ -16,7 +17,7 @@ import {
 } from '../core/field-writes.js';
 import { requireSealingKey, sealValue } from '../core/keyring.js';
 import { plural } from '../core/plural.js';
-import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { settingsKeyring } from '../core/settings.js';
 
 export interface EncryptResult {
   blob: string;
@@ -62,7 +63,7 @@ export default class Encrypt extends BaseCommand {
     const writes = args.field !== undefined || flags.all;
     if (flags.existing && args.field === undefined) throw new LibertyError('E_USAGE', '--existing needs FILE:KEY');
     if (flags.all && args.field !== undefined) throw new LibertyError('E_USAGE', '--all takes no FILE:KEY');
-    const settings = await loadSettings(location.dir, { mustExist: location.explicit || writes });
+    const settings = await (writes ? loadSettingsDirectory(location) : loadOptionalSettings(location));
     const keyring = settingsKeyring(settings, env);
     const key = requireSealingKey(keyring);
 

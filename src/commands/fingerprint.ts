@@ -1,5 +1,6 @@
 import { Args, Flags } from '../cli/oclif.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadOptionalSettings, loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin } from '../cli/io.js';
 import type { StoredFingerprint } from '../core/field-writes.js';
@@ -36,7 +37,7 @@ export default class Fingerprint extends BaseCommand {
   async run(): Promise<KeyReport | BlobDescription> {
     const { args, flags } = await this.parse(Fingerprint);
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: location.explicit });
+    const settings = await (flags.write ? loadSettingsDirectory(location) : loadOptionalSettings(location));
     const keyring = settingsKeyring(settings, currentEnvironment());
 
     if (args.blob !== undefined) {

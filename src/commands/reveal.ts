@@ -1,6 +1,7 @@
 import { Args, Flags } from '../cli/oclif.js';
 import { recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
 import { promptSearch, promptSecret, type Choice } from '../cli/prompter.js';
@@ -12,7 +13,7 @@ import { stringAt } from '../core/field-value.js';
 import { openValue, requireMaster, type Keyring } from '../core/keyring.js';
 import { FINGERPRINT_MIN_PREFIX, fingerprintConfirms, fingerprintEntryTooShort, type Key } from '../core/keys.js';
 import { mapLimit, scanFile, selectFiles } from '../core/settings-scan.js';
-import { loadSettings, readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
+import { readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
 
 const FINGERPRINT_TRIES = 3;
 
@@ -58,7 +59,7 @@ export default class Reveal extends BaseCommand {
       });
     }
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(location);
     const keyring = settingsKeyring(settings, currentEnvironment());
     const given = args.field === undefined ? undefined : parseFieldRef(args.field);
     await requirePermission(settings, 'settings:reveal-secrets', { event: 'reveal', field: given && formatFieldRef(given) });

@@ -1,6 +1,7 @@
 import { Flags } from '../cli/oclif.js';
 import { recordAudit } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { stdoutIsTerminal } from '../cli/io.js';
 import { startProgress } from '../cli/progress.js';
@@ -8,7 +9,8 @@ import { withSettingsLock } from '../cli/with-lock.js';
 import type { BlobFormat } from '../core/blob.js';
 import { rewrapSettings, worstExitCode, type LegacyBlob, type RewrapReport } from '../core/rewrap.js';
 import { plural } from '../core/plural.js';
-import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { EMPTY_SETTINGS_DIR } from '../core/settings-directory.js';
+import { settingsKeyring } from '../core/settings.js';
 
 export default class Rewrap extends BaseCommand {
   static override summary = 're-encrypt every blob under the current master key';
@@ -22,7 +24,8 @@ export default class Rewrap extends BaseCommand {
     '6). With --check nothing is written: it lists every blob that is not current (FILE:KEY, with #N when a ' +
     'value holds several, and why) and exits 0 only when every blob is current and readable, else 1 (or 3/4/5 ' +
     'for unreadable ones). This is what a nightly cron job runs; --quiet leaves out the list and prints only ' +
-    'the counts (the exit code is the same).';
+    'the counts (the exit code is the same). A directory with no settings file beside app.toml and no blob is ' +
+    'said to be empty (on stderr, also under --quiet; "empty": true in --json).';
   static override examples = [
     { description: 'after a rotation', command: '<%= config.bin %> rewrap --settings ./config' },
     { description: 'nightly cron check', command: '<%= config.bin %> rewrap --check --json' },
@@ -39,7 +42,7 @@ export default class Rewrap extends BaseCommand {
   async run(): Promise<RewrapReport> {
     const { flags } = await this.parse(Rewrap);
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(location);
     const keyring = settingsKeyring(settings, currentEnvironment());
     const files = flags.files?.split(',').map((file) => file.trim()).filter(Boolean);
     const label = flags.check ? 'checking' : 're-wrapping';
@@ -65,7 +68,8 @@ export default class Rewrap extends BaseCommand {
     this.render(report, flags.quiet);
     const worst = worstExitCode(report.problems);
     if (worst !== undefined) process.exitCode = worst;
-    else if (flags.check && report.onLegacy.length > 0) this.reportProblems();
+    // a check that read no settings file at all checked nothing: a cron job pointed at the wrong place is not green
+    else if (flags.check && (report.onLegacy.length > 0 || report.filesRead === 0)) this.reportProblems();
     return report;
   }
 
@@ -89,6 +93,12 @@ export default class Rewrap extends BaseCommand {
     }
     if (report.unreadable > 0) this.say(`${report.unreadable} unreadable`);
     if (report.check && report.rewrapped > 0 && !quiet) this.say(`check only, nothing written: run liberty-crypto rewrap to re-wrap them`);
+    // on stderr, so --quiet keeps it: the counts alone (all 0) would look like a healthy install
+    if (report.filesRead === 0) this.note('liberty-crypto: problem: no settings file in the directory: nothing was checked');
+    else if (report.empty) {
+      this.note(`liberty-crypto: warning: ${EMPTY_SETTINGS_DIR.message}`);
+      this.note(`liberty-crypto: hint: ${EMPTY_SETTINGS_DIR.hint}`);
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { loadPaint, type Paint, type Painted } from '../cli/colors.js';
 import { currentEnvironment, systemClock } from '../cli/context.js';
 import { Flags } from '../cli/oclif.js';
@@ -7,7 +8,7 @@ import { stdoutIsTerminal } from '../cli/io.js';
 import { NO_PROGRESS, startProgress } from '../cli/progress.js';
 import { renderTable } from '../cli/table.js';
 import { plural } from '../core/plural.js';
-import { loadSettings, settingsKeyring } from '../core/settings.js';
+import { settingsKeyring } from '../core/settings.js';
 import { formatMetrics, writeMetricsFile } from '../core/metrics.js';
 import { collectFileStatus, type ScopedStatusReport } from '../core/status-scope.js';
 import { collectStatus, type StatusFinding, type StatusReport } from '../core/status.js';
@@ -26,7 +27,8 @@ export default class Status extends BaseCommand {
     'unreadable blobs, a fingerprint mismatch, a locked field in plain, a master key that cannot seal, a key ' +
     'written on disk as a ${NAME:-default}, the published stock passphrase in any slot, a hex key with ' +
     'upper-case letters under v1. Warnings keep exit 0: a non-empty plaintext in another secret field, a URL ' +
-    'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files. ' +
+    'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files, an ' +
+    'empty settings directory (no settings file beside app.toml and no blob: a new install, or the wrong place). ' +
     'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr). ' +
     '--metrics FILE also writes the report for node_exporter\'s textfile collector (Prometheus text format, ' +
     'replaced atomically, mode 0644). --files F... reports on those files only, for a git pre-commit hook: ' +
@@ -54,7 +56,7 @@ export default class Status extends BaseCommand {
   async run(): Promise<StatusReport | ScopedStatusReport> {
     const { flags } = await this.parse(Status);
     const location = this.settingsLocation(flags.settings);
-    const settings = await loadSettings(location.dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(location);
     const env = currentEnvironment();
     let progress = NO_PROGRESS;
     const onFiles = async (total: number) => {

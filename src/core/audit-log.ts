@@ -37,6 +37,7 @@ export const AUDIT_EVENT_NAMES = [
   'fingerprint.write',
   'edit.reveal',
   'edit.change',
+  'init',
 ] as const;
 export type AuditEventName = (typeof AUDIT_EVENT_NAMES)[number];
 

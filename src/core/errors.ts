@@ -23,14 +23,14 @@ export const EXIT_STATUS = {
   },
   AUTH: { code: 4, meaning: 'authentication failed: tag mismatch (tampered blob or wrong key)' },
   MALFORMED: { code: 5, meaning: 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found' },
-  IO: { code: 6, meaning: 'I/O failure (including the audit log and the settings lock)' },
+  IO: { code: 6, meaning: 'I/O failure (including the audit log and the settings lock), or a directory without app.toml: not a settings directory' },
   NOT_CONFIRMED: { code: 7, meaning: 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step, the editor of edit exited non-zero' },
   PERMISSION: {
     code: 8,
     meaning:
       'permission denied: the operator lacks the permission, --to-plain on a locked field, or (run as root) a settings directory, a directory on the way to it or an audit log that others can write to',
   },
-  EXISTS: { code: 9, meaning: 'the field already holds a value: encrypt FILE:KEY --no-replace wrote nothing' },
+  EXISTS: { code: 9, meaning: 'already there: encrypt FILE:KEY --no-replace found a value in the field, init found an app.toml; nothing written' },
   INTERNAL: { code: 70, meaning: 'internal error' },
   // 128 + the signal number, as a shell reports a process a signal ended
   INTERRUPTED: { code: 130, meaning: 'interrupted (SIGINT) while edit ran: its temporary file removed, the settings file untouched' },
@@ -70,6 +70,7 @@ export const EXIT_CODES = {
   E_IO: EXIT.IO,
   E_LOCK_HELD: EXIT.IO,
   E_AUDIT_LOG: EXIT.IO,
+  E_NOT_SETTINGS_DIR: EXIT.IO,
   E_NOT_CONFIRMED: EXIT.NOT_CONFIRMED,
   E_WRONG_FINGERPRINT: EXIT.NOT_CONFIRMED,
   E_NO_TERMINAL: EXIT.NOT_CONFIRMED,
@@ -77,6 +78,7 @@ export const EXIT_CODES = {
   E_PERMISSION_DENIED: EXIT.PERMISSION,
   E_FIELD_LOCKED: EXIT.PERMISSION,
   E_FIELD_EXISTS: EXIT.EXISTS,
+  E_ALREADY_INITIALIZED: EXIT.EXISTS,
   E_INTERNAL: EXIT.INTERNAL,
   E_INTERRUPTED: EXIT.INTERRUPTED,
   E_TERMINATED: EXIT.TERMINATED,

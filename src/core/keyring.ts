@@ -348,6 +348,6 @@ function v1Unopened(keyring: Keyring, slots: ReadonlyArray<KeySlot>): LibertyErr
     hint:
       unset.length > 0
         ? `export ${unset.join(', ')} and try again`
-        : 'its key may be missing: add it with liberty-crypto keys add-legacy NAME; or the blob was edited: re-encrypt the value from its plaintext source',
+        : 'under v1 a missing key and an edited blob look the same: if its key is missing, export it and add it with liberty-crypto keys add-legacy NAME; if the blob was edited, re-encrypt the value from its plaintext source',
   });
 }

@@ -9,6 +9,7 @@ import { findBlobs, holdsBlob, parseBlob, replaceBlobs, type BlobFormat, type Bl
 import { LibertyError } from './errors.js';
 import { createOpener, isCurrent, requireMaster, requireSealingKey, sealVerified, type BlobOpener, type Keyring } from './keyring.js';
 import { mapLimit, selectFiles } from './settings-scan.js';
+import { isEmptySettingsDir } from './settings-directory.js';
 import { readSettingsFile, writeSettingsFile, type SettingsDocument } from './settings.js';
 import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml/index.js';
 
@@ -65,6 +66,10 @@ export interface RewrapReport {
   /** blobs no configured key opens */
   unreadable: number;
   files: Array<{ file: string; rewrapped: number }>;
+  /** the settings files read (all of them, or those --files named) */
+  filesRead: number;
+  /** a whole directory was read and it holds no settings file beside app.toml and no blob (settings-directory.ts) */
+  empty: boolean;
   problems: RewrapProblem[];
 }
 
@@ -77,6 +82,8 @@ interface FileOutcome {
   current: number;
   legacy: number;
   unreadable: number;
+  /** blobs found in the file (every site, whatever became of it) */
+  blobs: number;
   onLegacy: LegacyBlob[];
   problems: RewrapProblem[];
 }
@@ -102,6 +109,8 @@ export async function rewrapSettings(dir: string, keyring: Keyring, options: Rew
     onLegacyKeys: outcomes.reduce((total, o) => total + o.onLegacy.filter((blob) => blob.reason === 'legacy-key').length, 0),
     otherFormat: outcomes.reduce((total, o) => total + o.onLegacy.filter((blob) => blob.reason === 'format').length, 0),
     files: outcomes.filter((o) => o.rewrapped > 0).map((o) => ({ file: o.file, rewrapped: o.rewrapped })),
+    filesRead: files.length,
+    empty: !options.files?.length && isEmptySettingsDir(files, sum((o) => o.blobs + o.problems.length)),
     problems: outcomes.flatMap((o) => o.problems),
   };
 }
@@ -136,7 +145,7 @@ interface OpenedSpan {
  * file as they appear in it.
  */
 async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: BlobOpener, options: RewrapOptions): Promise<FileOutcome> {
-  const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [] };
+  const outcome: FileOutcome = { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, blobs: 0, onLegacy: [], problems: [] };
   let document: SettingsDocument;
   let fields: BlobField[];
   let inOrder: boolean;
@@ -159,6 +168,7 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
     const base = formatKeyPath(field.path);
     return spans.map((span, index) => ({ field, span, name: spans.length > 1 ? `${base}#${index + 1}` : base }));
   });
+  outcome.blobs = sites.length;
   // problems by site, so they come out in the order of the sites, not in the order the opens finish
   const failures: Array<RewrapProblem | undefined> = [];
   const opened = await Promise.all(
@@ -181,7 +191,7 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
   outcome.problems.push(...failures.filter((failure) => failure !== undefined));
   if (outcome.problems.length > 1 && !inOrder) {
     const failure = sortInDocumentOrder(document, outcome.problems);
-    if (failure) return { file, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [failure] };
+    if (failure) return { ...outcome, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [failure] };
   }
 
   const readable = opened.filter((entry) => entry !== undefined);

@@ -10,9 +10,10 @@ import { writeFileAtomic, type ExpectedFile } from './fs-atomic.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
 import { readRegularFile, type RegularFile } from './safe-fs.js';
 import { readFieldRules, type FieldRules } from './secret-fields.js';
+import { APP_FILE, findAppFilesBelow, hasAppFile, notSettingsDirectory } from './settings-directory.js';
 import { parseTomlDocument, type TomlDocument } from './toml/index.js';
 
-export const APP_FILE = 'app.toml';
+export { APP_FILE };
 
 export interface Settings {
   dir: string;
@@ -25,6 +26,11 @@ export interface Settings {
 export interface LoadOptions {
   /** false: a missing directory is read as empty (the ./config default for blob-only commands) */
   mustExist: boolean;
+  /**
+   * The directory must hold app.toml (see settings-directory.ts): E_NOT_SETTINGS_DIR otherwise, naming
+   * `shown` (the directory as the operator named it). Absent: app.toml is optional (the library, blob-only commands).
+   */
+  requireApp?: { shown: string };
 }
 
 /** Where a settings file was read, for the checks when it is written back (see `writeSettingsFile`). */
@@ -98,6 +104,7 @@ export async function loadSettings(dir: string, options: LoadOptions = { mustExi
     if (options.mustExist) throw missingSettingsDir(dir);
     return { dir, crypto: readCryptoConfig(undefined), fields: readFieldRules(undefined) };
   }
+  if (options.requireApp && !hasAppFile(dir)) throw notSettingsDirectory(options.requireApp.shown, findAppFilesBelow(dir));
   const app = await readSettingsFile(dir, APP_FILE).catch((error: unknown) => {
     if (error instanceof LibertyError && error.code === 'E_FIELD_NOT_FOUND') return undefined;
     throw error;

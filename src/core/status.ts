@@ -13,6 +13,7 @@ import { classifyField, envOnlySecret } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
 import { isProcessAlive } from './settings-lock.js';
 import { APP_FILE, type Settings } from './settings.js';
+import { EMPTY_SETTINGS_DIR, isEmptySettingsDir } from './settings-directory.js';
 import { shellCommand } from './shell-quote.js';
 import { formatKeyPath } from './toml/index.js';
 
@@ -41,6 +42,8 @@ export interface StatusReport {
   /** the format the directory writes; explicit: named in app.toml (else the v1 default) */
   format: { writes: BlobFormat; explicit: boolean };
   files: number;
+  /** no settings file beside app.toml and no blob (see settings-directory.ts): a new install or the wrong directory */
+  empty: boolean;
   /** every blob, whole or embedded in a longer string; total = v1 + v2 + malformed */
   blobs: { total: number; v1: number; v2: number; malformed: number };
   /** blobs in the written format under the master key */
@@ -85,6 +88,7 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
     keys,
     format: { writes: keyring.format, explicit: settings.crypto.formatExplicit },
     files: files.length,
+    empty: false,
     blobs: { total: 0, v1: 0, v2: 0, malformed: 0 },
     current: 0,
     byKey: [],
@@ -168,6 +172,7 @@ export async function collectStatus(settings: Settings, keyring: Keyring, env: E
   report.byKey = [...usage.values()].sort((a, b) => rank(a) - rank(b));
   const usedLegacy = new Set(report.byKey.filter((entry) => entry.role === 'legacy').map((entry) => entry.env));
   report.unusedLegacyKeys = keyring.legacy.filter((slot) => slot.key && !usedLegacy.has(slot.env)).map((slot) => slot.env);
+  report.empty = isEmptySettingsDir(files, report.blobs.total);
   sortNotes(report);
   judge(report, keyring, settings);
   return report;
@@ -327,6 +332,7 @@ function judge(report: StatusReport, keyring: Keyring, settings: Settings): void
   for (const file of report.leftoverTempFiles) {
     problem('LEFTOVER_TEMP_FILE', `${file}: temporary file left by an interrupted write; it may hold plaintext`, 'the next write under the settings lock removes it (liberty-crypto rewrap, for one); or check and delete it');
   }
+  if (report.empty) warning(EMPTY_SETTINGS_DIR.code, EMPTY_SETTINGS_DIR.message, EMPTY_SETTINGS_DIR.hint);
   for (const field of report.envOnlySecrets) {
     warning('ENV_ONLY_SECRET', `${field.file}:${field.key}: the ${field.what} belongs in the environment, not in a settings file`, `move it to ${field.env}`);
   }

@@ -222,7 +222,7 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
     expect(existsSync(audit) ? readFileSync(audit, 'utf8') : '').toBe('');
     const still = await runCli(['decrypt', 'c.toml:password', '-s', dir], { env });
     expect(still).toMatchObject({ code: 0, stdout: 'still-readable' });
-  }, 30_000);
+  }, 60_000);
 
   it('a lower-case variable name is a valid reference', async () => {
     const { dir } = setup({ 'app.toml': '[crypto]\nmaster_key = "${liberty_lower_key}"\nformat = "v2"\n', 'c.toml': 'password = "p"\n' });

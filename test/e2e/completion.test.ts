@@ -72,7 +72,7 @@ describe('autocomplete', () => {
     const result = await runBash(line, { cwd: home, env, path: [tools.dir] });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.split('\n').filter(Boolean)).toEqual([
-      'liberty-crypto | audit autocomplete decrypt edit encrypt fingerprint genkey help keys reveal rewrap status',
+      'liberty-crypto | audit autocomplete decrypt edit encrypt fingerprint genkey help init keys reveal rewrap status',
       'liberty-crypto re| reveal rewrap',
       'liberty-crypto keys | add-legacy drop-legacy rotate',
       'liberty-crypto keys ro| rotate',

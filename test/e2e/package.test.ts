@@ -139,6 +139,8 @@ describe('installed with npm install -g --prefix', () => {
     expect((await ok(['help', 'keys', 'rotate'])).stdout).toContain('EXAMPLES');
     const newKey = (await ok(['genkey'])).stdout.trim();
     expect(newKey).toMatch(/^[0-9a-f]{64}$/);
+    expect((await ok(['init', '--settings', join(root, 'second')])).stdout).toContain('stored the fingerprint of LIBERTY_MASTER_KEY');
+    expect(readFileSync(join(root, 'second', 'app.toml'), 'utf8')).toContain(`fingerprint = "${KEY_A_FP}"`);
     expect((await ok(['fingerprint', '--check'])).stdout).toContain('matches');
     await ok(['encrypt', 'connectors.toml:pools.main.password'], 'pg-secret\n');
     await ok(['encrypt', '--all']);

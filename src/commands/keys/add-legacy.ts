@@ -1,10 +1,10 @@
 import { Args } from '../../cli/oclif.js';
 import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
+import { loadSettingsDirectory } from '../../cli/settings-directory.js';
 import { currentEnvironment } from '../../cli/context.js';
 import { withSettingsLock } from '../../cli/with-lock.js';
 import { addLegacyKey, checkEnvName } from '../../core/key-rotation.js';
-import { loadSettings } from '../../core/settings.js';
 
 export interface AddLegacyResult {
   added: string;
@@ -32,7 +32,7 @@ export default class KeysAddLegacy extends BaseCommand {
   async run(): Promise<AddLegacyResult> {
     const { args, flags } = await this.parse(KeysAddLegacy);
     checkEnvName(args.name, 'NAME'); // before anything is logged: a key given as NAME goes nowhere
-    const settings = await loadSettings(this.settingsLocation(flags.settings).dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(this.settingsLocation(flags.settings));
     await requirePermission(settings, 'settings:framework', { event: 'keys.add-legacy', details: envNameDetail('env', args.name) });
     const audit = auditWrites(settings, (legacy: string[]) => ({ event: 'keys.add-legacy', details: { env: args.name, legacy } }));
     const legacy = await withSettingsLock(settings, 'keys add-legacy', () => addLegacyKey(settings, currentEnvironment(), args.name, audit));

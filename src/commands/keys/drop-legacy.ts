@@ -1,13 +1,14 @@
 import { Args, Flags } from '../../cli/oclif.js';
 import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
+import { loadSettingsDirectory } from '../../cli/settings-directory.js';
 import { currentEnvironment } from '../../cli/context.js';
 import { stdinIsTerminal } from '../../cli/io.js';
 import { promptConfirm } from '../../cli/prompter.js';
 import { withSettingsLock } from '../../cli/with-lock.js';
 import { LibertyError } from '../../core/errors.js';
 import { checkEnvName, dropLegacyKey, findLegacyKeyUsage, type LegacyKeyUsage } from '../../core/key-rotation.js';
-import { loadSettings, settingsKeyring } from '../../core/settings.js';
+import { settingsKeyring } from '../../core/settings.js';
 
 interface DropResult {
   dropped: boolean;
@@ -39,7 +40,7 @@ export default class KeysDropLegacy extends BaseCommand {
   async run(): Promise<DropResult> {
     const { args, flags } = await this.parse(KeysDropLegacy);
     checkEnvName(args.name, 'NAME');
-    const settings = await loadSettings(this.settingsLocation(flags.settings).dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(this.settingsLocation(flags.settings));
     const details = envNameDetail('env', args.name, settings.crypto.legacyEnvs);
     await requirePermission(settings, 'settings:framework', { event: 'keys.drop-legacy', details });
     if (!settings.crypto.legacyEnvs.includes(args.name)) {

@@ -1,10 +1,10 @@
 import { Flags } from '../../cli/oclif.js';
 import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
+import { loadSettingsDirectory } from '../../cli/settings-directory.js';
 import { currentEnvironment } from '../../cli/context.js';
 import { withSettingsLock } from '../../cli/with-lock.js';
 import { checkEnvName, rotateMasterKey, type RotationResult } from '../../core/key-rotation.js';
-import { loadSettings } from '../../core/settings.js';
 
 export default class KeysRotate extends BaseCommand {
   static override summary = 'make a new key the master; the previous master becomes a legacy key';
@@ -27,7 +27,7 @@ export default class KeysRotate extends BaseCommand {
   async run(): Promise<RotationResult> {
     const { flags } = await this.parse(KeysRotate);
     checkEnvName(flags.to, '--to'); // before anything is logged: a key given as NAME goes nowhere
-    const settings = await loadSettings(this.settingsLocation(flags.settings).dir, { mustExist: true });
+    const settings = await loadSettingsDirectory(this.settingsLocation(flags.settings));
     await requirePermission(settings, 'settings:framework', { event: 'keys.rotate', details: envNameDetail('to', flags.to) });
     const audit = auditWrites(settings, (rotation: RotationResult) => ({
       event: 'keys.rotate',
