@@ -1,5 +1,5 @@
 // One temporary folder for what the test helpers build (bundled workers), removed after the whole run.
-// As root it also holds a copy of the built CLI that uid 65534 can read (test/helpers/unprivileged.ts):
+// As root it also holds a copy of the built CLI that uid 65534 can read (test/support/unprivileged.ts):
 // the checkout itself may sit under a folder only root can traverse (a clone in `mktemp -d`, in /root).
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

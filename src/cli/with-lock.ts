@@ -3,7 +3,7 @@
  * checking that the audit log can take the line the change will need.
  */
 import { removeStaleTempFiles } from '../core/fs-atomic.js';
-import { acquireSettingsLock, type LockRecord } from '../core/settings-lock.js';
+import { acquireSettingsLock, type LockRecord } from '../core/lock-file.js';
 import type { Settings } from '../core/settings.js';
 import { checkAuditWritable, currentIdentity } from './audit-trail.js';
 import { systemClock } from './context.js';

@@ -20,7 +20,7 @@ import { isWithin } from './audit-location.js';
 import { forEachLogLine, type LogLine, type LogScan, type LogTail, MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES, readLogTail } from './audit-log-lines.js';
 import { LibertyError } from './errors.js';
 import { openRegularForAppend, openRegularForRead, sameFile } from './safe-fs.js';
-import { acquireLockFile } from './settings-lock.js';
+import { acquireLockFile } from './lock-file.js';
 
 export const AUDIT_LOG_VERSION = 1;
 export const GENESIS_PREV = '0'.repeat(64);

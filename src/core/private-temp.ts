@@ -11,7 +11,7 @@ import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdt
 import { basename, isAbsolute, join } from 'node:path';
 import { ioError } from './errors.js';
 import { readRegularFile } from './safe-fs.js';
-import { isProcessAlive } from './settings-lock.js';
+import { isProcessAlive } from './lock-file.js';
 
 const FOLDER_PREFIX = 'liberty-crypto-edit-';
 const FOLDER_NAME = /^liberty-crypto-edit-(\d+)-[A-Za-z0-9]+$/;

@@ -11,7 +11,7 @@ import { createOpener, isCurrent, type Environment, type Keyring, type KeySlot }
 import { plural } from './plural.js';
 import { classifyField, envOnlySecret } from './secret-fields.js';
 import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
-import { isProcessAlive } from './settings-lock.js';
+import { isProcessAlive } from './lock-file.js';
 import { APP_FILE, type Settings } from './settings.js';
 import { EMPTY_SETTINGS_DIR, isEmptySettingsDir } from './settings-directory.js';
 import { shellCommand } from './shell-quote.js';

@@ -1,7 +1,7 @@
 /**
  * Malformed environment and settings through the CLI: each case gets its exit code and a message that
  * names the variable, file or field but never the value, and nothing is written (file bytes, audit log).
- * Cases already in cli-surface.test.ts and foundation.test.ts (unset master key, a passphrase master,
+ * Cases already in cli-surface.test.ts and encrypt-decrypt.test.ts (unset master key, a passphrase master,
  * a literal master_key, a missing settings directory for status/rewrap/decrypt) are not repeated.
  *
  * Keys in the environment are taken exactly as they are: nothing is trimmed. A key with surrounding
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { OPERATOR, appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
-import { giveToUnprivileged, runCliUnprivileged as runCliAsNobody, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
+import { giveToUnprivileged, runCliUnprivileged as runCliAsNobody, unprivilegedUserAvailable } from '../support/unprivileged.js';
 
 let settings: TempSettings | undefined;
 /** Paths a test made unreadable: their modes are given back before cleanup. */

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'smol-toml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LOCK_FILE_NAME } from '../../src/core/settings-lock.js';
-import { fileSizeLimit, fillLeavingOneBlock, mountTmpfs, unmount } from '../helpers/small-disk.js';
-import { giveToUnprivileged, runCliUnprivileged, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
+import { LOCK_FILE_NAME } from '../../src/core/lock-file.js';
+import { fileSizeLimit, fillLeavingOneBlock, mountTmpfs, unmount } from '../support/small-disk.js';
+import { giveToUnprivileged, runCliUnprivileged, unprivilegedUserAvailable } from '../support/unprivileged.js';
 import { startCli, runWrapped } from '../support/cli-process.js';
 import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { leftovers, openFiles } from '../support/settings-check.js';
@@ -315,7 +315,7 @@ describe('a write that fails', () => {
   });
 
   it.runIf(unprivilegedUserAvailable()).each(['encrypt', 'rewrap'] as const)('%s into a read-only directory exits 6 naming the file, which stays byte-identical', async (command) => {
-    // root ignores modes: the CLI runs as an unprivileged user (test/helpers/unprivileged.ts)
+    // root ignores modes: the CLI runs as an unprivileged user (test/support/unprivileged.ts)
     const { root, dir } = settingsDir({ 'app.toml': APP, 'sub/a.toml': A_TOML });
     const sub = join(dir, 'sub');
     const target = join(sub, 'a.toml');

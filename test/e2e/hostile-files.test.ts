@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, collectOutput, KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 import { requires } from '../support/requires.js';
-import { NOBODY, runningAsRoot } from '../helpers/unprivileged.js';
+import { NOBODY, runningAsRoot } from '../support/unprivileged.js';
 
 let settings: TempSettings | undefined;
 afterEach(() => {
@@ -69,7 +69,7 @@ const auditEvents = (dir: string) =>
     : [];
 
 /**
- * Holds the audit log's lock as a live process of ours would (src/core/settings-lock.ts LockRecord), so
+ * Holds the audit log's lock as a live process of ours would (src/core/lock-file.ts LockRecord), so
  * a command pauses at its write-ahead append. `attempted` resolves once the command with pid `pid` tries
  * to take the lock (its staged lock file appears): by then it has read the file it is about to write.
  */

@@ -7,7 +7,7 @@ import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync,
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runningAsRoot, startReadableCli } from '../helpers/unprivileged.js';
+import { runningAsRoot, startReadableCli } from '../support/unprivileged.js';
 import { KEY_A, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { requires } from '../support/requires.js';
 

@@ -24,7 +24,7 @@ import { baseEnv, KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE, parseJson
 
 const run = promisify(execFile);
 const ENTRY = join(REPO, 'dist/index.js');
-const PROBE = join(REPO, 'test/helpers/library-probe.mjs');
+const PROBE = join(REPO, 'test/support/library-probe.mjs');
 const KID_A = KEY_A_FP.slice(0, 8);
 const KID_B = KEY_B_FP.slice(0, 8);
 

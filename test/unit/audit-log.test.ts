@@ -39,8 +39,8 @@ import {
   verifyAuditLog,
 } from '../../src/core/audit-log.js';
 import { LibertyError } from '../../src/core/errors.js';
-import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
-import { giveToUnprivileged, runUnprivileged, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
+import { bundleWorker, runWorker } from '../support/esbuild-worker.js';
+import { giveToUnprivileged, runUnprivileged, unprivilegedUserAvailable } from '../support/unprivileged.js';
 import { rejection, thrown } from '../support/errors.js';
 
 const HOST = hostname();
@@ -239,7 +239,7 @@ describe('appendAuditEvent', () => {
     await appendMany(1);
     giveToUnprivileged(dir, log);
     chmodSync(log, 0o400);
-    const worker = await bundleWorker('test/helpers/write-worker.ts');
+    const worker = await bundleWorker('test/support/write-worker.ts');
     chmodSync(dirname(worker), 0o755);
     const result = runUnprivileged(worker, ['audit', log]) as { ok: boolean; code: string; message: string };
     expect(result).toMatchObject({ ok: false, code: 'E_AUDIT_LOG' });
@@ -655,7 +655,7 @@ describe('resolveAuditLogPath', () => {
 describe('audit log across processes', () => {
   let worker: string;
   beforeAll(async () => {
-    worker = await bundleWorker('test/helpers/audit-worker.ts');
+    worker = await bundleWorker('test/support/audit-worker.ts');
   });
 
   const run = (args: string[]) => runWorker(worker, args);

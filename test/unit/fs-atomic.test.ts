@@ -5,8 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { LibertyError } from '../../src/core/errors.js';
 import { findTempFiles, isTempFileName, makeTempName, removeStaleTempFiles, tempFileWriter, writeFileAtomic } from '../../src/core/fs-atomic.js';
-import { bundleWorker } from '../helpers/esbuild-worker.js';
-import { giveToUnprivileged, NOBODY, runningAsRoot, runUnprivileged, unprivilegedUserAvailable } from '../helpers/unprivileged.js';
+import { bundleWorker } from '../support/esbuild-worker.js';
+import { giveToUnprivileged, NOBODY, runningAsRoot, runUnprivileged, unprivilegedUserAvailable } from '../support/unprivileged.js';
 
 // rename passes through to the real one unless a test makes it fail once
 vi.mock('node:fs', async (importOriginal) => {
@@ -102,7 +102,7 @@ describe('writeFileAtomic', () => {
     writeFileSync(target, 'original\n');
     giveToUnprivileged(dir, target);
     chmodSync(dir, 0o555);
-    const worker = await bundleWorker('test/helpers/write-worker.ts');
+    const worker = await bundleWorker('test/support/write-worker.ts');
     chmodSync(dirname(worker), 0o755);
     const result = runUnprivileged(worker, ['atomic', target]) as { ok: boolean; code: string; message: string };
     expect(result).toMatchObject({ ok: false, code: 'E_IO' });

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { removeStaleTempFiles } from '../../src/core/fs-atomic.js';
-import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, MAX_LOCK_FILE_BYTES, realWorld, type LockHolder, type LockWorld } from '../../src/core/settings-lock.js';
-import { bundleWorker, runWorker } from '../helpers/esbuild-worker.js';
+import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, MAX_LOCK_FILE_BYTES, realWorld, type LockHolder, type LockWorld } from '../../src/core/lock-file.js';
+import { bundleWorker, runWorker } from '../support/esbuild-worker.js';
 import { rejection } from '../support/errors.js';
 
 const HOST = hostname();
@@ -16,7 +16,7 @@ let worker: string;
 let dir: string;
 
 beforeAll(async () => {
-  worker = await bundleWorker('test/helpers/lock-worker.ts');
+  worker = await bundleWorker('test/support/lock-worker.ts');
 });
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'lc-lock-'));

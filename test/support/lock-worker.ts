@@ -1,5 +1,5 @@
 /**
- * Worker for the settings-lock tests, run as a separate process.
+ * Worker for the lock-file tests, run as a separate process.
  *   hold <dir>                                   take the lock, print "locked", wait to be killed
  *   count <dir> <counter> <marker> <n> <waitMs>  n times: take the lock, bump the counter, release
  * `count` proves mutual exclusion: inside the lock it creates <marker> with O_EXCL (which fails if a
@@ -8,7 +8,7 @@
 import { openSync, closeSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
-import { acquireSettingsLock } from '../../src/core/settings-lock.js';
+import { acquireSettingsLock } from '../../src/core/lock-file.js';
 
 const [mode, dir, ...rest] = process.argv.slice(2);
 const holder = { pid: process.pid, host: hostname(), user: 'worker', command: `lock-worker ${mode}` };

@@ -252,7 +252,7 @@ describe('rewrap', () => {
     try {
       const lock = { pid: holder.pid, host: (await import('node:os')).hostname(), user: 'someone', command: 'rewrap', since: new Date().toISOString(), token: `${holder.pid}-abc` };
       writeFileSync(join(dir, '.liberty-crypto.lock'), JSON.stringify(lock));
-      // how long it waits is the lock's unit test (test/unit/settings-lock.test.ts, on a fake clock)
+      // how long it waits is the lock's unit test (test/unit/lock-file.test.ts, on a fake clock)
       const blocked = await runCli(['encrypt', 'a.toml:password', '--existing', '-s', dir], { env: { LIBERTY_MASTER_KEY: KEY_A } });
       expect(blocked.code).toBe(6);
       expect(blocked.stderr).toContain(String(holder.pid));

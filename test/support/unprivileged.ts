@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, type RunOptions, type RunResult } from '../support/cli.js';
-import { startCli, type CliProcess } from '../support/cli-process.js';
-import { requires } from '../support/requires.js';
+import { runCli, type RunOptions, type RunResult } from './cli.js';
+import { startCli, type CliProcess } from './cli-process.js';
+import { requires } from './requires.js';
 
 export const NOBODY = 65534;
 const SETPRIV = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups'];
