@@ -7,6 +7,8 @@
 import type { BlobFormat } from './blob.js';
 import { hasDefaultOnDisk, parseEnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
+import { isTable } from './toml/index.js';
+import { APP_FILE } from './settings-directory.js';
 
 export { formatEnvRef, isEnvName } from './env-reference.js';
 
@@ -53,7 +55,7 @@ function parseKeyReference(value: unknown, file: string, field: string): KeyRefe
 }
 
 /** Builds the config from the parsed `[crypto]` table (undefined when app.toml or the table is absent). */
-export function readCryptoConfig(crypto: unknown, file = 'app.toml'): CryptoConfig {
+export function readCryptoConfig(crypto: unknown, file = APP_FILE): CryptoConfig {
   const config: CryptoConfig = { masterEnv: DEFAULT_MASTER_ENV, legacyEnvs: [], format: DEFAULT_FORMAT, formatExplicit: false, keyDefaultsOnDisk: [] };
   if (crypto === undefined) return config;
   if (!isTable(crypto)) throw badSettings(file, 'crypto', 'must be a table');
@@ -77,10 +79,6 @@ export function readCryptoConfig(crypto: unknown, file = 'app.toml'): CryptoConf
     config.formatExplicit = true;
   }
   return config;
-}
-
-export function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 function badSettings(file: string, field: string, reason: string): LibertyError {

@@ -19,7 +19,7 @@ import { LibertyError } from './errors.js';
 import { createOpener, requireSealingKey, sealVerified, type Keyring, type OpenedBlob } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField, type FieldRules } from './secret-fields.js';
-import { applyEdits, formatKeyPath, listStringValues, parseTomlDocument, type FieldEdit, type KeyPath, type TomlDocument } from './toml/index.js';
+import { applyEdits, formatKeyPath, isTable, listStringValues, parseTomlDocument, type FieldEdit, type KeyPath, type TomlDocument } from './toml/index.js';
 
 /** One encrypted value of the file, opened. */
 export interface OpenedField {
@@ -240,7 +240,7 @@ function leaves(data: unknown): Map<string, { path: KeyPath; text: string }> {
   const walk = (value: unknown, path: string[]): void => {
     if (Array.isArray(value) && value.length > 0) {
       value.forEach((item, index) => walk(item, [...path, String(index)]));
-    } else if (isPlainObject(value) && Object.keys(value).length > 0) {
+    } else if (isTable(value) && Object.keys(value).length > 0) {
       for (const name of Object.keys(value)) walk(value[name], [...path, name]);
     } else if (path.length > 0) {
       found.set(pathKey(path), { path, text: leafText(value) });
@@ -250,15 +250,12 @@ function leaves(data: unknown): Map<string, { path: KeyPath; text: string }> {
   return found;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
-}
 
 /** A leaf as comparable text: its type and value (1 and "1" differ, as do 1 and 1.0). */
 function leafText(value: unknown): string {
   if (value instanceof Date) return `date:${String(value)}:${Number.isNaN(value.getTime()) ? '' : value.toISOString()}`;
   if (Array.isArray(value)) return 'array:';
-  if (isPlainObject(value)) return 'table:';
+  if (isTable(value)) return 'table:';
   return `${typeof value}:${String(value)}`;
 }
 

@@ -3,14 +3,14 @@
  * becomes the first legacy key), and drop a legacy key once no blob needs it.
  */
 import { tryParseBlob } from './blob.js';
-import { formatEnvRef, isEnvName, isTable } from './crypto-config.js';
+import { formatEnvRef, isEnvName } from './crypto-config.js';
 import { LibertyError } from './errors.js';
 import { createOpener, type Environment, type Keyring } from './keyring.js';
 import { readKeyText } from './key-sources.js';
 import { isHexKey, parseKey } from './keys.js';
 import { mapLimit, scanFile, selectFiles } from './settings-scan.js';
 import { readAppDocument, writeSettingsFile, type Settings } from './settings.js';
-import { applyEdits, type FieldEdit } from './toml/index.js';
+import { applyEdits, type FieldEdit, isTable } from './toml/index.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
 
 export interface RotationResult {

@@ -10,6 +10,7 @@ import { DEFAULT_FORMAT, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, where } from './errors.js';
 import { readKeyText, type KeySource } from './key-sources.js';
 import { parseKey, type Key } from './keys.js';
+import { hasLoneSurrogate } from './toml/index.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -125,12 +126,9 @@ export function requireSealingKey(keyring: Keyring): Key {
   return key;
 }
 
-/** With the u flag, \p{Cs} matches only unpaired surrogates: text that has no UTF-8 form. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
 function plaintextBytes(plaintext: string): Buffer {
   // UTF-8 encoding would replace it with U+FFFD: the blob would silently hold another value
-  if (LONE_SURROGATE.test(plaintext)) {
+  if (hasLoneSurrogate(plaintext)) {
     throw new LibertyError('E_BAD_SETTINGS', 'plaintext is not valid unicode (lone surrogate); it has no utf-8 form', {
       hint: 'a settings value must be valid unicode text',
     });

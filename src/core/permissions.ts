@@ -5,12 +5,13 @@
  * security boundary against someone who can edit app.toml or run as another user.
  */
 import { LibertyError } from './errors.js';
+import { APP_FILE } from './settings-directory.js';
+import { isTable } from './toml/index.js';
 
 export type Permission = 'settings:reveal-secrets' | 'settings:framework';
 
 export const PERMISSIONS: readonly Permission[] = ['settings:reveal-secrets', 'settings:framework'];
 
-const APP_FILE = 'app.toml';
 
 /**
  * The operator's name: the OS login name, or SUDO_USER when running as root (uid 0) under sudo.
@@ -41,7 +42,7 @@ export function checkPermission(permissionsTable: unknown, operator: string, per
 export function parsePermissionsTable(permissionsTable: unknown): Map<string, readonly string[]> {
   const map = new Map<string, readonly string[]>();
   if (permissionsTable === undefined) return map;
-  if (!isPlainTable(permissionsTable)) {
+  if (!isTable(permissionsTable)) {
     throw new LibertyError('E_BAD_SETTINGS', `${APP_FILE}: permissions: must be a table`, {
       hint: 'write it as [permissions] with "code" = ["operator", ...] lines',
       file: APP_FILE,
@@ -61,11 +62,6 @@ export function parsePermissionsTable(permissionsTable: unknown): Map<string, re
   return map;
 }
 
-function isPlainTable(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
 
 /** `permissions."settings:reveal-secrets"`: a dotted key, quoted where TOML needs it. */
 function fieldName(code: string): string {

@@ -2,9 +2,10 @@
  * Which fields are secrets: data, not code. Patterns over dotted key paths, `*` one segment, `**` any
  * number (zero included). app.toml [crypto.fields] `secret` / `locked` replace the defaults.
  */
-import { isTable } from './crypto-config.js';
+
+import { APP_FILE } from './settings-directory.js';
 import { LibertyError } from './errors.js';
-import type { KeyPath } from './toml/index.js';
+import { isTable, type KeyPath } from './toml/index.js';
 
 export const DEFAULT_SECRET_PATTERNS = [
   '**.password',
@@ -65,7 +66,7 @@ function matchParts(parts: readonly string[], p: number, path: KeyPath, k: numbe
 }
 
 /** Reads [crypto.fields] from the parsed [crypto] table; absent lists keep the defaults. */
-export function readFieldRules(crypto: unknown, file = 'app.toml'): FieldRules {
+export function readFieldRules(crypto: unknown, file = APP_FILE): FieldRules {
   const fields = isTable(crypto) ? crypto.fields : undefined;
   const rules: FieldRules = { secret: [...DEFAULT_SECRET_PATTERNS], locked: [...DEFAULT_LOCKED_PATTERNS] };
   if (fields === undefined) return rules;

@@ -4,14 +4,14 @@
  */
 import { resolveAuditLogPath } from './audit-location.js';
 import { checkSettingsDir, locateSettingsFile, missingSettingsDir } from './crawl.js';
-import { isTable, readCryptoConfig, type CryptoConfig } from './crypto-config.js';
+import { readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
 import { writeFileAtomic, type ExpectedFile } from './fs-atomic.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
 import { readRegularFile, type RegularFile } from './safe-fs.js';
 import { readFieldRules, type FieldRules } from './secret-fields.js';
 import { APP_FILE, findAppFilesBelow, hasAppFile, notSettingsDirectory } from './settings-directory.js';
-import { parseTomlDocument, type TomlDocument } from './toml/index.js';
+import { parseTomlDocument, type TomlDocument, isTable } from './toml/index.js';
 
 export { APP_FILE };
 

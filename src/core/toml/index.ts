@@ -33,7 +33,7 @@
  * folder imports this file only.
  */
 export type { FieldEdit, FoundString, StringValue, TomlDocument } from './document.js';
-export { encodeTomlString, formatKeyPath, parseKeyPath, valueAt, type KeyPath } from './keys.js';
+export { encodeTomlString, formatKeyPath, hasLoneSurrogate, isTable, parseKeyPath, valueAt, type KeyPath } from './keys.js';
 export { parseTomlDocument } from './parse.js';
 export { listStringValues, readStringValue } from './key-index.js';
 export { findStringValues } from './fast-path.js';

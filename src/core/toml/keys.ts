@@ -6,6 +6,7 @@
  *   formatKeyPath(path: KeyPath): string             canonical: bare parts where possible, else "quoted"
  *   encodeTomlString(value: string): string          a basic string token: "..." with escapes
  *   valueAt(data: unknown, path: KeyPath): unknown   the value at a key path in parsed data, own keys only
+ *   isTable(value: unknown): boolean                 a table of parsed data (not an array, not a date)
  *
  * A field reference uses the dotted-key syntax of TOML 1.0: bare parts (A-Z a-z 0-9 _ -), "basic"
  * parts with escapes, 'literal' parts, spaces or tabs around the dots. Array-of-tables elements are
@@ -19,6 +20,16 @@ const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 const BARE_CHAR = /[A-Za-z0-9_-]/;
 /** With the u flag, \p{Cs} matches only unpaired surrogates: text that has no UTF-8 form. */
 export const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether `text` has an unpaired surrogate: UTF-8 would write U+FFFD for it, silently another value. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/** A table of parsed settings data: an object that is not an array or a date. */
+export function isTable(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
 /** Control characters TOML forbids inside a quoted key (tab is allowed). */
 const KEY_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
