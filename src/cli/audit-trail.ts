@@ -5,7 +5,8 @@
 import { auditLogBoundary } from '../core/audit-location.js';
 import { appendAuditEvent, appendAuditEvents, checkAuditLogWritable, type AuditEntry, type AuditEvent } from '../core/audit-log.js';
 import { isEnvName } from '../core/crypto-config.js';
-import { LibertyError } from '../core/errors.js';
+import { openValue, type Keyring } from '../core/keyring.js';
+import { LibertyError, locateError } from '../core/errors.js';
 import { checkPermission, resolveOperator, type Permission } from '../core/permissions.js';
 import { auditLogPath, permissionsTable, type Settings } from '../core/settings.js';
 import type { WriteHooks } from '../core/write-ahead.js';
@@ -83,5 +84,24 @@ export async function requirePermission(settings: Settings, permission: Permissi
       await recordAudit(settings, { ...event, outcome: 'denied', details: { ...event.details, permission } });
     }
     throw error;
+  }
+}
+
+/**
+ * Opens the value of a field (or a blob given as such) for an operator; a value that does not open is
+ * audit-logged as `failed` before the error goes on, named after the field. The caller logs the success
+ * itself, before any plaintext leaves.
+ */
+export async function openAudited(
+  settings: Settings,
+  keyring: Keyring,
+  value: string,
+  event: { event: 'decrypt' | 'reveal'; field?: string },
+): ReturnType<typeof openValue> {
+  try {
+    return await openValue(keyring, value);
+  } catch (error) {
+    await recordAudit(settings, { ...event, outcome: 'failed' }).catch(() => undefined);
+    throw event.field ? locateError(error, event.field) : error;
   }
 }

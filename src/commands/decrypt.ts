@@ -1,17 +1,17 @@
 import { Args, Flags } from '../cli/oclif.js';
-import { auditWrites, recordAudit, requirePermission } from '../cli/audit-trail.js';
+import { auditWrites, openAudited, recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { dropTrailingNewline, readStdin, stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
-import { promptConfirm } from '../cli/prompter.js';
+import { confirmOrRequireYes } from '../cli/confirm.js';
 import { printableSecret } from '../cli/secret-text.js';
 import { withSettingsLock } from '../cli/with-lock.js';
-import { LibertyError, locateError } from '../core/errors.js';
+import { LibertyError } from '../core/errors.js';
 import { formatFieldRef, looksLikeFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
 import { stringAt } from '../core/field-value.js';
 import { writeFieldPlain } from '../core/field-writes.js';
-import { openValue, type Keyring } from '../core/keyring.js';
+import type { Keyring } from '../core/keyring.js';
 import { readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
 
 export interface ToPlainResult {
@@ -63,10 +63,7 @@ export default class Decrypt extends BaseCommand {
     const field = ref ? formatFieldRef(ref) : undefined;
     await requirePermission(settings, 'settings:reveal-secrets', { event: 'decrypt', field });
     const blob = await this.readBlob(settings, args.source, ref);
-    const opened = await openValue(keyring, blob).catch(async (error: unknown) => {
-      await recordAudit(settings, { event: 'decrypt', outcome: 'failed', field }).catch(() => undefined);
-      throw field ? locateError(error, field) : error;
-    });
+    const opened = await openAudited(settings, keyring, blob, { event: 'decrypt', field });
     // fail closed: the audit line is on disk before any plaintext leaves
     await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.opened[0]!.slot.key.kid });
     // piped: the bytes exactly; on a terminal: control characters shown, never acted on (as reveal does)
@@ -86,15 +83,12 @@ export default class Decrypt extends BaseCommand {
   private async toPlain(settings: Settings, keyring: Keyring, ref: FieldRef, yes: boolean): Promise<ToPlainResult> {
     const field = formatFieldRef(ref);
     await requirePermission(settings, 'settings:reveal-secrets', { event: 'to-plain', field });
-    if (!yes) {
-      if (!stdinIsTerminal() || !process.stderr.isTTY) {
-        throw new LibertyError('E_NO_TERMINAL', `${field}: --to-plain writes the plaintext to disk and needs confirmation`, {
-          hint: 'pass --yes to confirm off a terminal',
-        });
-      }
-      const confirmed = await promptConfirm(`write the plaintext of ${field} into ${ref.file}, unencrypted?`);
-      if (!confirmed) throw new LibertyError('E_NOT_CONFIRMED', `${field}: not confirmed; nothing written`);
-    }
+    await confirmOrRequireYes({
+      yes,
+      needs: `${field}: --to-plain writes the plaintext to disk`,
+      question: `write the plaintext of ${field} into ${ref.file}, unencrypted?`,
+      declined: `${field}: not confirmed; nothing written`,
+    });
     const result = await withSettingsLock(settings, 'decrypt --to-plain', () =>
       writeFieldPlain({ settings, keyring }, ref, auditWrites(settings, () => ({ event: 'to-plain', field }))),
     );

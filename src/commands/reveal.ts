@@ -1,5 +1,5 @@
 import { Args, Flags } from '../cli/oclif.js';
-import { recordAudit, requirePermission } from '../cli/audit-trail.js';
+import { openAudited, recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
@@ -10,7 +10,7 @@ import { findBlobs, parseBlob } from '../core/blob.js';
 import { LibertyError, locateError } from '../core/errors.js';
 import { formatFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
 import { stringAt } from '../core/field-value.js';
-import { openValue, requireMaster, type Keyring } from '../core/keyring.js';
+import { requireMaster, type Keyring } from '../core/keyring.js';
 import { FINGERPRINT_MIN_PREFIX, fingerprintConfirms, fingerprintEntryTooShort, type Key } from '../core/keys.js';
 import { mapLimit, scanFile, selectFiles } from '../core/settings-scan.js';
 import { readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
@@ -131,13 +131,8 @@ export default class Reveal extends BaseCommand {
   }
 
   private async open(settings: Settings, keyring: Keyring, value: string, field: string): Promise<{ plaintext: string; keyId: string }> {
-    try {
-      const opened = await openValue(keyring, value);
-      return { plaintext: opened.text, keyId: opened.opened[0]!.slot.key.kid };
-    } catch (error) {
-      await recordAudit(settings, { event: 'reveal', outcome: 'failed', field }).catch(() => undefined);
-      throw locateError(error, field);
-    }
+    const opened = await openAudited(settings, keyring, value, { event: 'reveal', field });
+    return { plaintext: opened.text, keyId: opened.opened[0]!.slot.key.kid };
   }
 }
 

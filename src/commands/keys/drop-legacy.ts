@@ -3,8 +3,7 @@ import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-t
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { loadSettingsDirectory } from '../../cli/settings-directory.js';
 import { currentEnvironment } from '../../cli/context.js';
-import { stdinIsTerminal } from '../../cli/io.js';
-import { promptConfirm } from '../../cli/prompter.js';
+import { confirmOrRequireYes } from '../../cli/confirm.js';
 import { withSettingsLock } from '../../cli/with-lock.js';
 import { LibertyError } from '../../core/errors.js';
 import { checkEnvName, dropLegacyKey, findLegacyKeyUsage, type LegacyKeyUsage } from '../../core/key-rotation.js';
@@ -74,12 +73,12 @@ export default class KeysDropLegacy extends BaseCommand {
   }
 
   private async confirmForce(name: string, usage: LegacyKeyUsage | null): Promise<void> {
-    if (!stdinIsTerminal() || !process.stderr.isTTY) {
-      throw new LibertyError('E_NO_TERMINAL', `--force needs confirmation: ${name} may still be needed by blobs`, { hint: 'pass --yes to confirm off a terminal' });
-    }
     const what = usage ? `${usage.total} blobs still need ${name}` : `${name} is not set, so its use cannot be checked`;
-    if (!(await promptConfirm(`${what}; they become unreadable. drop it anyway?`))) {
-      throw new LibertyError('E_NOT_CONFIRMED', 'not confirmed; nothing changed');
-    }
+    await confirmOrRequireYes({
+      yes: false,
+      needs: `--force: ${name} may still be needed by blobs`,
+      question: `${what}; they become unreadable. drop it anyway?`,
+      declined: 'not confirmed; nothing changed',
+    });
   }
 }
