@@ -2,8 +2,7 @@
  * The CLI side of auditing and permissions: who is running (operator, OS user, host, pid), where the
  * log is, and the rule that a denial is logged before it is reported.
  */
-import { auditLogBoundary } from '../core/audit-location.js';
-import { appendAuditEvent, appendAuditEvents, checkAuditLogWritable, type AuditEntry, type AuditEvent } from '../core/audit-log.js';
+import { appendAuditEvent, appendAuditEvents, auditLogBoundary, checkAuditLogWritable, type AuditEntry, type AuditEvent } from '../core/audit/index.js';
 import { isEnvName } from '../core/crypto-config.js';
 import { openValue, type Keyring } from '../core/keyring.js';
 import { LibertyError, locateError } from '../core/errors.js';

@@ -219,18 +219,44 @@ const fsyncAsync = promisify(fsync);
 const openAsync = promisify(open);
 const renameAsync = promisify(rename);
 
-/** Makes the rename durable. Platforms that cannot fsync a directory (EINVAL, EISDIR) are tolerated. */
+/** Makes the rename durable, off the main thread. */
 async function syncDirectory(dir: string, shownPath: string): Promise<void> {
   try {
-    const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY); // a FIFO put there cannot block us
-    try {
-      await fsyncAsync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    await fsyncDirectory(dir, fsyncAsync);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EINVAL' || code === 'EISDIR' || code === 'ENOTSUP' || code === 'EPERM') return;
     throw ioError('sync the directory of', shownPath, error);
   }
+}
+
+/** Errors of a file system that cannot fsync a directory: the entry is as durable as it gets there. */
+const NO_DIRECTORY_SYNC = new Set(['EINVAL', 'EISDIR', 'ENOTSUP', 'EPERM']);
+
+/**
+ * fsyncs the directory `dir` (a new or renamed entry in it survives a crash), with `sync` the fsync to use:
+ * fsyncSync, or a promisified fsync for the thread pool. Opened O_DIRECTORY, so a FIFO put there cannot
+ * block; platforms that cannot fsync a directory are tolerated. The one directory fsync of the code base
+ * (atomic writes here, the audit log's appends).
+ */
+export function fsyncDirectory(dir: string, sync: (fd: number) => void): void;
+export function fsyncDirectory(dir: string, sync: (fd: number) => Promise<void>): Promise<void>;
+export function fsyncDirectory(dir: string, sync: (fd: number) => void | Promise<void>): void | Promise<void> {
+  let fd: number;
+  try {
+    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (error) {
+    if (NO_DIRECTORY_SYNC.has((error as NodeJS.ErrnoException).code ?? '')) return;
+    throw error;
+  }
+  const tolerate = (error: unknown) => {
+    if (!NO_DIRECTORY_SYNC.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+  };
+  let pending: void | Promise<void>;
+  try {
+    pending = sync(fd);
+  } catch (error) {
+    closeSync(fd);
+    return tolerate(error);
+  }
+  if (pending instanceof Promise) return pending.catch(tolerate).finally(() => closeSync(fd));
+  closeSync(fd);
 }

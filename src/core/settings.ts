@@ -2,7 +2,7 @@
  * The settings directory as core sees it: app.toml and its [crypto] table, the keyring that follows
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
-import { resolveAuditLogPath } from './audit-location.js';
+import { resolveAuditLogPath } from './audit/index.js';
 import { checkSettingsDir, locateSettingsFile, missingSettingsDir } from './crawl.js';
 import { readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
@@ -117,7 +117,7 @@ export function settingsKeyring(settings: Settings, env: Environment): Keyring {
   return loadKeyring(settings.crypto, env);
 }
 
-export { DEFAULT_AUDIT_FILE } from './audit-location.js';
+export { DEFAULT_AUDIT_FILE } from './audit/index.js';
 
 /**
  * The audit log: LIBERTY_AUDIT_LOG (its directory must exist), else app.toml [audit] path (a file inside

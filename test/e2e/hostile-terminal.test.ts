@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hashLine } from '../../src/core/audit-log.js';
+import { hashLine } from '../../src/core/audit/index.js';
 import { KEY_A, KEY_B, REPO, baseEnv, collectOutput, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { spawnCliPty, type PtySession } from '../support/pty.js';
 import { requires } from '../support/requires.js';

@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 
-import { appendAuditEvent } from '../../src/core/audit-log.js';
+import { appendAuditEvent } from '../../src/core/audit/index.js';
 
 const [mode, logPath, times, startAt] = process.argv.slice(2);
 if (mode !== 'append') {

@@ -1,5 +1,5 @@
 // Runs one failing write as the current (possibly unprivileged) user and prints the error it got.
-import { appendAuditEvent } from '../../src/core/audit-log.js';
+import { appendAuditEvent } from '../../src/core/audit/index.js';
 import { writeFileAtomic } from '../../src/core/fs-atomic.js';
 
 const [operation, path] = process.argv.slice(2);

@@ -20,8 +20,6 @@ import { hostname, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { resolveAuditLogPath } from '../../src/core/audit-location.js';
-import { MAX_AUDIT_LINE_BYTES, MAX_AUDIT_LOG_BYTES } from '../../src/core/audit-log-lines.js';
 import {
   appendAuditEvent,
   appendAuditEvents,
@@ -32,12 +30,15 @@ import {
   filterAuditEntries,
   GENESIS_PREV,
   hashLine,
+  MAX_AUDIT_LINE_BYTES,
+  MAX_AUDIT_LOG_BYTES,
   MAX_LISTED_BAD_LINES,
   parseEventFilter,
   parseTimeBound,
   readAuditLog,
+  resolveAuditLogPath,
   verifyAuditLog,
-} from '../../src/core/audit-log.js';
+} from '../../src/core/audit/index.js';
 import { LibertyError } from '../../src/core/errors.js';
 import { bundleWorker, runWorker } from '../support/esbuild-worker.js';
 import { giveToUnprivileged, runUnprivileged, unprivilegedUserAvailable } from '../support/unprivileged.js';

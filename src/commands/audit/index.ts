@@ -3,7 +3,7 @@ import { locateAuditLog } from '../../cli/audit-location.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { systemClock } from '../../cli/context.js';
 import { renderTable } from '../../cli/table.js';
-import { filterAuditEntries, parseEventFilter, parseTimeBound, readAuditLog, type AuditEntry } from '../../core/audit-log.js';
+import { filterAuditEntries, parseEventFilter, parseTimeBound, readAuditLog, type AuditEntry } from '../../core/audit/index.js';
 import { plural } from '../../core/plural.js';
 
 export default class Audit extends BaseCommand {

@@ -1,7 +1,7 @@
 import { Flags } from '../../cli/oclif.js';
 import { locateAuditLog } from '../../cli/audit-location.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
-import { verifyAuditLog, type AuditVerifyReport } from '../../core/audit-log.js';
+import { verifyAuditLog, type AuditVerifyReport } from '../../core/audit/index.js';
 import { plural } from '../../core/plural.js';
 
 export default class AuditVerify extends BaseCommand {

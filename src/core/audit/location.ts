@@ -8,7 +8,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { LibertyError } from './errors.js';
+import { LibertyError } from '../errors.js';
 
 export const DEFAULT_AUDIT_FILE = 'audit.jsonl';
 

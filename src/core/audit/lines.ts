@@ -2,10 +2,15 @@
  * The lines of the audit log, read from an open descriptor in bounded pieces. The log only grows, and a
  * local user may have planted or padded it, so memory stays small however long it is: a line longer than
  * any liberty-crypto writes is hashed as it streams past instead of being kept, and the read stops at a
- * size bound (a sparse file of a terabyte is not a log).
+ * size bound (a sparse file of a terabyte is not a log). Also the scan of the log by its path that both
+ * the listing and the verification read through (`scanEntries`), and the E_AUDIT_LOG errors of the log.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
+
+import { LibertyError } from '../errors.js';
+import { openRegularForRead } from '../safe-fs.js';
+import { type AuditLineProblem, chainProblem, GENESIS_PREV, type ReadLine, readEntry } from './entry.js';
 
 /** No line liberty-crypto writes comes near this; a longer one is hashed, never held in memory. */
 export const MAX_AUDIT_LINE_BYTES = 1024 * 1024;
@@ -132,4 +137,82 @@ function readAt(fd: number, position: number, length: number): Buffer {
     offset += read;
   }
   return buffer;
+}
+
+export interface EntryScan {
+  exists: boolean;
+  lines: number;
+  /** SHA-256 hex of the last line, undefined when there is none */
+  head?: string;
+  chainBreak?: AuditLineProblem;
+}
+
+/**
+ * Reads each line of the log as an entry and checks the chain, calling `onLine` for every line; no call
+ * for a missing log. The one reader behind both the listing and the verification, so they agree.
+ */
+export function scanEntries(logPath: string, onLine: (line: LogLine, read: ReadLine, hash: string) => void): EntryScan {
+  let prev = GENESIS_PREV;
+  let chainBreak: AuditLineProblem | undefined;
+  const scan = scanLog(logPath, (line) => {
+    const read = line.bytes === undefined ? { problem: `longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB` } : readEntry(line.bytes);
+    if (chainBreak === undefined) {
+      const reason = read.problem ?? chainProblem(read.entry!, line.number, prev);
+      if (reason !== undefined) chainBreak = { line: line.number, reason };
+    }
+    prev = line.hash();
+    onLine(line, read, prev);
+  });
+  if (scan === undefined) return { exists: false, lines: 0 };
+  return { exists: true, lines: scan.lines, ...(scan.lines === 0 ? {} : { head: prev }), ...(chainBreak ? { chainBreak } : {}) };
+}
+
+/** Calls `onLine` for each line of the log; undefined (and no call) for a missing log. */
+function scanLog(logPath: string, onLine: (line: LogLine) => void): LogScan | undefined {
+  let opened;
+  try {
+    opened = openRegularForRead(logPath, logPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw auditError('read', logPath, error);
+  }
+  try {
+    if (opened.stats.size > MAX_AUDIT_LOG_BYTES) throw tooLarge(logPath);
+    return forEachLogLine(opened.fd, onLine, () => tooLarge(logPath));
+  } catch (error) {
+    throw auditError('read', logPath, error);
+  } finally {
+    closeSync(opened.fd);
+  }
+}
+
+export function tooLarge(logPath: string): LibertyError {
+  return new LibertyError('E_AUDIT_LOG', `refusing the audit log ${logPath}: larger than ${MAX_AUDIT_LOG_BYTES / 1024 ** 3} GiB`, {
+    hint: 'move the log aside (and keep it): liberty-crypto starts a new one',
+  });
+}
+
+/**
+ * Any failure around the log as E_AUDIT_LOG (exit 6) naming it: an errno with its code, a refusal (a link,
+ * a FIFO, a lock held) with its own message, which names the file and says why.
+ */
+export function auditError(action: string, logPath: string, error: unknown): LibertyError {
+  if (error instanceof LibertyError && error.code === 'E_AUDIT_LOG') return error;
+  const errno = errnoCode(error);
+  if (errno !== undefined || !(error instanceof LibertyError)) {
+    return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log ${logPath}${errno ? ` (${errno})` : ''}`, { hint: AUDIT_IO_HINT, cause: error });
+  }
+  return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log: ${error.message}`, { hint: error.hint ?? AUDIT_IO_HINT, cause: error });
+}
+
+const AUDIT_IO_HINT = 'check the path, the owner and mode of the log and its directory, and free space';
+
+/** The errno code of a Node error, or of the one a LibertyError wraps. */
+function errnoCode(error: unknown): string | undefined {
+  const own = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof own === 'string' && own.startsWith('E') && !(error instanceof LibertyError)) return own;
+  const cause = error instanceof LibertyError ? error.cause : undefined;
+  if (cause instanceof LibertyError) return errnoCode(cause);
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
