@@ -8,21 +8,12 @@
  */
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
-import { OPERATOR, appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { OPERATOR, appToml, seal, settingsPerTest } from '../support/settings.js';
 
 /** Every directory a test made: a test may need two. */
-const made: TempSettings[] = [];
-afterEach(() => {
-  for (const settings of made.splice(0)) settings.cleanup();
-});
-
-function setup(files: Record<string, string>): TempSettings {
-  const settings = makeSettings(files);
-  made.push(settings);
-  return settings;
-}
+const setup = settingsPerTest();
 
 const env = { LIBERTY_MASTER_KEY: KEY_A };
 const KID_A = KEY_A_FP.slice(0, 8);

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 import type { CryptoConfig } from '../../src/core/crypto-config.js';
 import { loadKeyring, sealValue } from '../../src/core/keyring.js';
 
@@ -11,6 +12,22 @@ export interface TempSettings {
   dir: string;
   audit: string;
   cleanup(): void;
+}
+
+/**
+ * makeSettings for a test file whose tests each make their own directories: every directory made by the
+ * returned function is removed after the test that made it.
+ */
+export function settingsPerTest(): (files: Record<string, string>) => TempSettings {
+  const made: TempSettings[] = [];
+  afterEach(() => {
+    for (const settings of made.splice(0)) settings.cleanup();
+  });
+  return (files) => {
+    const settings = makeSettings(files);
+    made.push(settings);
+    return settings;
+  };
 }
 
 /** A temporary settings directory holding the given files (relative path -> text). */
