@@ -82,7 +82,7 @@ await build({
   // dependencies are bundled too (fewer files to resolve and read at start-up), which is why most are
   // devDependencies in package.json. Real dependencies are what is loaded by name at run time: the oclif
   // plugins (help, autocomplete, loaded by oclif from node_modules), @oclif/core (which they import), and
-  // toml-eslint-parser (required on first need by src/core/toml-edit.ts, which esbuild leaves as is).
+  // toml-eslint-parser (required on first need by src/core/toml/parse.ts, which esbuild leaves as is).
   // typescript is only reached by oclif's development mode.
   external: ['typescript', '@oclif/plugin-help', '@oclif/plugin-autocomplete'],
   // CommonJS dependencies inside an ES module bundle still call require() for node built-ins
