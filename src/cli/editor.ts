@@ -34,7 +34,7 @@ export function chooseEditor(env: Environment): EditorChoice {
  * it has exited, so nothing reads or wipes the file while the editor may still write it.
  */
 export function runEditor(editor: string, path: string, shown: string, abort: AbortSignal): Promise<void> {
-  if (abort.aborted) return Promise.reject(abort.reason);
+  if (abort.aborted) return Promise.reject(abort.reason as Error); // our own abort's reason: an Error
   return new Promise((resolve, reject) => {
     const child = spawn('/bin/sh', ['-c', `${editor} "$@"`, editor, path], { stdio: 'inherit' });
     let killer: NodeJS.Timeout | undefined;
@@ -67,7 +67,7 @@ export function runEditor(editor: string, path: string, shown: string, abort: Ab
     });
     child.on('exit', (code, signal) => {
       settle();
-      if (abort.aborted) return reject(abort.reason);
+      if (abort.aborted) return reject(abort.reason as Error);
       if (code === 0) return resolve();
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;
       reject(

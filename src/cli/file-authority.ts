@@ -62,7 +62,7 @@ function primaryGroupOf(uid: number): number | undefined {
   }
   for (const line of passwd.split('\n')) {
     const fields = line.split(':');
-    if (fields.length >= 4 && fields[2] === String(uid) && /^\d+$/.test(fields[3]!)) return Number(fields[3]);
+    if (fields.length >= 4 && fields[2] === String(uid) && /^\d+$/.test(fields[3])) return Number(fields[3]);
   }
   return undefined;
 }

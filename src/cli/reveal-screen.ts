@@ -139,7 +139,7 @@ export function showOnAlternateScreen(secret: string, options: RevealScreenOptio
       timer = setTimeout(tick, Math.max(deadline - (options.seconds - 1) * 1000 - Date.now(), 1));
     } catch (error) {
       restore();
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
     }
   });
 }

@@ -32,11 +32,11 @@ export function editDistance(a: string, b: string): number {
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return d[a.length]![b.length]!;
+  return d[a.length][b.length];
 }
 
 /** How far a typed word may be from a name to be taken for a typo of it: a third of its length, 2 to 3 edits. */
@@ -144,7 +144,7 @@ export function parserUsageError(error: ParserError, commandId: string | undefin
   if (unknownFlags && unknownFlags.length > 0) {
     const definitions = Object.entries(error.parse?.input?.flags ?? {}).filter(([, flag]) => !flag.hidden);
     const names = [...definitions.map(([name]) => `--${name}`), '--help'];
-    const suggestion = closestMatch(unknownFlags.map((flag) => flag.split('=')[0]!), names);
+    const suggestion = closestMatch(unknownFlags.map((flag) => flag.split('=')[0]), names);
     const label = unknownFlags.length === 1 ? 'unknown flag' : 'unknown flags';
     return new LibertyError('E_USAGE', `${label} ${unknownFlags.join(', ')}`, { hint: suggestion ? `did you mean ${suggestion}? (${help})` : help });
   }
@@ -159,13 +159,13 @@ export function parserUsageError(error: ParserError, commandId: string | undefin
 /** The names (upper case, as help shows them) of the required args oclif found missing. */
 function missingArgNames(error: ParserError): string[] {
   if (!/^missing \d+ required arg/i.test(error.message) || !Array.isArray(error.args)) return [];
-  return error.args.map((arg: { name?: unknown }) => String(arg?.name ?? '').toUpperCase()).filter(Boolean);
+  return error.args.map((arg: { name?: unknown }) => (typeof arg?.name === 'string' ? arg.name : '').toUpperCase()).filter(Boolean);
 }
 
 /** oclif's message as one lower-case line: no colours, no "see more help", flags named as typed. */
 export function usageMessage(text: string): string {
   const lines = text
-    // eslint-disable-next-line no-control-regex
+     
     .replace(/\x1b\[[0-9;]*m/g, '')
     .split('\n')
     .map((part) => part.trim())

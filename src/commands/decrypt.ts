@@ -65,7 +65,7 @@ export default class Decrypt extends BaseCommand {
     const blob = await this.readBlob(settings, args.source, ref);
     const opened = await openAudited(settings, keyring, blob, { event: 'decrypt', field });
     // fail closed: the audit line is on disk before any plaintext leaves
-    await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.opened[0]!.slot.key.kid });
+    await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.opened[0].slot.key.kid });
     // piped: the bytes exactly; on a terminal: control characters shown, never acted on (as reveal does)
     if (!this.jsonEnabled()) process.stdout.write(stdoutIsTerminal() ? `${printableSecret(opened.text)}\n` : opened.text);
     return { plaintext: opened.text };

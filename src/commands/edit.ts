@@ -39,10 +39,10 @@ export default class Edit extends BaseCommand {
     const settings = await loadSettings(location.dir, { mustExist: true });
     const keyring = settingsKeyring(settings, currentEnvironment());
     const [file] = await selectFiles(settings.dir, [args.file]);
-    await requirePermission(settings, 'settings:reveal-secrets', { event: 'edit.reveal', details: { file: file! } });
+    await requirePermission(settings, 'settings:reveal-secrets', { event: 'edit.reveal', details: { file: file } });
     requireMaster(keyring);
     const interactive = stdinIsTerminal() && Boolean(process.stderr.isTTY);
-    const result = await editSettingsFile(settings, keyring, file!, { interactive, note: (text) => this.note(text) });
+    const result = await editSettingsFile(settings, keyring, file, { interactive, note: (text) => this.note(text) });
     if (!result.written) {
       this.say(`${file}: no change; nothing written`);
       return result;

@@ -132,7 +132,7 @@ export default class Reveal extends BaseCommand {
 
   private async open(settings: Settings, keyring: Keyring, value: string, field: string): Promise<{ plaintext: string; keyId: string }> {
     const opened = await openAudited(settings, keyring, value, { event: 'reveal', field });
-    return { plaintext: opened.text, keyId: opened.opened[0]!.slot.key.kid };
+    return { plaintext: opened.text, keyId: opened.opened[0].slot.key.kid };
   }
 }
 

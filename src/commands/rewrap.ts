@@ -48,7 +48,7 @@ export default class Rewrap extends BaseCommand {
     const label = flags.check ? 'checking' : 're-wrapping';
     const progress = await startProgress(label, !this.jsonEnabled() && !flags.quiet && stdoutIsTerminal());
     const rewrap = () =>
-      rewrapSettings(settings.dir, keyring, { files, all: flags.all, check: flags.check, onProgress: progress.update });
+      rewrapSettings(settings.dir, keyring, { files, all: flags.all, check: flags.check, onProgress: (done, total) => progress.update(done, total) });
     let report: RewrapReport;
     try {
       report = flags.check ? await rewrap() : await withSettingsLock(settings, 'rewrap', rewrap);

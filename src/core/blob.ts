@@ -147,7 +147,7 @@ export function findBlobs(value: string): BlobSpan[] {
   const spans: BlobSpan[] = [];
   for (const match of value.matchAll(EMBEDDED_BLOB)) {
     const start = match.index;
-    if (start > 0 && /[A-Za-z0-9]/.test(value[start - 1]!)) continue;
+    if (start > 0 && /[A-Za-z0-9]/.test(value[start - 1])) continue;
     const text = match[0];
     if (!text.startsWith('ENC:v2:') && text.length - BLOB_PREFIX.length < MIN_V1_BODY) continue;
     spans.push({ start, end: start + text.length, text });
@@ -160,7 +160,7 @@ export function replaceBlobs(value: string, spans: readonly BlobSpan[], texts: r
   let result = '';
   let cursor = 0;
   spans.forEach((span, index) => {
-    result += value.slice(cursor, span.start) + texts[index]!;
+    result += value.slice(cursor, span.start) + texts[index];
     cursor = span.end;
   });
   return result + value.slice(cursor);

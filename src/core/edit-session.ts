@@ -90,7 +90,7 @@ export async function openForEdit(document: TomlDocument, keyring: Keyring): Pro
       shown: result.text,
       spans,
       plaintexts: result.opened.map((blob) => blob.plaintext),
-      keyId: result.opened[0]!.slot.key.kid,
+      keyId: result.opened[0].slot.key.kid,
     });
   }
   const text = applyEdits(document, opened.map((entry) => ({ path: entry.path, value: entry.shown })));
@@ -128,7 +128,7 @@ export async function planEditedWrite(ctx: PlanContext, original: TomlDocument, 
   // plaintexts the file held encrypted, to their blob: a secret moved to another key stays sealed
   const secretTexts = new Map<string, string>();
   for (const entry of opening.opened) {
-    if (entry.spans.length === 1 && entry.spans[0]!.start === 0 && entry.plaintexts[0] !== '') secretTexts.set(entry.plaintexts[0]!, entry.value);
+    if (entry.spans.length === 1 && entry.spans[0].start === 0 && entry.plaintexts[0] !== '') secretTexts.set(entry.plaintexts[0], entry.value);
   }
 
   let key: Key | undefined;
@@ -184,7 +184,7 @@ async function resealInPlace(
   // now a reference to the environment, empty, or a blob pasted in: nothing to seal, written as typed
   if (value === '' || holdsBlob(value) || parseEnvReference(value) !== undefined) return { value, sealed: false };
   if (opened.spans.length === 1) {
-    const span = opened.spans[0]!;
+    const span = opened.spans[0];
     const prefix = opened.value.slice(0, span.start);
     const suffix = opened.value.slice(span.end);
     if (value.length >= prefix.length + suffix.length && value.startsWith(prefix) && value.endsWith(suffix)) {
@@ -199,7 +199,7 @@ async function resealInPlace(
   const [, head, password, tail] = url as unknown as [string, string, string, string];
   if (password === '' || holdsBlob(password)) return { value, sealed: false };
   const kept = opened.plaintexts.indexOf(password);
-  if (kept !== -1) return { value: head + opened.spans[kept]!.text + tail, sealed: false };
+  if (kept !== -1) return { value: head + opened.spans[kept].text + tail, sealed: false };
   return { value: head + (await seal(password)) + tail, sealed: true };
 }
 

@@ -26,7 +26,7 @@ export function formatEnvRef(name: string): string {
 export function parseEnvReference(value: string): EnvReference | undefined {
   const match = ENV_REFERENCE.exec(value);
   if (!match) return undefined;
-  return match[2] === undefined ? { name: match[1]! } : { name: match[1]!, fallback: match[2] };
+  return match[2] === undefined ? { name: match[1] } : { name: match[1], fallback: match[2] };
 }
 
 /** A reference whose default is text on disk (`${NAME:-text}`; `${NAME:-}` holds nothing). */

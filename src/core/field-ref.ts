@@ -23,7 +23,7 @@ export function parseFieldRef(text: string): FieldRef {
       hint: 'for example connectors.toml:pools.main.password',
     });
   }
-  return { file: canonicalSettingsPath(match[1]!), path: parseKeyPath(match[2]!) };
+  return { file: canonicalSettingsPath(match[1]), path: parseKeyPath(match[2]) };
 }
 
 export function formatFieldRef(ref: FieldRef): string {

@@ -154,7 +154,7 @@ export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHook
     }
     // sealed all at once: v1 derives each new key on the thread pool
     const sealed = await Promise.all(toSeal.map((field) => sealVerified(ctx.keyring, key, field.value, scan.file)));
-    const edits: FieldEdit[] = toSeal.map((field, index) => ({ path: field.path, value: sealed[index]! }));
+    const edits: FieldEdit[] = toSeal.map((field, index) => ({ path: field.path, value: sealed[index] }));
     if (edits.length > 0) {
       result.storedFingerprint = (await writeWithFingerprint(ctx, key, scan.document, edits, writes, hooks)) || result.storedFingerprint;
       result.encrypted.push(...writes);
@@ -185,7 +185,7 @@ export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: W
   if (!holdsBlob(value)) return undefined; // already plain: the toggle is idempotent, nothing to write
   const opened = await openValue(ctx.keyring, value);
   const text = applyEdits(document, [{ path: ref.path, value: opened.text }]);
-  const write: PlainWrite = { field: formatFieldRef(ref), keyId: opened.opened[0]!.slot.key.kid };
+  const write: PlainWrite = { field: formatFieldRef(ref), keyId: opened.opened[0].slot.key.kid };
   // The plaintext file is left owned by the user running the command, not handed to the previous owner:
   // that owner may be a local user who planted or took over the file and would then read the plaintext.
   // Refusing instead would block the common case of a settings file owned by the service account; an

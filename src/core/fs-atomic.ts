@@ -237,8 +237,8 @@ const NO_DIRECTORY_SYNC = new Set(['EINVAL', 'EISDIR', 'ENOTSUP', 'EPERM']);
  * block; platforms that cannot fsync a directory are tolerated. The one directory fsync of the code base
  * (atomic writes here, the audit log's appends).
  */
-export function fsyncDirectory(dir: string, sync: (fd: number) => void): void;
 export function fsyncDirectory(dir: string, sync: (fd: number) => Promise<void>): Promise<void>;
+export function fsyncDirectory(dir: string, sync: (fd: number) => void): void;
 export function fsyncDirectory(dir: string, sync: (fd: number) => void | Promise<void>): void | Promise<void> {
   let fd: number;
   try {

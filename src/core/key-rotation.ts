@@ -172,7 +172,7 @@ export async function addLegacyKey(settings: Settings, env: Environment, name: s
  */
 function legacyRefs(settings: Settings, names: readonly string[]): string[] {
   const crypto = settings.app?.data.crypto;
-  const raw = isTable(crypto) && Array.isArray(crypto.legacy_keys) ? crypto.legacy_keys : [];
+  const raw: readonly unknown[] = isTable(crypto) && Array.isArray(crypto.legacy_keys) ? crypto.legacy_keys : [];
   const written = new Map(settings.crypto.legacyEnvs.map((name, index) => [name, raw[index]]));
   return names.map((name) => {
     const text = written.get(name);

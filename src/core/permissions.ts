@@ -57,7 +57,7 @@ export function parsePermissionsTable(permissionsTable: unknown): Map<string, re
         field: fieldName(code),
       });
     }
-    map.set(code, operators as string[]);
+    map.set(code, operators);
   }
   return map;
 }

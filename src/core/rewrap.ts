@@ -214,7 +214,7 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
   const sealingKey = requireSealingKey(keyring);
   // sealed all at once: v1 derives each new key on the thread pool
   const sealed = await Promise.all(toSeal.map((entry) => sealVerified(keyring, sealingKey, entry.plaintext, file)));
-  const newText = new Map(toSeal.map((entry, index) => [entry.span, sealed[index]!]));
+  const newText = new Map(toSeal.map((entry, index) => [entry.span, sealed[index]]));
   const edits: FieldEdit[] = [];
   for (const field of new Set(toSeal.map((entry) => entry.field))) {
     const spans = spansOf.get(field)!;

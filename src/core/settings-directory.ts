@@ -93,7 +93,7 @@ export function notSettingsDirectory(shown: string, found: readonly string[]): L
     });
   }
   const [first, ...more] = found;
-  const suggestion = suggestedDir(shown, posix.dirname(first!));
+  const suggestion = suggestedDir(shown, posix.dirname(first));
   const listed = more.slice(0, LISTED);
   const rest = more.length - listed.length;
   const also = more.length === 0 ? '' : `; also ${listed.join(', ')}${rest > 0 ? ` and ${rest} more` : ''}`;

@@ -94,7 +94,7 @@ export function installBelow(shown: string, found: readonly string[]): LibertyEr
  * a folder of it, its app.toml and blobs settings files of that install. Refused; the hint names that one.
  */
 export function installAbove(shown: string, found: readonly string[]): LibertyError {
-  const install = found[0]!;
+  const install = found[0];
   return new LibertyError('E_ALREADY_INITIALIZED', `${shown}: inside the install ${install} (it has an ${APP_FILE}): its files would be settings files of that one; nothing written`, {
     hint: `to work on that install, pass --settings ${shellQuote(install)}; start a new one outside it`,
   });

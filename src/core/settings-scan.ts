@@ -82,7 +82,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
     while (next < items.length && !failure) {
       const index = next++;
       try {
-        results[index] = await task(items[index]!, index);
+        results[index] = await task(items[index], index);
       } catch (error) {
         failure ??= { error };
       }

@@ -37,7 +37,7 @@ interface BlobSite {
 /** One settings file (relative to `dir`, one the crawl finds) as data, every blob opened. */
 export async function readSettingsData(dir: string, file: string, keyring: Keyring): Promise<SettingsTable> {
   const [selected] = await selectFiles(dir, [file]);
-  return openDocument(await readSettingsFile(dir, selected!), keyring);
+  return openDocument(await readSettingsFile(dir, selected), keyring);
 }
 
 /** Every settings file of `dir`, keyed by section: the relative path without `.toml` (`connectors`, `tenants/acme`). */
@@ -62,7 +62,7 @@ export async function openDocument(document: TomlDocument, keyring: Keyring): Pr
   const opener = createOpener(keyring);
   const opened = await Promise.allSettled(sites.map((site) => opener.openValue(site.blob)));
   opened.forEach((result, index) => {
-    const site = sites[index]!;
+    const site = sites[index];
     if (result.status === 'rejected') {
       const field = formatKeyPath(site.path);
       throw locateError(result.reason, `${document.file}:${field}`, document.file, field);

@@ -6,7 +6,7 @@
 
 // what needs no quoting in any POSIX shell (the set Python's shlex.quote leaves bare)
 const BARE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-// eslint-disable-next-line no-control-regex
+ 
 const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**

@@ -36,7 +36,7 @@ function fencedBlocks(markdown: string): Fence[] {
   const blocks: Fence[] = [];
   const fence = /^```([^\n`]*)\n([\s\S]*?)^```[ \t]*$/gm;
   for (let match = fence.exec(markdown); match; match = fence.exec(markdown)) {
-    blocks.push({ lang: match[1]!.trim(), body: match[2]!, before: markdown.slice(Math.max(0, match.index - 200), match.index) });
+    blocks.push({ lang: match[1].trim(), body: match[2], before: markdown.slice(Math.max(0, match.index - 200), match.index) });
   }
   return blocks;
 }
@@ -49,7 +49,7 @@ function snippet(name: string): { lang: string; body: string } {
   // only blank lines may stand between the marker and the opening fence
   const match = /^[ \t]*\n(?:[ \t]*\n)*```([^\n]*)\n([\s\S]*?)^```/m.exec(README.slice(at + marker.length));
   if (!match || match.index !== 0) throw new Error(`${marker} is not directly followed by a fenced block`);
-  return { lang: match[1]!.trim(), body: match[2]! };
+  return { lang: match[1].trim(), body: match[2] };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -105,24 +105,24 @@ export function checkInvocations(line: string): string[] {
 function checkInvocation(args: string[], line: string): string[] {
   if (args.length === 0) return [];
   const [first, second] = args;
-  if (first!.startsWith('<')) return []; // a placeholder such as `liberty-crypto <command>`
-  if (first!.startsWith('-')) {
+  if (first.startsWith('<')) return []; // a placeholder such as `liberty-crypto <command>`
+  if (first.startsWith('-')) {
     return args.filter((arg) => arg.startsWith('-')).every((arg) => isGlobalFlag(arg)) ? [] : [`${line}: unknown global flag`];
   }
   if (first === 'help') return [];
   let id: string | undefined;
   let used = 0;
   if (second !== undefined && manifest.commands[`${first}:${second}`]) [id, used] = [`${first}:${second}`, 2];
-  else if (manifest.commands[first!]) [id, used] = [first!, 1];
+  else if (manifest.commands[first]) [id, used] = [first, 1];
   if (!id) return [`${line}: unknown command "${first}"`];
-  const flags = manifest.commands[id]!.flags;
+  const flags = manifest.commands[id].flags;
   const chars = new Set(Object.values(flags).map((flag) => flag.char).filter(Boolean));
   const problems: string[] = [];
   for (const arg of args.slice(used)) {
     if (arg === '--') break;
     if (arg === '-' || !arg.startsWith('-')) continue;
     if (arg.startsWith('--')) {
-      const name = arg.slice(2).split('=')[0]!;
+      const name = arg.slice(2).split('=')[0];
       if (!flags[name] && !GLOBAL_FLAGS.has(name)) problems.push(`${line}: ${id.replace(':', ' ')} has no flag --${name}`);
     } else {
       for (const char of arg.slice(1)) {
@@ -198,7 +198,7 @@ describe('README: blob snippets', () => {
 
   /** A blob with a character in the middle of the payload changed: the last one may carry only padding bits a decoder drops. */
   const tampered = () => {
-    const blob = blobs.get(plaintexts[0]!)!;
+    const blob = blobs.get(plaintexts[0])!;
     const at = blob.length - 20;
     return blob.slice(0, at) + (blob[at] === 'A' ? 'B' : 'A') + blob.slice(at + 1);
   };
@@ -268,7 +268,7 @@ describe('README: the v1 blob snippet', () => {
     const passphrase = { LIBERTY_MASTER_KEY: MASTER_PASSPHRASE, LIBERTY_MASTER_KEY_2023: LEGACY_2023_PASSPHRASE };
     const blobs = fieldBlobs(join(FIXTURES, LIBERTY_INSTALL_FIXTURE));
     for (const [field, plaintext] of Object.entries(PLAINTEXTS)) {
-      const result = openV1(passphrase[SEALED_BY[field]!], blobs[field]!, 'argv');
+      const result = openV1(passphrase[SEALED_BY[field]], blobs[field]!, 'argv');
       expect(result.stderr.toString(), field).toBe('');
       expect(result.stdout.toString('utf8'), field).toBe(plaintext);
     }
@@ -295,7 +295,7 @@ describe('README: the v1 blob snippet', () => {
 
 describe('README: commands and flags shown exist', () => {
   const blocks = fencedBlocks(README);
-  const inline = [...README.replace(/^```[\s\S]*?^```/gm, '').matchAll(/`([^`\n]+)`/g)].map((match) => match[1]!);
+  const inline = [...README.replace(/^```[\s\S]*?^```/gm, '').matchAll(/`([^`\n]+)`/g)].map((match) => match[1]);
   const lines = [...blocks.flatMap(commandLines), ...inline.filter((code) => /^liberty-crypto\s/.test(code))];
 
   it('finds the invocations (the check is not vacuous)', () => {

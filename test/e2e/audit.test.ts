@@ -70,7 +70,7 @@ describe('audit log through the CLI', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/time\s+operator\s+event\s+field\s+outcome/);
 
     const lines = readFileSync(audit, 'utf8').split('\n');
-    lines[1] = lines[1]!.replace('"decrypt"', '"reveal"');
+    lines[1] = lines[1].replace('"decrypt"', '"reveal"');
     (await import('node:fs')).writeFileSync(audit, lines.join('\n'));
     const verify = await runCli(['audit', 'verify', '-s', dir, '--json']);
     expect(verify.code).toBe(1);
@@ -142,7 +142,7 @@ describe('audit log through the CLI', () => {
     const intact = await runCli(['audit', '-s', dir]);
     expect(intact).toMatchObject({ code: 0, stderr: '' });
     const lines = readFileSync(audit, 'utf8').split('\n');
-    lines[1] = lines[1]!.replace('"decrypt"', '"reveal"');
+    lines[1] = lines[1].replace('"decrypt"', '"reveal"');
     writeFileSync(audit, lines.join('\n'));
     const table = await runCli(['audit', '-s', dir]);
     expect(table.code).toBe(0);

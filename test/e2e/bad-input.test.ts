@@ -46,7 +46,7 @@ function expectError(result: RunResult, exitCode: number, label = ''): { code: s
   expect(result.stdout + result.stderr, label).not.toMatch(STACK_LINE);
   if (result.stdout.startsWith('{"error"')) return parseJson(result).error;
   expect(result.stderr, label).toMatch(/^liberty-crypto: error: \S/);
-  const message = /^liberty-crypto: error: (.*)$/m.exec(result.stderr)![1]!;
+  const message = /^liberty-crypto: error: (.*)$/m.exec(result.stderr)![1];
   const hint = /^liberty-crypto: hint: (.*)$/m.exec(result.stderr)?.[1];
   return { code: '', message, ...(hint ? { hint } : {}) };
 }
@@ -182,7 +182,7 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
   ];
 
   // each case runs one command, the commands taking turns; every other case under --json
-  it.each(cases.map((c, i) => [...c, commands[i % commands.length]!, i % 2 === 1] as const))(
+  it.each(cases.map((c, i) => [...c, commands[i % commands.length], i % 2 === 1] as const))(
     '%s (%s): exit %i',
     async (label, crypto, exitCode, code, field, value, command, json) => {
       const { dir, audit } = setup({

@@ -105,7 +105,7 @@ describe('edit FILE', { timeout: 120_000 }, () => {
     expect(after).toHaveLength(before.length);
     const differing = after.map((line, i) => (line === before[i] ? -1 : i)).filter((i) => i >= 0);
     expect(differing).toEqual([3]);
-    expect(after[3]).toMatch(/^password = "ENC:[A-Za-z0-9+/]+={0,2}"   # rotated yearly$/);
+    expect(after[3]).toMatch(/^password = "ENC:[A-Za-z0-9+/]+={0,2}" {3}# rotated yearly$/);
     expect(await decrypt('pools.main.password')).toBe(NEW_MAIN);
     expect(file()).not.toContain(NEW_MAIN);
     // the directory's first write stores the master fingerprint, as encrypt does

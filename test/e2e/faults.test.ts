@@ -39,7 +39,7 @@ afterEach(() => {
 
 function settingsDir(files: Record<string, string>): TempSettings {
   const settings = makeSettings(files);
-  cleanups.push(settings.cleanup);
+  cleanups.push(() => settings.cleanup());
   return settings;
 }
 
@@ -68,7 +68,7 @@ function legacyFiles(count: number): { texts: Record<string, string>; plain: Rec
   for (let i = 0; i < count; i++) {
     const file = `s${String(i).padStart(3, '0')}.toml`;
     const secrets = Object.fromEntries(SECRETS.map((name) => [name, `${name}-${i}-${randomBytes(6).toString('hex')}`]));
-    texts[file] = settingsFile(i, (name) => JSON.stringify(seal(KEY_B, secrets[name]!)));
+    texts[file] = settingsFile(i, (name) => JSON.stringify(seal(KEY_B, secrets[name])));
     plain[file] = parse(settingsFile(i, (name) => JSON.stringify(secrets[name])));
   }
   return { texts, plain };
@@ -174,7 +174,7 @@ describe('a rewrap killed with SIGKILL at random moments', () => {
           if (lockPid(dir) === pid) seen.lockLeft++;
           if (leftovers(dir).some((name) => name.includes(`.toml.lc-tmp-${pid}-`))) seen.tempLeft++;
         }
-      }).map((lane) => lane.catch((error) => ((failed = true), Promise.reject(error)))),
+      }).map((lane) => lane.catch((error: unknown) => ((failed = true), Promise.reject(error as Error)))),
     );
     // both lanes have stopped (no process left running in a folder about to be removed); report a failure
     for (const result of laneResults) if (result.status === 'rejected') throw result.reason;
@@ -224,7 +224,7 @@ describe('writers racing on one directory', () => {
     for (const result of results) expect(result.code === 0 || lockHeld(result), `${result.code}: ${result.stdout}${result.stderr}`).toBe(true);
     const expected = structuredClone(plain);
     writes.forEach((w, i) => {
-      if (encrypts[i]!.code === 0) setPath(expected[w.file], w.path.split('.'), w.plaintext);
+      if (encrypts[i].code === 0) setPath(expected[w.file], w.path.split('.'), w.plaintext);
     });
     console.log(`faults: exits of 2 rewraps and 6 encrypts: ${results.map((r) => r.code).join(' ')}`);
     // the race proves something only if writers of both kinds got through

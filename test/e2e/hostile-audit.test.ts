@@ -180,7 +180,7 @@ describe('a key or passphrase given as NAME never reaches the audit log', () => 
   it.each([['add-legacy'], ['drop-legacy']])('keys %s NAME with a key or passphrase, denied: nothing of it logged', async (command) => {
     const { dir, audit } = setup(appToml({ permissions: ['settings:reveal-secrets'] }));
     for (const [name, exit] of [[KEY_B, 2], [PASSPHRASE_AS_NAME, 8]] as const) {
-      const result = await runBounded(['keys', command!, name, '-s', dir]);
+      const result = await runBounded(['keys', command, name, '-s', dir]);
       expectEnded(result, exit);
       expect(logText(audit)).not.toContain(name);
     }

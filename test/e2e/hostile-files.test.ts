@@ -40,7 +40,7 @@ function setup(files: Record<string, string>): TempSettings & { outside: string;
 /** Spawns the CLI; a run still going after HANG_KILL_MS is killed, and then shows `signal`. */
 function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<RunResult & { signal: NodeJS.Signals | null }> } {
   const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv({ ...ENV, NEW_SECRET: 'new-secret', ...env }), stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin!.end('');
+  child.stdin.end('');
   const timer = setTimeout(() => child.kill('SIGKILL'), HANG_KILL_MS);
   const done = collectOutput(child).finally(() => clearTimeout(timer));
   return { child, done };
@@ -211,7 +211,7 @@ describe('FIFOs and devices: refused at once, never a hang', () => {
   ])('%s on a FIFO evil.toml exits 6 naming it', async (_name, args, code) => {
     const { dir } = setup({});
     spawnSync('mkfifo', [join(dir, 'evil.toml')]);
-    const result = await run([...(args as string[]), '-s', dir, '--json']);
+    const result = await run([...(args), '-s', dir, '--json']);
     expect(result.signal).toBeNull();
     expect(result.code, result.stderr).toBe(code);
     expect(errorCode(result)).toBe('E_IO');
@@ -245,7 +245,7 @@ describe('FIFOs and devices: refused at once, never a hang', () => {
   it.runIf(requires(runningAsRoot(), 'the device test: mknod needs root'))('a character device like /dev/zero at x.toml is refused (exit 6), not read for gigabytes', async () => {
     const { dir } = setup({});
     const made = spawnSync('mknod', [join(dir, 'x.toml'), 'c', '1', '5']);
-    expect(made.status, `mknod: ${made.stderr}`).toBe(0);
+    expect(made.status, `mknod: ${String(made.stderr)}`).toBe(0);
     const result = await run(['decrypt', 'x.toml:a.b', '-s', dir, '--json']);
     expect(result.signal).toBeNull();
     expect(result.code, result.stderr).toBe(6);

@@ -100,7 +100,7 @@ describe('the fixture is what the inventory says (independent of the CLI)', () =
     const blobs = fieldBlobs(dir);
     expect(FILES.flatMap((file) => blobsIn(readFileSync(join(dir, file), 'utf8')))).toHaveLength(BLOB_COUNT);
     for (const field of FIELDS) {
-      const opened = openV1(SEALED_BY[field]!, INSTALL_ENV[SEALED_BY[field]!]!, blobs[field]!);
+      const opened = openV1(SEALED_BY[field], INSTALL_ENV[SEALED_BY[field]], blobs[field]!);
       expect(opened.stderr.toString(), field).toBe('');
       expect(opened.stdout.toString('utf8'), field).toBe(PLAINTEXTS[field]);
     }
@@ -147,23 +147,23 @@ describe('a real Liberty install: the README rotation from two passphrases to a 
   afterAll(() => copy?.cleanup());
 
   it('(e) before the rotation, status --json counts every blob of the fixture, the one inside the oracle URL included', () => {
-    expect(parseJson(steps.statusBefore!).blobs.total).toBe(BLOB_COUNT);
+    expect(parseJson(steps.statusBefore).blobs.total).toBe(BLOB_COUNT);
   });
 
   it('before the rotation, rewrap --check names exactly the blobs under the 2023 passphrase (the URL one as FILE:KEY) and exits 1', () => {
     // under the default v1 a blob is current when it is v1 and opens with the master passphrase
-    expect(namedFields(steps.checkBefore!.stdout), show(steps.checkBefore)).toEqual([...FIELDS_2023].sort());
+    expect(namedFields(steps.checkBefore.stdout), show(steps.checkBefore)).toEqual([...FIELDS_2023].sort());
     expect(FIELDS_2023).toContain(EMBEDDED_FIELD);
-    expect(steps.checkBefore!.code, show(steps.checkBefore)).toBe(1);
+    expect(steps.checkBefore.code, show(steps.checkBefore)).toBe(1);
   });
 
   it('after keys rotate, rewrap --check names every blob, the URL one included, and exits 1', () => {
-    expect(namedFields(steps.checkAfterRotate!.stdout), show(steps.checkAfterRotate)).toEqual([...FIELDS].sort());
-    expect(steps.checkAfterRotate!.code, show(steps.checkAfterRotate)).toBe(1);
+    expect(namedFields(steps.checkAfterRotate.stdout), show(steps.checkAfterRotate)).toEqual([...FIELDS].sort());
+    expect(steps.checkAfterRotate.code, show(steps.checkAfterRotate)).toBe(1);
   });
 
   it.each(['genkey', 'rotate', 'rewrap', 'check', 'dropMaster', 'drop2023', 'status', 'finalCheck'])('step %s exits 0', (step) => {
-    expect(steps[step]!.code, show(steps[step])).toBe(0);
+    expect(steps[step].code, show(steps[step])).toBe(0);
   });
 
   it('app.toml [crypto] ends with the new key alone', () => {
@@ -175,7 +175,7 @@ describe('a real Liberty install: the README rotation from two passphrases to a 
 
   it('(a) decrypt FILE:KEY prints every plaintext with only the new key set (the URL field: the whole URL, its blob opened)', () => {
     for (const field of FIELDS) {
-      expect({ field, code: decrypted[field]!.code, stdout: decrypted[field]!.stdout }, decrypted[field]!.stderr).toEqual({
+      expect({ field, code: decrypted[field].code, stdout: decrypted[field].stdout }, decrypted[field].stderr).toEqual({
         field,
         code: 0,
         stdout: DECRYPTED[field],
@@ -209,37 +209,37 @@ describe('a real Liberty install: the README rotation from two passphrases to a 
   it('(c) every byte outside the re-sealed blobs is unchanged (app.toml outside [crypto])', () => {
     for (const file of FILES) {
       const strip = file === 'app.toml' ? (text: string) => masked(withoutCrypto(text)) : masked;
-      expect(strip(final[file]!), file).toBe(strip(original[file]!));
+      expect(strip(final[file]), file).toBe(strip(original[file]));
     }
   });
 
   it('(c) every string keeps its quote style: literal stays literal, multi-line stays multi-line', () => {
-    for (const file of FILES) expect(blobLinePrefixes(final[file]!), file).toEqual(blobLinePrefixes(original[file]!));
+    for (const file of FILES) expect(blobLinePrefixes(final[file]), file).toEqual(blobLinePrefixes(original[file]));
     const blobs = fieldBlobs(copy.dir);
     for (const field of FIELDS) {
       const [file, dotted] = field.split(':') as [string, string];
       const key = dotted.split('.').pop()!;
-      const quote = quoteOf[STYLE[field]!]!;
+      const quote = quoteOf[STYLE[field]];
       const value = readField(copy.dir, field) as string;
       expect(final[file], `${field} is a ${STYLE[field]} string`).toContain(`${key} = ${quote}${value}${quote}`);
       expect(value).toContain(blobs[field]);
     }
     expect(final['connectors.toml']).toMatch(/^password = 'ENC:[A-Za-z0-9+/]+={0,2}'$/m);
     expect(final['connectors.toml']).toMatch(/^auth_password = '''ENC:[A-Za-z0-9+/]+={0,2}'''$/m);
-    expect(final['connectors.toml']).toMatch(/^password = """ENC:[A-Za-z0-9+/]+={0,2}"""   #/m);
+    expect(final['connectors.toml']).toMatch(/^password = """ENC:[A-Za-z0-9+/]+={0,2}""" {3}#/m);
   });
 
   it('(d) ${...} references are byte-identical (app.toml outside [crypto])', () => {
     for (const file of FILES) {
       const strip = file === 'app.toml' ? withoutCrypto : (text: string) => text;
-      expect(referencesIn(strip(final[file]!)), file).toEqual(referencesIn(strip(original[file]!)));
+      expect(referencesIn(strip(final[file])), file).toEqual(referencesIn(strip(original[file])));
     }
     for (const [field, reference] of Object.entries(REFERENCES)) expect(readField(copy.dir, field), field).toBe(reference);
   });
 
   it('(d) status never reports a ${...} reference as a plaintext secret, before or after the rotation', () => {
     for (const step of ['statusBefore', 'statusJson'] as const) {
-      const report = parseJson(steps[step]!);
+      const report = parseJson(steps[step]);
       const reported = JSON.stringify([report.plaintextSecrets, report.problems, report.warnings]);
       for (const field of Object.keys(REFERENCES)) {
         const [file, key] = field.split(':');
@@ -250,7 +250,7 @@ describe('a real Liberty install: the README rotation from two passphrases to a 
   });
 
   it('after the rotation, status counts every blob under the new master, with nothing to report', () => {
-    const report = parseJson(steps.statusJson!);
+    const report = parseJson(steps.statusJson);
     expect(report.blobs.total).toBe(BLOB_COUNT);
     expect(report.problems).toEqual([]);
     expect(report.unreadable).toEqual([]);
@@ -284,8 +284,8 @@ describe('format = "v2": rewrap moves every v1 blob to ENC:v2', () => {
   afterAll(() => copy?.cleanup());
 
   it('rewrap exits 0 and rewrap --check exits 0', () => {
-    expect(steps.rewrap!.code, show(steps.rewrap)).toBe(0);
-    expect(steps.check!.code, show(steps.check)).toBe(0);
+    expect(steps.rewrap.code, show(steps.rewrap)).toBe(0);
+    expect(steps.check.code, show(steps.check)).toBe(0);
   });
 
   it('every blob in the files is ENC:v2 under the new key, the one inside the URL included', () => {
@@ -297,14 +297,14 @@ describe('format = "v2": rewrap moves every v1 blob to ENC:v2', () => {
 
   it('every byte outside the blobs is unchanged, quote styles included', () => {
     for (const file of FILES) {
-      expect(masked(final[file]!), file).toBe(masked(original[file]!));
-      expect(blobLinePrefixes(final[file]!), file).toEqual(blobLinePrefixes(original[file]!));
+      expect(masked(final[file]), file).toBe(masked(original[file]));
+      expect(blobLinePrefixes(final[file]), file).toEqual(blobLinePrefixes(original[file]));
     }
   });
 
   it('decrypt FILE:KEY still prints every plaintext', () => {
     for (const field of FIELDS) {
-      expect({ field, code: decrypted[field]!.code, stdout: decrypted[field]!.stdout }, decrypted[field]!.stderr).toEqual({
+      expect({ field, code: decrypted[field].code, stdout: decrypted[field].stdout }, decrypted[field].stderr).toEqual({
         field,
         code: 0,
         stdout: DECRYPTED[field],

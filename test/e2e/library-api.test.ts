@@ -84,7 +84,7 @@ const APP = [
 ].join('\n');
 const ENV = { LIBERTY_MASTER_KEY: KEY_A, OLD_HEX: KEY_B, OLD_PASS: LEGACY_PASSPHRASE };
 
-function connectorsToml(password = v2Blob(KEY_A, PLAINTEXTS[0]!)): string {
+function connectorsToml(password = v2Blob(KEY_A, PLAINTEXTS[0])): string {
   return [
     '# connectors',
     '[pools.main]',
@@ -95,13 +95,13 @@ function connectorsToml(password = v2Blob(KEY_A, PLAINTEXTS[0]!)): string {
     'started = 1979-05-27T07:32:00Z',
     '',
     '[connectors.billing]',
-    `auth = { kind = "bearer", auth_token = "${legacyBlob(LEGACY_PASSPHRASE, PLAINTEXTS[1]!)}" }`,
-    `hosts = ["a.example", "${v2Blob(KEY_B, PLAINTEXTS[2]!)}"]`,
+    `auth = { kind = "bearer", auth_token = "${legacyBlob(LEGACY_PASSPHRASE, PLAINTEXTS[1])}" }`,
+    `hosts = ["a.example", "${v2Blob(KEY_B, PLAINTEXTS[2])}"]`,
     'enabled = true',
     '',
     '[[servers]]',
     'name = "one"',
-    `password = "${v2Blob(KEY_B, PLAINTEXTS[3]!)}"`,
+    `password = "${v2Blob(KEY_B, PLAINTEXTS[3])}"`,
     '',
     '[[servers]]',
     'name = "two"',
@@ -123,7 +123,7 @@ function fullSettings(connectors = connectorsToml()): string {
   const dir = settingsDir({
     'app.toml': APP,
     'connectors.toml': connectors,
-    'tenants/acme.toml': `[oidc]\nclient_secret = "${v2Blob(KEY_A, PLAINTEXTS[4]!)}"\n`,
+    'tenants/acme.toml': `[oidc]\nclient_secret = "${v2Blob(KEY_A, PLAINTEXTS[4])}"\n`,
     '.hidden.toml': 'this is not toml\n', // skipped, or loading would fail
     'notes.txt': 'not a settings file\n',
   });
@@ -242,11 +242,11 @@ describe('openBlob and sealValue', () => {
   it('fails with the CLI codes: tampered, unknown key, malformed, not a blob', async () => {
     keyring ??= await loadKeyring(fullSettings(), ENV);
     const cases: Array<[string, string]> = [
-      [tamper(v2Blob(KEY_A, PLAINTEXTS[0]!)), 'E_AUTH_FAILED'],
-      [tamper(legacyBlob(LEGACY_PASSPHRASE, PLAINTEXTS[1]!)), 'E_AUTH_FAILED'],
-      [v2Blob(randomBytes(32).toString('hex'), PLAINTEXTS[2]!), 'E_NO_MATCHING_KEY'],
+      [tamper(v2Blob(KEY_A, PLAINTEXTS[0])), 'E_AUTH_FAILED'],
+      [tamper(legacyBlob(LEGACY_PASSPHRASE, PLAINTEXTS[1])), 'E_AUTH_FAILED'],
+      [v2Blob(randomBytes(32).toString('hex'), PLAINTEXTS[2]), 'E_NO_MATCHING_KEY'],
       ['ENC:v2:zz:abc', 'E_MALFORMED_BLOB'],
-      [PLAINTEXTS[3]!, 'E_NOT_ENCRYPTED'],
+      [PLAINTEXTS[3], 'E_NOT_ENCRYPTED'],
     ];
     for (const [blob, code] of cases) {
       const error = await failure(openBlob(keyring, blob));
@@ -306,7 +306,7 @@ describe('loadSettingsFile and loadSettingsDirectory', () => {
   });
 
   it('names file and field of a tampered blob: E_AUTH_FAILED, the same code and exit status as the CLI', async () => {
-    const dir = fullSettings(connectorsToml(tamper(v2Blob(KEY_A, PLAINTEXTS[0]!))));
+    const dir = fullSettings(connectorsToml(tamper(v2Blob(KEY_A, PLAINTEXTS[0]))));
     for (const error of [
       await failure(loadSettingsFile(dir, 'connectors.toml', { env: ENV })),
       await failure(loadSettingsDirectory(dir, { keyring: await loadKeyring(dir, ENV) })),
@@ -321,7 +321,7 @@ describe('loadSettingsFile and loadSettingsDirectory', () => {
   });
 
   it('names an array element by its index', async () => {
-    const dir = fullSettings(`hosts = ["a", "${tamper(v2Blob(KEY_B, PLAINTEXTS[2]!))}"]\n`);
+    const dir = fullSettings(`hosts = ["a", "${tamper(v2Blob(KEY_B, PLAINTEXTS[2]))}"]\n`);
     const error = await failure(loadSettingsFile(dir, 'connectors.toml', { env: ENV }));
     expect(error).toMatchObject({ code: 'E_AUTH_FAILED', file: 'connectors.toml', field: 'hosts.1' });
   });
@@ -384,7 +384,7 @@ describe('without oclif', () => {
       if (seen.has(file)) return;
       const text = readFileSync(file, 'utf8');
       seen.set(file, text);
-      for (const match of text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) visit(join(dirname(file), match[1]!));
+      for (const match of text.matchAll(/(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g)) visit(join(dirname(file), match[1]));
     };
     visit(entry);
     return seen;
@@ -418,8 +418,8 @@ describe('without oclif', () => {
 describe('for consumers', () => {
   it('the README example runs as printed', async () => {
     const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
-    const section = /\n## Library API\n([\s\S]*?)\n## /.exec(readme)![1]!;
-    const example = /```js\n([\s\S]*?)```/.exec(section)![1]!;
+    const section = /\n## Library API\n([\s\S]*?)\n## /.exec(readme)![1];
+    const example = /```js\n([\s\S]*?)```/.exec(section)![1];
     const root = mkdtempSync(join(tmpdir(), 'lc-lib-consumer-'));
     roots.push(root);
     mkdirSync(join(root, 'node_modules'));
@@ -427,7 +427,7 @@ describe('for consumers', () => {
     writeFileSync(join(root, 'example.mjs'), example);
     const dir = fullSettings();
     const ok = await run(process.execPath, ['example.mjs'], { cwd: root, env: baseEnv({ ...ENV, LIBERTY_SETTINGS_DIR: dir }) });
-    expect(ok.stdout).toBe(`key ${KID_A}: pool liberty, password of ${PLAINTEXTS[0]!.length} characters\ntrue\n`);
+    expect(ok.stdout).toBe(`key ${KID_A}: pool liberty, password of ${PLAINTEXTS[0].length} characters\ntrue\n`);
     const failed = await run(process.execPath, ['example.mjs'], { cwd: root, env: baseEnv({ LIBERTY_SETTINGS_DIR: dir }) }).then(
       () => expect.fail('the example should fail without a key'),
       (error: { code: number; stderr: string }) => error,

@@ -61,7 +61,7 @@ function value(families: Families, name: string, labels: Record<string, string> 
   if (!family) throw new Error(`no metric ${name}`);
   const samples = family.metrics.filter((sample) => Object.entries(labels).every(([label, text]) => sample.labels?.[label] === text));
   if (samples.length !== 1) throw new Error(`${name} ${JSON.stringify(labels)}: ${samples.length} samples`);
-  return Number(samples[0]!.value);
+  return Number(samples[0].value);
 }
 
 async function statusWithMetrics(settings: TempSettings, env: Record<string, string>, file = join(settings.root, 'liberty.prom')) {
@@ -136,7 +136,7 @@ describe('status --metrics FILE', () => {
     const { text } = await statusWithMetrics(settings, ENV);
     for (const line of text.trimEnd().split('\n')) expect(line).toMatch(LINE);
     const families = parsePrometheusTextFormat(text);
-    expect(families.find((family) => family.name === 'liberty_crypto_problems')!.metrics[0]!.labels!.settings).toBe(settings.dir);
+    expect(families.find((family) => family.name === 'liberty_crypto_problems')!.metrics[0].labels!.settings).toBe(settings.dir);
   });
 
   it('replaces the file by a rename (a new inode, no temporary file left), never writing it in place', async () => {

@@ -41,7 +41,7 @@ describe('tables', () => {
     expect(table.stdout).toContain(`${WIDE_FILE}:gateway.api_key`);
     // the last column (outcome) starts at the same terminal column on every line
     const outcomeAt = (line: string, word: string) => columns(line.slice(0, line.lastIndexOf(word)));
-    const header = outcomeAt(lines[0]!, 'outcome');
+    const header = outcomeAt(lines[0], 'outcome');
     for (const line of lines.slice(1)) expect(outcomeAt(line, 'ok'), line).toBe(header);
     expect(header).toBeGreaterThan(columns(`${LONG_FILE}:gateway.api_key`));
   });
@@ -53,8 +53,8 @@ describe('tables', () => {
     const [header, master, legacy] = result.stdout.split('\n');
     expect(legacy).toContain(longEnv);
     const at = (line: string, text: string) => line.indexOf(text);
-    expect(at(master!, '439d87b0')).toBe(at(header!, 'key id'));
-    expect(at(legacy!, 'set')).toBe(at(header!, 'state'));
+    expect(at(master, '439d87b0')).toBe(at(header, 'key id'));
+    expect(at(legacy, 'set')).toBe(at(header, 'state'));
   });
 });
 

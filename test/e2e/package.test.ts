@@ -92,7 +92,7 @@ describe('installed with npm install -g --prefix', () => {
     for (const file of readdirSync(join(installed, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.js'))) {
       const text = readFileSync(join(installed, 'dist', file), 'utf8');
       // static and dynamic imports, and require() through createRequire(import.meta.url), as esbuild leaves them
-      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\(import\.meta\.url\)\(|\brequire\()(["'])([@a-z][a-z0-9@._/-]*)\1/g)) named.add(m[2]!);
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\(import\.meta\.url\)\(|\brequire\()(["'])([@a-z][a-z0-9@._/-]*)\1/g)) named.add(m[2]);
     }
     const packages = [...named].filter((name) => !name.startsWith('node:')).map((name) => name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/'));
     const builtins = new Set(['fs', 'os', 'path', 'tty', 'url', 'util', 'stream', 'events', 'crypto', 'child_process', 'module', 'buffer', 'process', 'readline']);

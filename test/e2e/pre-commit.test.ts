@@ -21,7 +21,7 @@ function snippet(name: string): string {
   const at = README.indexOf(`<!-- snippet:${name} -->`);
   const match = /```[^\n]*\n([\s\S]*?)^```/m.exec(README.slice(at));
   if (at < 0 || !match) throw new Error(`README has no snippet ${name}`);
-  return match[1]!;
+  return match[1];
 }
 
 let tools: ToolDir;

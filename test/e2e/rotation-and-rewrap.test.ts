@@ -61,7 +61,7 @@ describe('the whole rotation, phase 1 to 5, through the CLI', () => {
     );
     expect(new Set(report.onLegacy.map((blob: { kid: string }) => blob.kid)).size).toBe(1);
     const listed = await runCli(['rewrap', '--check', '-s', dir], { env });
-    expect(listed.stdout).toMatch(/^(\S+\.toml:\S+  on legacy key LIBERTY_MASTER_KEY \(key id [0-9a-f]{8}\), v2\n){2}2 encrypted fields would be re-wrapped/);
+    expect(listed.stdout).toMatch(/^(\S+\.toml:\S+ {2}on legacy key LIBERTY_MASTER_KEY \(key id [0-9a-f]{8}\), v2\n){2}2 encrypted fields would be re-wrapped/);
     expect((await runCli(['keys', 'drop-legacy', 'LIBERTY_MASTER_KEY', '-s', dir], { env })).code).toBe(1);
     // phase 4: rewrap
     const rewrap = await runCli(['rewrap', '-s', dir], { env });
@@ -326,7 +326,7 @@ describe('the toml-test corpus through the CLI', () => {
       const [oldBlob] = blobsIn(withField.get(file)!);
       const [newBlob] = blobsIn(now.toString('utf8'));
       expect(newBlob).not.toBe(oldBlob);
-      expect(now.toString('utf8')).toBe(withField.get(file)!.replace(oldBlob!, newBlob!));
+      expect(now.toString('utf8')).toBe(withField.get(file)!.replace(oldBlob, newBlob));
     }
   }, 120_000);
 
@@ -387,7 +387,7 @@ describe('more of the settings engine', () => {
     const rewrap = await runCli(['rewrap', '-s', dir, '--json'], { env });
     expect(parseJson(rewrap)).toMatchObject({ rewrapped: 2, legacy: 0 });
     const after = read(dir, 'a.toml');
-    expect(after).toMatch(/^tokens = \["ENC:v2:439d87b0:[^"]+", 'plain', \["ENC:v2:439d87b0:[^"]+"\]\]  # keep\n$/);
+    expect(after).toMatch(/^tokens = \["ENC:v2:439d87b0:[^"]+", 'plain', \["ENC:v2:439d87b0:[^"]+"\]\] {2}# keep\n$/);
     const opened = await runCli(['decrypt', '-s', dir, 'a.toml:tokens.2.0'], { env });
     expect(opened.stdout).toBe('nested');
     expect((await runCli(['keys', 'drop-legacy', 'OLD', '-s', dir], { env })).code).toBe(0);

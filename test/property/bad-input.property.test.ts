@@ -126,7 +126,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 /** Splits a blob into its header (`ENC:v2:<kid>:` or `ENC:`) and its encoded payload. */
 function split(blob: string): { header: string; payload: string; encoding: 'base64' | 'base64url' } {
   const v2 = /^(ENC:v2:[0-9a-f]{8}:)(.*)$/.exec(blob);
-  return v2 ? { header: v2[1]!, payload: v2[2]!, encoding: 'base64url' } : { header: 'ENC:', payload: blob.slice(4), encoding: 'base64' };
+  return v2 ? { header: v2[1], payload: v2[2], encoding: 'base64url' } : { header: 'ENC:', payload: blob.slice(4), encoding: 'base64' };
 }
 
 function mutate(blob: string, change: Mutation): string {
@@ -135,7 +135,7 @@ function mutate(blob: string, change: Mutation): string {
   const chars = [...blob];
   switch (change.kind) {
     case 'payload-bit':
-      bytes[change.at % bytes.length]! ^= 1 << change.bit;
+      bytes[change.at % bytes.length] ^= 1 << change.bit;
       return header + bytes.toString(encoding);
     case 'payload-truncate':
       return header + bytes.subarray(0, change.at % bytes.length).toString(encoding);
@@ -143,12 +143,12 @@ function mutate(blob: string, change: Mutation): string {
       return header + Buffer.concat([bytes, Buffer.from(change.extra)]).toString(encoding);
     case 'char-flip': {
       const at = change.at % chars.length;
-      chars[at] = String.fromCharCode(chars[at]!.charCodeAt(0) ^ (1 << change.bit));
+      chars[at] = String.fromCharCode(chars[at].charCodeAt(0) ^ (1 << change.bit));
       return chars.join('');
     }
     case 'char-swap': {
       const [a, b] = [change.at % chars.length, change.other % chars.length];
-      [chars[a], chars[b]] = [chars[b]!, chars[a]!];
+      [chars[a], chars[b]] = [chars[b], chars[a]];
       return chars.join('');
     }
     case 'truncate':
@@ -228,7 +228,7 @@ async function inPool<T>(items: T[], limit: number, work: (item: T, index: numbe
   await Promise.all(Array.from({ length: limit }, async () => {
     while (next < items.length) {
       const index = next++;
-      await work(items[index]!, index);
+      await work(items[index], index);
     }
   }));
 }
@@ -394,12 +394,12 @@ describe('rewrap through the CLI on random TOML files', () => {
             continue;
           }
           // the new blob in the old token's quotes: a literal string stays literal
-          const quote = segment.token[0]!;
+          const quote = segment.token[0];
           const token = new RegExp(`${quote}(ENC:v2:439d87b0:[A-Za-z0-9_-]+)${quote}`, 'y');
           token.lastIndex = at;
           const match = token.exec(output);
           expect(match, `run ${run} f${f}.toml: a re-sealed blob at ${at}`).not.toBeNull();
-          expect((await openBlob(master, match![1]!)).plaintext).toBe(segment.plaintext);
+          expect((await openBlob(master, match![1])).plaintext).toBe(segment.plaintext);
           at += match![0].length;
           targets += 1;
         }

@@ -66,7 +66,7 @@ describe('blob properties', () => {
         let mutated: string;
         if (change.kind === 'flip') {
           const at = change.at % chars.length;
-          chars[at] = String.fromCharCode(chars[at]!.charCodeAt(0) ^ (1 << change.bit));
+          chars[at] = String.fromCharCode(chars[at].charCodeAt(0) ^ (1 << change.bit));
           mutated = chars.join('');
         } else if (change.kind === 'truncate') {
           mutated = blob.slice(0, change.at % blob.length);
@@ -75,7 +75,7 @@ describe('blob properties', () => {
         } else {
           const a = change.at % chars.length;
           const b = change.other % chars.length;
-          [chars[a], chars[b]] = [chars[b]!, chars[a]!];
+          [chars[a], chars[b]] = [chars[b], chars[a]];
           mutated = chars.join('');
         }
         const result = await outcome(mutated);

@@ -236,23 +236,23 @@ describe('random documents', () => {
     fc.assert(
       fc.property(scenario, ([built, chosen, values]) => {
         const doc = parseTomlDocument('r.toml', Buffer.from(built.text, 'utf8'));
-        const edits = chosen.map((i) => ({ path: built.strings[i]!.path, value: values[i]! }));
+        const edits = chosen.map((i) => ({ path: built.strings[i].path, value: values[i] }));
         const output = applyEdits(doc, edits);
         // the input cut at the edited tokens: every text between them must be in the output byte for byte,
         // and each new token, found between those texts, must hold its value in the style the old one had
-        const edited = [...chosen].sort((a, b) => built.strings[a]!.start - built.strings[b]!.start);
+        const edited = [...chosen].sort((a, b) => built.strings[a].start - built.strings[b].start);
         let inputAt = 0;
         let outputAt = 0;
         for (const [n, i] of edited.entries()) {
-          const { start, token } = built.strings[i]!;
+          const { start, token } = built.strings[i];
           const between = built.text.slice(inputAt, start);
           expect(output.slice(outputAt, outputAt + between.length)).toBe(between);
           outputAt += between.length;
           inputAt = start + token.length;
-          const nextStart = n + 1 < edited.length ? built.strings[edited[n + 1]!]!.start : built.text.length;
+          const nextStart = n + 1 < edited.length ? built.strings[edited[n + 1]].start : built.text.length;
           const after = built.text.slice(inputAt, nextStart);
-          const newToken = findToken(output, outputAt, after, values[i]!);
-          expect(styleOf(newToken), `${token} -> ${newToken}`).toBe(expectedStyle(token, values[i]!));
+          const newToken = findToken(output, outputAt, after, values[i]);
+          expect(styleOf(newToken), `${token} -> ${newToken}`).toBe(expectedStyle(token, values[i]));
           outputAt += newToken.length;
         }
         expect(output.slice(outputAt)).toBe(built.text.slice(inputAt));

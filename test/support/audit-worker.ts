@@ -16,7 +16,7 @@ if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 const identity = { operator: 'worker', osUser: 'worker', host: hostname(), pid: process.pid };
 for (let i = 0; i < Number(times); i += 1) {
   await appendAuditEvent(
-    logPath!,
+    logPath,
     { event: 'reveal', outcome: 'ok', field: `app.toml:w${process.pid}.n${i}`, details: { round: i } },
     { clock: () => new Date(), identity },
   );

@@ -17,10 +17,10 @@ export interface CliProcess {
  */
 export function startCli(args: string[], options: RunOptions & { wrapper?: string[]; bin?: string } = {}): CliProcess {
   const argv = [...(options.wrapper ?? []), process.execPath, options.bin ?? BIN, ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? REPO, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { cwd: options.cwd ?? REPO, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
   const done = collectOutput(child);
-  child.stdin!.on('error', () => undefined); // a process killed early closes its stdin under us
-  child.stdin!.end(options.input ?? '');
+  child.stdin.on('error', () => undefined); // a process killed early closes its stdin under us
+  child.stdin.end(options.input ?? '');
   return { child, done };
 }
 

@@ -14,14 +14,14 @@ const [mode, dir, ...rest] = process.argv.slice(2);
 const holder = { pid: process.pid, host: hostname(), user: 'worker', command: `lock-worker ${mode}` };
 
 async function holdLock(): Promise<void> {
-  await acquireSettingsLock(dir!, { holder, waitMs: 10_000 });
+  await acquireSettingsLock(dir, { holder, waitMs: 10_000 });
   process.stdout.write('locked\n');
   setInterval(() => undefined, 1000);
 }
 
 async function countUnderLock(counter: string, marker: string, times: number, waitMs: number): Promise<void> {
   for (let i = 0; i < times; i += 1) {
-    const lock = await acquireSettingsLock(dir!, { holder, waitMs, pollMs: 10 });
+    const lock = await acquireSettingsLock(dir, { holder, waitMs, pollMs: 10 });
     let fd: number;
     try {
       fd = openSync(marker, 'wx');
@@ -42,7 +42,7 @@ if (mode === 'hold') {
   await holdLock();
 } else if (mode === 'count') {
   const [counter, marker, times, waitMs] = rest;
-  await countUnderLock(counter!, marker!, Number(times), Number(waitMs));
+  await countUnderLock(counter, marker, Number(times), Number(waitMs));
 } else {
   process.stderr.write(`unknown mode ${mode}\n`);
   process.exit(2);

@@ -25,7 +25,7 @@ export async function openFiles(dir: string, files: readonly string[], env: Reco
     try {
       result.plain[file] = await openTree(parse(readFileSync(join(dir, file), 'utf8')), keyring, result.kids);
     } catch (error) {
-      throw new Error(`${file}: ${(error as Error).message}`);
+      throw new Error(`${file}: ${(error as Error).message}`, { cause: error });
     }
   }
   return result;

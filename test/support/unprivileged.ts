@@ -34,7 +34,7 @@ function unprivilegedCli(): string {
 function whyNoUnprivilegedUser(): string | undefined {
   const bin = join(unprivilegedCli(), 'bin/run.js');
   const check = 'test -x "$1" || exit 3; test -r "$2" || exit 4';
-  const probe = spawnSync(SETPRIV[0]!, [...SETPRIV.slice(1), 'sh', '-c', check, 'sh', process.execPath, bin], { encoding: 'utf8' });
+  const probe = spawnSync(SETPRIV[0], [...SETPRIV.slice(1), 'sh', '-c', check, 'sh', process.execPath, bin], { encoding: 'utf8' });
   if (probe.error) return `setpriv cannot be run (${(probe.error as NodeJS.ErrnoException).code})`;
   if (probe.status === 3) return `uid ${NOBODY} cannot run ${process.execPath} (a folder above it is not world-traversable)`;
   if (probe.status === 4) return `uid ${NOBODY} cannot read ${bin} (a folder above it is not world-traversable: set TMPDIR to one that is)`;
@@ -63,7 +63,7 @@ export function runCliUnprivileged(args: string[], options: RunOptions = {}): Pr
 /** Runs `node script args...` as uid/gid 65534 (or as this user when not root); returns its JSON stdout. */
 export function runUnprivileged(script: string, args: string[]): unknown {
   const command = [...unprivilegedWrapper(), process.execPath, script, ...args];
-  const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+  const result = spawnSync(command[0], command.slice(1), { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`worker failed (${result.status}): ${result.stderr}`);
   return JSON.parse(result.stdout);
 }

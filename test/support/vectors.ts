@@ -45,7 +45,7 @@ export function parseRsp(text: string): RspRecord[] {
       if (current) records.push(current);
       current = undefined;
       if (Object.keys(section).length >= 5) section = {};
-      section[header[1]!] = header[2]!;
+      section[header[1]] = header[2]!;
       continue;
     }
     if (line === 'FAIL') {
@@ -58,7 +58,7 @@ export function parseRsp(text: string): RspRecord[] {
       if (current) records.push(current);
       current = { ...section };
     }
-    current![field[1]!] = field[2]!;
+    current![field[1]] = field[2]!;
   }
   if (current) records.push(current);
   return records;

@@ -102,7 +102,7 @@ describe('appendAuditEvent', () => {
     );
     const lines = readLines();
     expect(lines).toHaveLength(1);
-    const parsed = JSON.parse(lines[0]!);
+    const parsed = JSON.parse(lines[0]);
     expect(Object.keys(parsed)).toEqual(['v', 'seq', 'ts', 'event', 'outcome', 'operator', 'osUser', 'host', 'pid', 'field', 'keyId', 'details', 'prev']);
     expect(parsed).toEqual({
       v: 1,
@@ -124,7 +124,7 @@ describe('appendAuditEvent', () => {
 
   it('leaves out optional keys that are not given', async () => {
     await appendAuditEvent(log, { event: 'keys.rotate', outcome: 'failed' }, { clock: tickingClock(), identity });
-    expect(Object.keys(JSON.parse(readLines()[0]!))).toEqual(['v', 'seq', 'ts', 'event', 'outcome', 'operator', 'osUser', 'host', 'pid', 'prev']);
+    expect(Object.keys(JSON.parse(readLines()[0]))).toEqual(['v', 'seq', 'ts', 'event', 'outcome', 'operator', 'osUser', 'host', 'pid', 'prev']);
   });
 
   it('chains each line to the hash of the one before and numbers them', async () => {
@@ -134,7 +134,7 @@ describe('appendAuditEvent', () => {
     lines.forEach((line, i) => {
       const entry = JSON.parse(line);
       expect(entry.seq).toBe(i + 1);
-      expect(entry.prev).toBe(i === 0 ? GENESIS_PREV : hashLine(lines[i - 1]!));
+      expect(entry.prev).toBe(i === 0 ? GENESIS_PREV : hashLine(lines[i - 1]));
     });
     expect(readFileSync(log, 'utf8').endsWith('}\n')).toBe(true);
   });
@@ -161,16 +161,16 @@ describe('appendAuditEvent', () => {
     await appendAuditEvent(log, { event: 'encrypt', outcome: 'ok', details: { envVars: long } }, { clock: tickingClock(), identity });
     await appendMany(1);
     const lines = readLines();
-    expect(lines[3]!.length).toBeGreaterThan(8192);
-    expect(JSON.parse(lines[4]!).seq).toBe(5);
+    expect(lines[3].length).toBeGreaterThan(8192);
+    expect(JSON.parse(lines[4]).seq).toBe(5);
     expect(await verifyAuditLog(log)).toMatchObject({ ok: true, entries: 5 });
   });
 
   it('appends after a broken last line, chaining its bytes as they are', async () => {
     await appendMany(3);
     const lines = readLines();
-    const broken = lines[2]!.slice(0, 40);
-    writeLines([lines[0]!, lines[1]!, broken], false);
+    const broken = lines[2].slice(0, 40);
+    writeLines([lines[0], lines[1], broken], false);
     const entry = await appendAuditEvent(log, { event: 'decrypt', outcome: 'ok' }, { clock: tickingClock(), identity });
     expect(entry.seq).toBe(4);
     expect(entry.prev).toBe(hashLine(broken));
@@ -181,19 +181,19 @@ describe('appendAuditEvent', () => {
   it('appends a batch as consecutive lines chained exactly as one by one, after a broken last line too', async () => {
     await appendMany(2);
     const lines = readLines();
-    const broken = lines[1]!.slice(0, 30);
-    writeLines([lines[0]!, broken], false);
+    const broken = lines[1].slice(0, 30);
+    writeLines([lines[0], broken], false);
     const events: AuditEvent[] = ['a', 'b', 'c'].map((name) => ({ event: 'encrypt', outcome: 'ok', field: `c.toml:${name}.password`, keyId: 'k1' }));
     const entries = await appendAuditEvents(log, events, { clock: tickingClock(), identity });
     expect(entries.map((entry) => entry.seq)).toEqual([3, 4, 5]);
     const after = readLines();
     expect(after).toEqual([lines[0], broken, ...entries.map((entry) => JSON.stringify(entry))]);
-    after.slice(2).forEach((line, i) => expect(JSON.parse(line).prev).toBe(hashLine(after[i + 1]!)));
+    after.slice(2).forEach((line, i) => expect(JSON.parse(line).prev).toBe(hashLine(after[i + 1])));
     expect(new Set(entries.map((entry) => entry.ts)).size).toBe(1); // one clock reading for the batch
     expect(await verifyAuditLog(log)).toMatchObject({ ok: false, firstBadLine: 2, entries: 5 });
     // the batch chains on: a line appended alone next continues it
     const next = await appendAuditEvent(log, { event: 'decrypt', outcome: 'ok' }, { clock: tickingClock(), identity });
-    expect(next).toMatchObject({ seq: 6, prev: hashLine(after[4]!) });
+    expect(next).toMatchObject({ seq: 6, prev: hashLine(after[4]) });
   });
 
   it('refuses a batch holding one bad event with E_INTERNAL and writes none of its lines', async () => {
@@ -279,7 +279,7 @@ describe('verifyAuditLog', () => {
   it('accepts an intact log and reports the hash of its last line as head', async () => {
     await appendMany(4);
     const lines = readLines();
-    expect(await verifyAuditLog(log)).toEqual({ ok: true, entries: 4, firstBadLine: null, head: hashLine(lines[3]!) });
+    expect(await verifyAuditLog(log)).toEqual({ ok: true, entries: 4, firstBadLine: null, head: hashLine(lines[3]) });
   });
 
   it('counts a last line without newline as a line', async () => {
@@ -295,26 +295,26 @@ describe('verifyAuditLog', () => {
   };
 
   it.each<[string, (lines: string[]) => string[], number]>([
-    ['an edited field', (l) => [l[0]!, edit(l[1]!, (e) => (e.operator = 'mallory')), l[2]!, l[3]!, l[4]!], 3],
-    ['an edited outcome on line 1', (l) => [edit(l[0]!, (e) => (e.outcome = 'denied')), ...l.slice(1)], 2],
-    ['a deleted line', (l) => [l[0]!, l[2]!, l[3]!, l[4]!], 2],
+    ['an edited field', (l) => [l[0], edit(l[1], (e) => (e.operator = 'mallory')), l[2], l[3], l[4]], 3],
+    ['an edited outcome on line 1', (l) => [edit(l[0], (e) => (e.outcome = 'denied')), ...l.slice(1)], 2],
+    ['a deleted line', (l) => [l[0], l[2], l[3], l[4]], 2],
     ['a deleted first line', (l) => l.slice(1), 1],
-    ['two lines swapped', (l) => [l[0]!, l[2]!, l[1]!, l[3]!, l[4]!], 2],
+    ['two lines swapped', (l) => [l[0], l[2], l[1], l[3], l[4]], 2],
     [
       'a forged line inserted with the right seq and prev',
-      (l) => [l[0]!, l[1]!, edit(l[1]!, (e) => Object.assign(e, { seq: 3, prev: hashLine(l[1]!), outcome: 'ok' })), l[2]!, l[3]!, l[4]!],
+      (l) => [l[0], l[1], edit(l[1], (e) => Object.assign(e, { seq: 3, prev: hashLine(l[1]), outcome: 'ok' })), l[2], l[3], l[4]],
       4,
     ],
-    ['the last line truncated mid-way', (l) => [...l.slice(0, 4), l[4]!.slice(0, 30)], 5],
-    ['a blank line in the middle', (l) => [l[0]!, l[1]!, '', l[2]!, l[3]!, l[4]!], 3],
+    ['the last line truncated mid-way', (l) => [...l.slice(0, 4), l[4].slice(0, 30)], 5],
+    ['a blank line in the middle', (l) => [l[0], l[1], '', l[2], l[3], l[4]], 3],
     ['a blank line at the end', (l) => [...l, ''], 6],
-    ['v changed', (l) => [l[0]!, edit(l[1]!, (e) => (e.v = 2)), ...l.slice(2)], 2],
-    ['seq renumbered', (l) => [l[0]!, edit(l[1]!, (e) => (e.seq = 7)), ...l.slice(2)], 2],
-    ['a line that is not JSON', (l) => [l[0]!, 'hello', ...l.slice(1)], 2],
-    ['a JSON array', (l) => [l[0]!, '[1,2]', ...l.slice(1)], 2],
+    ['v changed', (l) => [l[0], edit(l[1], (e) => (e.v = 2)), ...l.slice(2)], 2],
+    ['seq renumbered', (l) => [l[0], edit(l[1], (e) => (e.seq = 7)), ...l.slice(2)], 2],
+    ['a line that is not JSON', (l) => [l[0], 'hello', ...l.slice(1)], 2],
+    ['a JSON array', (l) => [l[0], '[1,2]', ...l.slice(1)], 2],
     // the lines a listing leaves out are the lines verify reports
-    ['a field that is not text', (l) => [l[0]!, edit(l[1]!, (e) => (e.field = 7)), ...l.slice(2)], 2],
-    ['details that are not an object', (l) => [l[0]!, edit(l[1]!, (e) => (e.details = 'x')), ...l.slice(2)], 2],
+    ['a field that is not text', (l) => [l[0], edit(l[1], (e) => (e.field = 7)), ...l.slice(2)], 2],
+    ['details that are not an object', (l) => [l[0], edit(l[1], (e) => (e.details = 'x')), ...l.slice(2)], 2],
   ])('reports %s', async (_name, tamper, firstBadLine) => {
     await appendMany(5);
     const tampered = tamper(readLines());
@@ -324,14 +324,14 @@ describe('verifyAuditLog', () => {
     expect(report.firstBadLine).toBe(firstBadLine);
     expect(report.entries).toBe(tampered.length);
     expect(report.reason).toMatch(new RegExp(`^line ${firstBadLine}: `));
-    expect(report.head).toBe(hashLine(tampered[tampered.length - 1]!));
+    expect(report.head).toBe(hashLine(tampered[tampered.length - 1]));
   });
 
   it('shows an edit of the last line only through a changed head', async () => {
     await appendMany(3);
     const before = await verifyAuditLog(log);
     const lines = readLines();
-    writeLines([lines[0]!, lines[1]!, edit(lines[2]!, (e) => (e.operator = 'mallory'))]);
+    writeLines([lines[0], lines[1], edit(lines[2], (e) => (e.operator = 'mallory'))]);
     const after = await verifyAuditLog(log);
     expect(after.ok).toBe(true);
     expect(after.head).not.toBe(before.head);
@@ -353,7 +353,7 @@ describe('verifyAuditLog with an earlier head', () => {
     await appendMany(3);
     const report = await verifyAuditLog(log, { head: first.toUpperCase() });
     expect(report).toMatchObject({ ok: true, entries: 5, firstBadLine: null, earlierHead: { hash: first, line: 2 } });
-    expect(JSON.parse(readLines()[2]!).prev).toBe(first);
+    expect(JSON.parse(readLines()[2]).prev).toBe(first);
   });
 
   it('fails when the earlier head is gone: the tail cut off, or the log rewritten with a new chain', async () => {
@@ -384,7 +384,7 @@ describe('verifyAuditLog with an earlier head', () => {
     await appendMany(3);
     const lines = readLines();
     const head = (await verifyAuditLog(log)).head!;
-    writeLines([lines[0]!, 'garbage', lines[2]!]);
+    writeLines([lines[0], 'garbage', lines[2]]);
     const report = await verifyAuditLog(log, { head });
     expect(report).toMatchObject({ ok: false, firstBadLine: 2, earlierHead: { hash: head, line: 3 } });
     expect(report.reason).toBe('line 2: not a json object');
@@ -421,8 +421,8 @@ describe('readAuditLog', () => {
     const written = await appendMany(3);
     const lines = readLines();
     const noFields = '{"seq":1}';
-    const fieldNotText = JSON.stringify({ ...JSON.parse(lines[1]!), field: 7 });
-    writeLines([lines[0]!, noFields, lines[1]!, 'garbage', '', fieldNotText, '[1]', lines[2]!]);
+    const fieldNotText = JSON.stringify({ ...JSON.parse(lines[1]), field: 7 });
+    writeLines([lines[0], noFields, lines[1], 'garbage', '', fieldNotText, '[1]', lines[2]]);
     const listing = await readAuditLog(log);
     expect(listing.entries).toEqual(written);
     expect(listing.badLines.map((bad) => bad.line)).toEqual([2, 4, 5, 6, 7]);
@@ -446,7 +446,7 @@ describe('readAuditLog', () => {
   it('reports where the chain breaks when every line is an entry, as verifyAuditLog does', async () => {
     await appendMany(4);
     const lines = readLines();
-    lines[1] = lines[1]!.replace('"alice"', '"mallory"');
+    lines[1] = lines[1].replace('"alice"', '"mallory"');
     writeLines(lines);
     const listing = await readAuditLog(log);
     expect(listing.entries).toHaveLength(4);

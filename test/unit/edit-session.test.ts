@@ -54,7 +54,7 @@ describe('edit session', () => {
       ['pools.main.pw', 'added', true], ['pools.main.password', 'removed', false],
     ]],
   ] as const)('%s', async (_label, edit, expected) => {
-    const { result } = await plan(edit as (t: string) => string);
+    const { result } = await plan(edit);
     expect(result.changed).toBe(expected.length > 0);
     expect(result.changes.map((c) => [c.field.slice('c.toml:'.length), c.change, c.sealed])).toEqual(expected);
     if (!result.changed) return;

@@ -88,10 +88,10 @@ describe('writeFileAtomic', () => {
     writeFileSync(target, 'old\n');
     chmodSync(target, 0o644);
     const seen: number[] = [];
-    vi.mocked(fs.fsync).mockImplementationOnce(((fd: number, callback: (error: Error | null) => void) => {
+    vi.mocked(fs.fsync).mockImplementationOnce((fd: number, callback: (error: Error | null) => void) => {
       seen.push(fs.fstatSync(fd).mode & 0o777);
       fs.fsync(fd, callback);
-    }) as unknown as typeof fs.fsync);
+    });
     await writeFileAtomic(target, 'new\n');
     expect(seen).toEqual([0o600]);
     expect(mode(target)).toBe(0o644);
@@ -130,8 +130,8 @@ describe('writeFileAtomic', () => {
     const target = join(dir, 'app.toml');
     writeFileSync(target, 'original\n');
     const failure = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    vi.mocked(fs.rename).mockImplementationOnce(((_from: unknown, _to: unknown, callback: (error: Error) => void) =>
-      callback(failure)) as unknown as typeof fs.rename);
+    vi.mocked(fs.rename).mockImplementationOnce((_from: unknown, _to: unknown, callback: (error: Error) => void) =>
+      callback(failure));
     const error = await expectIoError(writeFileAtomic(target, 'new\n'), target);
     expect(error.message).toContain('ENOSPC');
     expect(error.message).not.toContain('new');
@@ -223,11 +223,11 @@ describe('writeFileAtomic with the file as it was read', () => {
     writeFileSync(target, 'old\n');
     const read = identity(target);
     // the swap lands while the temporary file is being written
-    vi.mocked(fs.fsync).mockImplementationOnce(((fd: number, callback: (error: Error | null) => void) => {
+    vi.mocked(fs.fsync).mockImplementationOnce((fd: number, callback: (error: Error | null) => void) => {
       renameSync(target, join(dir, 'moved.toml'));
       symlinkSync('moved.toml', target);
       fs.fsync(fd, callback);
-    }) as unknown as typeof fs.fsync);
+    });
     await expectIoError(writeFileAtomic(target, 'new\n', { expected: { root: dir, identity: read } }), target);
     expect(readFileSync(join(dir, 'moved.toml'), 'utf8')).toBe('old\n');
     expect(readdirSync(dir).sort()).toEqual(['a.toml', 'moved.toml']);

@@ -29,7 +29,7 @@ afterEach(() => {
  * A world whose time moves only when the lock sleeps: a wait of any length takes no real time, and what
  * a test asserts about waiting is the time the lock believed passed, never the wall clock.
  */
-function fakeWorld(start = 1_700_000_000_000, alive: (pid: number) => boolean = realWorld.isAlive) {
+function fakeWorld(start = 1_700_000_000_000, alive: (pid: number) => boolean = (pid) => realWorld.isAlive(pid)) {
   const world: LockWorld & { time: number; slept: number } = {
     time: start,
     slept: 0,

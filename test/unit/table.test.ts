@@ -38,11 +38,11 @@ describe('renderTable', () => {
       ['2', field, 'failed'],
       ['10', 'short.toml:y', 'ok'],
     ]);
-    const outcomeColumn = columnOf(lines[0]!, 'outcome');
+    const outcomeColumn = columnOf(lines[0], 'outcome');
     expect(outcomeColumn).toBe(3 + 2 + displayWidth(field) + 2);
-    expect(columnOf(lines[1]!, 'ok')).toBe(outcomeColumn);
-    expect(columnOf(lines[2]!, 'failed')).toBe(outcomeColumn);
-    expect(columnOf(lines[3]!, 'ok')).toBe(outcomeColumn);
+    expect(columnOf(lines[1], 'ok')).toBe(outcomeColumn);
+    expect(columnOf(lines[2], 'failed')).toBe(outcomeColumn);
+    expect(columnOf(lines[3], 'ok')).toBe(outcomeColumn);
   });
 
   it('pads no last column and leaves no trailing space', () => {
@@ -66,7 +66,7 @@ describe('renderTable with control characters', () => {
     expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(lines[1]).toContain('\\u009b2Jmallory');
     expect(lines[1]).toContain('\\x1b]0;PWNED\\x07\\x1b[2Jx.toml:svc.password');
-    expect(columnOf(lines[1]!, 'ok')).toBe(columnOf(lines[2]!, 'ok'));
-    expect(columnOf(lines[0]!, 'outcome')).toBe(columnOf(lines[2]!, 'ok'));
+    expect(columnOf(lines[1], 'ok')).toBe(columnOf(lines[2], 'ok'));
+    expect(columnOf(lines[0], 'outcome')).toBe(columnOf(lines[2], 'ok'));
   });
 });

@@ -19,7 +19,7 @@ function keyringFor(names: string[]) {
   const env: Record<string, string> = {};
   names.forEach((name) => (env[`KEY_${name}`] = suite.keys[name].value));
   const [master, ...legacy] = names.map((name) => `KEY_${name}`);
-  return loadKeyring(cryptoConfig({ masterEnv: master!, legacyEnvs: legacy }), env);
+  return loadKeyring(cryptoConfig({ masterEnv: master, legacyEnvs: legacy }), env);
 }
 
 describe('liberty-blobs.json', () => {

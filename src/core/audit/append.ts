@@ -48,7 +48,7 @@ const LOCK_SUFFIX = '.lock';
  * and a last line without newline is ended first, so `verifyAuditLog` points at it.
  */
 export async function appendAuditEvent(logPath: string, event: AuditEvent, options: AppendAuditOptions): Promise<AuditEntry> {
-  return (await appendAuditEvents(logPath, [event], options))[0]!;
+  return (await appendAuditEvents(logPath, [event], options))[0];
 }
 
 /**
@@ -72,7 +72,7 @@ export async function appendAuditEvents(
         pid: options.identity.pid,
         host: options.identity.host,
         user: options.identity.osUser,
-        command: `audit ${events[0]!.event}`,
+        command: `audit ${events[0].event}`,
       },
       waitMs: options.lockWaitMs ?? 5000,
       pollMs: 10,
@@ -205,6 +205,6 @@ function syncDirectory(dir: string): void {
 
 function copyDetails(details: AuditDetails): AuditDetails {
   const copy: Record<string, AuditDetailValue> = {};
-  for (const [name, value] of Object.entries(details)) copy[name] = Array.isArray(value) ? [...value] : value;
+  for (const [name, value] of Object.entries(details)) copy[name] = Array.isArray(value) ? [...(value as readonly string[])] : value;
   return copy;
 }

@@ -153,7 +153,7 @@ export function checkEvent(event: AuditEvent): void {
 /** Refuses text that looks like a blob or a raw key; the value itself never reaches the message. */
 function checkText(value: unknown, name: string): void {
   if (typeof value !== 'string') internal(`audit event ${name} is not a string`);
-  const text = value as string;
+  const text = value;
   if (text.startsWith('ENC:')) internal(`audit event ${name} looks like an encrypted blob`);
   // trimmed: a key pasted with a stray space is still a key
   if (name !== 'field' && LOOKS_LIKE_KEY.test(text.trim())) internal(`audit event ${name} looks like a key`);

@@ -157,7 +157,7 @@ export function scanEntries(logPath: string, onLine: (line: LogLine, read: ReadL
   const scan = scanLog(logPath, (line) => {
     const read = line.bytes === undefined ? { problem: `longer than ${MAX_AUDIT_LINE_BYTES / 1024} KiB` } : readEntry(line.bytes);
     if (chainBreak === undefined) {
-      const reason = read.problem ?? chainProblem(read.entry!, line.number, prev);
+      const reason = read.problem ?? chainProblem(read.entry, line.number, prev);
       if (reason !== undefined) chainBreak = { line: line.number, reason };
     }
     prev = line.hash();

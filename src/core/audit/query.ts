@@ -70,7 +70,7 @@ export function filterAuditEntries(entries: readonly AuditEntry[], filter: Audit
   const result: AuditEntry[] = [];
   for (let i = entries.length - 1; i >= 0; i -= 1) {
     if (filter.limit !== undefined && result.length >= filter.limit) break;
-    const entry = entries[i]!;
+    const entry = entries[i];
     const time = Date.parse(entry.ts);
     if (since !== undefined && !(time >= since)) continue;
     if (until !== undefined && !(time <= until)) continue;
@@ -98,7 +98,7 @@ export function parseEventFilter(text: string): string {
 export function parseTimeBound(text: string, now: Date): Date {
   const trimmed = text.trim();
   const duration = DURATION.exec(trimmed);
-  const back = duration ? Number(duration[1]) * DURATION_MS[duration[2]!]! : NaN;
+  const back = duration ? Number(duration[1]) * DURATION_MS[duration[2]] : NaN;
   if (duration && Number.isFinite(new Date(now.getTime() - back).getTime())) return new Date(now.getTime() - back);
   const date = ISO_DATE.exec(trimmed) ?? ISO_DATETIME.exec(trimmed);
   if (date) {

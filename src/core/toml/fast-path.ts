@@ -45,7 +45,7 @@ const ESCAPE_NOT_IN_TOML_1_0 = /\\[xe]/;
 function collectStrings(table: Readonly<Record<string, unknown>>, path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): boolean {
   const keys = Object.keys(table); // faster than for-in over smol-toml's prototype-less tables
   for (let i = 0; i < keys.length; i += 1) {
-    const key = keys[i]!;
+    const key = keys[i];
     const value = table[key];
     if (typeof value === 'string') {
       if (accept(value)) found.push({ path: [...path, key], value });

@@ -62,7 +62,7 @@ function decodeText(file: string, bytes: Uint8Array | string): string {
 function findInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
-    const lead = bytes[i]!;
+    const lead = bytes[i];
     const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
     if (size === 0) return i;
     // the second byte's range excludes overlong forms, surrogates and code points above U+10FFFF

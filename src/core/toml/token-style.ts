@@ -69,7 +69,7 @@ export function editArrayToken(raw: string, node: AST.TOMLArray, value: readonly
   const elements = node.elements.map((element) => ({ start: element.range[0] - base, end: element.range[1] - base }));
   const old = node.elements.map((element) => (isStringNode(element) ? element.value : undefined));
   if (old.some((item) => item === undefined)) return undefined;
-  const multiline = elements.length > 0 && raw.slice(0, elements[0]!.start).includes('\n');
+  const multiline = elements.length > 0 && raw.slice(0, elements[0].start).includes('\n');
   const indentOf = (at: number) => /^[ \t]*/.exec(raw.slice(raw.lastIndexOf('\n', at) + 1))![0];
   const tokens = (items: readonly string[]) => items.map(encodeTomlString);
   let candidate: string | undefined;
@@ -91,16 +91,16 @@ export function editArrayToken(raw: string, node: AST.TOMLArray, value: readonly
     }
   } else if (value.length > old.length && old.every((item, i) => item === value[value.length - old.length + i])) {
     const added = tokens(value.slice(0, value.length - old.length));
-    const first = elements[0]!;
+    const first = elements[0];
     const separator = multiline ? `,${eol}${indentOf(first.start)}` : ', ';
     candidate = `${raw.slice(0, first.start)}${added.map((t) => `${t}${separator}`).join('')}${raw.slice(first.start)}`;
   } else if (value.length === old.length - 1) {
     const gone = old.findIndex((item, i) => item !== value[i]);
     if (gone === -1 || old.slice(gone + 1).some((item, i) => item !== value[gone + i])) return undefined;
-    const element = elements[gone]!;
+    const element = elements[gone];
     if (elements.length === 1) candidate = '[]';
-    else if (gone < elements.length - 1) candidate = raw.slice(0, element.start) + raw.slice(elements[gone + 1]!.start);
-    else candidate = raw.slice(0, elements[gone - 1]!.end) + raw.slice(element.end);
+    else if (gone < elements.length - 1) candidate = raw.slice(0, element.start) + raw.slice(elements[gone + 1].start);
+    else candidate = raw.slice(0, elements[gone - 1].end) + raw.slice(element.end);
   }
   if (candidate === undefined) return undefined;
   try {
