@@ -4,6 +4,9 @@
  * blob with `all`. A blob embedded in a longer string is re-sealed in place, the rest of the string kept.
  * Each file is planned, then written atomically after every new blob has been opened again and compared.
  * A blob that no key opens, or a file that does not parse, is reported and left untouched.
+ *
+ * A file goes through three steps: classify (open each blob: which key, which format, current or not),
+ * plan (planRewrap: pure, which blobs to re-seal and what a check reports), apply (seal, splice, write).
  */
 import { findBlobs, holdsBlob, parseBlob, replaceBlobs, type BlobFormat, type BlobSpan } from './blob.js';
 import { LibertyError } from './errors.js';
@@ -125,17 +128,47 @@ interface BlobField {
   value: string;
 }
 
-interface OpenedSpan {
-  field: BlobField;
-  span: BlobSpan;
+/** What classifying found out about one readable blob: all that planning needs. */
+export interface ClassifiedBlob {
   /** the field name, with #N when its value holds several blobs */
   name: string;
-  plaintext: string;
+  /** in the directory's format, under the master key */
   current: boolean;
+  /** the master key opened it (so a blob that is not current is in the other format) */
+  byMaster: boolean;
   kid: string | null;
   format: BlobFormat;
   opensWith: string;
-  byMaster: boolean;
+}
+
+interface OpenedSpan extends ClassifiedBlob {
+  field: BlobField;
+  span: BlobSpan;
+  plaintext: string;
+}
+
+export interface RewrapPlan<T extends ClassifiedBlob> {
+  /** the blobs to seal anew (a check only counts them) */
+  reseal: T[];
+  /** with check: the blobs that are not current, and why */
+  onLegacy: LegacyBlob[];
+  /** current once the plan is carried out; with check, current now */
+  current: number;
+  /** with check: not current now; a run leaves none (it re-seals them) */
+  legacy: number;
+}
+
+/**
+ * The plan for the readable blobs of one file: a run re-seals every blob that is not current (every blob
+ * with `all`); a check writes nothing and reports the state now, naming each blob that is not current.
+ */
+export function planRewrap<T extends ClassifiedBlob>(file: string, blobs: readonly T[], options: Pick<RewrapOptions, 'all' | 'check'>): RewrapPlan<T> {
+  const reseal = blobs.filter((blob) => options.all || !blob.current);
+  if (!options.check) return { reseal, onLegacy: [], current: blobs.length, legacy: 0 };
+  const onLegacy = reseal
+    .filter((blob) => !blob.current)
+    .map((blob): LegacyBlob => ({ file, key: blob.name, kid: blob.kid, format: blob.format, opensWith: blob.opensWith, reason: blob.byMaster ? 'format' : 'legacy-key' }));
+  return { reseal, onLegacy, current: blobs.length - onLegacy.length, legacy: onLegacy.length };
 }
 
 /**
@@ -194,23 +227,19 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
     if (failure) return { ...outcome, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [failure] };
   }
 
-  const readable = opened.filter((entry) => entry !== undefined);
-  const toSeal = readable.filter((entry) => options.all || !entry.current);
-  outcome.current += readable.length - toSeal.length;
-  if (toSeal.length === 0) return outcome;
+  const plan = planRewrap(file, opened.filter((entry) => entry !== undefined), options);
+  outcome.current += plan.current;
+  outcome.legacy += plan.legacy;
+  outcome.onLegacy.push(...plan.onLegacy);
+  outcome.rewrapped = plan.reseal.length;
+  if (options.check || plan.reseal.length === 0) return outcome;
+  await applyPlan(document, keyring, plan.reseal, spansOf);
+  return outcome;
+}
 
-  if (options.check) {
-    // a check reports the state now: which blobs are not current, for the nightly job to name them
-    for (const entry of toSeal) {
-      if (entry.current) continue;
-      const reason = entry.byMaster ? 'format' : 'legacy-key';
-      outcome.onLegacy.push({ file, key: entry.name, kid: entry.kid, format: entry.format, opensWith: entry.opensWith, reason });
-      outcome.legacy += 1;
-    }
-    outcome.rewrapped = toSeal.length;
-    outcome.current += toSeal.length - outcome.onLegacy.length;
-    return outcome;
-  }
+/** Seals each planned blob anew (verified), splices the new blobs into their values, writes the file. */
+async function applyPlan(document: SettingsDocument, keyring: Keyring, toSeal: readonly OpenedSpan[], spansOf: ReadonlyMap<BlobField, BlobSpan[]>): Promise<void> {
+  const { file } = document;
   const sealingKey = requireSealingKey(keyring);
   // sealed all at once: v1 derives each new key on the thread pool
   const sealed = await Promise.all(toSeal.map((entry) => sealVerified(keyring, sealingKey, entry.plaintext, file)));
@@ -223,9 +252,6 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
   }
   const text = applyEdits(document, edits);
   await writeSettingsFile(document, text);
-  outcome.rewrapped = toSeal.length;
-  outcome.current += toSeal.length;
-  return outcome;
 }
 
 /**
