@@ -43,6 +43,7 @@ const GENERAL_HINTS: Readonly<Record<Exclude<ErrorCode, 'E_USAGE'>, string>> = {
   E_EDITOR_FAILED: 'nothing was written; fix the editor command ($VISUAL, else $EDITOR) or run edit again',
   E_INTERRUPTED: 'nothing was written; run the command again',
   E_TERMINATED: 'nothing was written; run the command again',
+  E_HANGUP: 'nothing was written; run the command again (under tmux or screen a dropped connection does not end it)',
 };
 
 /** What oclif and Node errors carry that tells them apart. */

@@ -20,7 +20,8 @@ export default class Edit extends BaseCommand {
     'in a secret field; a ${NAME} reference is never sealed. Unchanged secrets keep their exact old blob, so a ' +
     'diff shows only what you changed, and an unchanged file is not written at all. The temporary file is ' +
     'overwritten with zeros and removed on every exit: an editor that exits non-zero (exit 7), invalid TOML ' +
-    '(on a terminal you may re-open the editor; else exit 5), SIGINT (exit 130) and SIGTERM (exit 143) leave ' +
+    '(on a terminal you may re-open the editor; else exit 5), SIGINT (exit 130), SIGTERM (exit 143) and SIGHUP (exit 129, ' +
+    'the terminal or SSH session gone) leave ' +
     'the settings file untouched. Needs the permission settings:reveal-secrets; every field opened and every ' +
     'field changed is audit-logged. Holds the settings lock throughout: a second edit waits for the first.';
   static override examples = [

@@ -33,6 +33,7 @@ export const EXIT_STATUS = {
   EXISTS: { code: 9, meaning: 'already there: encrypt FILE:KEY --no-replace found a value in the field, init found an app.toml; nothing written' },
   INTERNAL: { code: 70, meaning: 'internal error' },
   // 128 + the signal number, as a shell reports a process a signal ended
+  HANGUP: { code: 129, meaning: 'hung up (SIGHUP: the terminal or SSH session went away) while edit ran: its temporary file removed, the settings file untouched' },
   INTERRUPTED: { code: 130, meaning: 'interrupted (SIGINT) while edit ran: its temporary file removed, the settings file untouched' },
   TERMINATED: { code: 143, meaning: 'terminated (SIGTERM) while edit ran: its temporary file removed, the settings file untouched' },
 } as const;
@@ -82,6 +83,7 @@ export const EXIT_CODES = {
   E_INTERNAL: EXIT.INTERNAL,
   E_INTERRUPTED: EXIT.INTERRUPTED,
   E_TERMINATED: EXIT.TERMINATED,
+  E_HANGUP: EXIT.HANGUP,
 } as const;
 
 export type ErrorCode = keyof typeof EXIT_CODES;

@@ -1,5 +1,5 @@
 // edit FILE end to end: EDITOR is a small shell script in the test's folder (change a value, add one, change
-// nothing, write invalid TOML, exit non-zero, kill the edit with SIGTERM or SIGINT), run by the built CLI.
+// nothing, write invalid TOML, exit non-zero, kill the edit with SIGTERM, SIGINT or SIGHUP), run by the built CLI.
 // After every run: the private temporary folder ($XDG_RUNTIME_DIR here) is empty, and no plaintext is in
 // the audit log.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -200,6 +200,7 @@ describe('edit FILE', { timeout: 120_000 }, () => {
   it.each([
     ['SIGTERM', 143, 'E_TERMINATED'],
     ['SIGINT', 130, 'E_INTERRUPTED'],
+    ['SIGHUP', 129, 'E_HANGUP'],
   ] as const)('%s while the editor runs: exit %i, the temporary file wiped, the settings file untouched', async (signal, code, errorCode) => {
     // the editor changes the file, then kills the edit (its parent, or the parent of the shell that ran it)
     const script = editor(
