@@ -134,9 +134,14 @@ function fastConfig(pjson: PackageJson, manifest: Manifest) {
   };
 }
 
-/** oclif's Config.userAgent: `liberty-crypto/0.1.0 linux-x64 node-v20.20.2` (platform `wsl` under WSL, as oclif asks it). */
+/**
+ * oclif's Config.userAgent: `liberty-crypto/0.1.0 linux-x64 node-v20.20.2` (platform `wsl` under WSL, as oclif
+ * asks it). oclif takes `isWsl` from wsl-utils, which re-exports is-wsl's answer; is-wsl is imported here
+ * directly because wsl-utils also loads node:child_process (and with it dgram and net) at its top, a few
+ * milliseconds of every start-up for a value that is one file read.
+ */
 async function userAgent(pjson: PackageJson): Promise<string> {
-  const { isWsl } = await import('wsl-utils');
+  const { default: isWsl } = await import('is-wsl');
   const cpu = arch() === 'ia32' ? 'x86' : arch();
   return `${pjson.name}/${pjson.version || '0.0.0'} ${isWsl ? 'wsl' : platform()}-${cpu} node-${process.version}`;
 }
