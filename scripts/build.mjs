@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -130,9 +131,67 @@ await build({
   plugins: [oclifHelpUtil, deferRequires, bundleSyntaxParser, builtinsByRequire],
 });
 
-if (syntaxParserBundled !== 1) throw new Error(`build: expected one file of src/core to load toml-eslint-parser with ${SYNTAX_PARSER_CALL}, found ${syntaxParserBundled}`);
+// The command bundle (src/run.ts, compileCommandBundle): every command, the fast path and its error output
+// as one CommonJS file, whose V8 code cache is written next to it. A command's module is evaluated on
+// first use (the map below); oclif's CommonJS modules inside it likewise.
+const commandFiles = listEntries('src/commands');
+const commandBundleEntry = [
+  `export { compileCommandBundle } from './src/run.ts';`,
+  `import { executeFast as execute } from './src/run.ts';`,
+  'export const commands = {',
+  ...commandFiles.map((file) => `  ${JSON.stringify(`dist/${file.slice('src/'.length).replace(/\.ts$/, '.js')}`)}: () => import(${JSON.stringify(`./${file}`)}),`),
+  '};',
+  "export const executeFast = (argv, root, dir) => execute(argv, root, dir, (relativePath) => commands[relativePath.join('/')]?.());",
+].join('\n');
+await build({
+  absWorkingDir: root,
+  stdin: { contents: commandBundleEntry, resolveDir: root, sourcefile: 'command-bundle.js', loader: 'js' },
+  outfile: 'dist/command-bundle.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['typescript', '@oclif/plugin-help', '@oclif/plugin-autocomplete'],
+  // src/cli/file-authority.ts asks where its own code is: the bundle's file, as a chunk's in the ES build
+  define: { 'import.meta.url': '__lcImportMetaUrl' },
+  banner: { js: "const __lcImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  sourcemap: false,
+  minify: process.env.LC_NO_MINIFY !== '1',
+  keepNames: true,
+  logLevel: 'warning',
+  plugins: [oclifHelpUtil, deferRequires, bundleSyntaxParser],
+});
+
+if (syntaxParserBundled !== 2) throw new Error(`build: expected one file of src/core to load toml-eslint-parser with ${SYNTAX_PARSER_CALL}, found ${syntaxParserBundled / 2}`);
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest']);
 run(process.execPath, [join(root, 'scripts/gen-man.mjs')]);
+
+// The code cache of the command bundle: made in a fresh node after evaluating every command module (so
+// their code is compiled and in the cache), then checked in another one: V8 must accept it.
+const cacheScript = (check) => `
+  import { readFileSync, writeFileSync } from 'node:fs';
+  const { compileCommandBundle, COMMAND_BUNDLE } = await import(${JSON.stringify(new URL('../dist/run.js', import.meta.url).href)});
+  const root = ${JSON.stringify(root)};
+  const cacheFile = root + '/' + COMMAND_BUNDLE + '.cache';
+  const { script, bundle } = compileCommandBundle(root, ${check} ? readFileSync(cacheFile) : undefined);
+  if (${check}) { if (script.cachedDataRejected !== false) throw new Error('build: V8 rejected the code cache of ' + COMMAND_BUNDLE); }
+  else {
+    for (const load of Object.values(bundle.commands)) await load();
+    // and run status and fingerprint once on a scratch directory, so what a command calls is compiled too
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const dir = mkdtempSync(${JSON.stringify(join(tmpdir(), 'lc-build-cache-'))});
+    writeFileSync(dir + '/app.toml', '[app]\\nname = "cache"\\n\\n[crypto]\\nmaster_key = "\${LIBERTY_MASTER_KEY}"\\n');
+    writeFileSync(dir + '/db.toml', '[db]\\nuser = "u"\\npassword = "p"\\n');
+    const dist = ${JSON.stringify(new URL('../bin/run.js', import.meta.url).href)};
+    for (const argv of [['status', '--settings', dir], ['fingerprint', '--settings', dir], ['status', '--settings', dir, '--json']]) await bundle.executeFast(argv, root, dist);
+    rmSync(dir, { recursive: true, force: true });
+    process.exitCode = 0;
+    writeFileSync(cacheFile, script.createCachedData());
+  }
+`;
+// stdout and stderr of the warming runs are not the build's
+execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(false)], { cwd: root, stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) } });
+run(process.execPath, ['--input-type=module', '-e', cacheScript(true)]);
