@@ -62,7 +62,7 @@ function readJson<T>(path: string): T | undefined {
  * load the command bundle (src/run.ts); runFast decides.
  */
 export function mayRunCommand(argv: readonly string[]): boolean {
-  if (environmentForOclif(process.env) || argv.length === 0 || argv[0]!.startsWith('-')) return false;
+  if (environmentForOclif(process.env) || argv.length === 0 || argv[0].startsWith('-')) return false;
   const end = argv.indexOf('--');
   return !(end === -1 ? argv : argv.slice(0, end)).includes('--help');
 }

@@ -136,7 +136,7 @@ describe('which path runs', () => {
 });
 
 describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
-  const record = join(REPO, 'test/support/record-scripts.cjs');
+  const record = join(REPO, 'test/support/record-scripts.mjs');
   const recordImports = join(REPO, 'test/support/record-imports.mjs');
   let copy: string;
 
@@ -151,7 +151,7 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
   async function runIn(root: string, argv: string[]): Promise<{ result: RunResult; scripts: string[]; imports: string[] }> {
     const scriptsFile = join(settings.root, `scripts-${process.hrtime.bigint()}.txt`);
     const importsFile = join(settings.root, `imports-${process.hrtime.bigint()}.txt`);
-    const child = spawn(process.execPath, ['--require', record, '--import', recordImports, join(root, 'bin/run.js'), ...argv], {
+    const child = spawn(process.execPath, ['--import', record, '--import', recordImports, join(root, 'bin/run.js'), ...argv], {
       cwd: REPO,
       env: baseEnv({ LIBERTY_MASTER_KEY: KEY_B, NO_COLOR: '1', LC_RECORD_SCRIPTS: scriptsFile, LC_RECORD_IMPORTS: importsFile }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -186,14 +186,14 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
     for (const [i, argv] of cases.entries()) {
       const damaged = await runIn(copy, argv);
       expect(damaged.scripts[0]?.split(' ').slice(1).join(' ')).toBe('cached=true rejected=true');
-      expect(seen(damaged.result)).toEqual(seen(intact[i]!.result));
+      expect(seen(damaged.result)).toEqual(seen(intact[i].result));
     }
 
     rmSync(join(copy, 'dist/command-bundle.cjs'));
     for (const [i, argv] of cases.entries()) {
       const without = await runIn(copy, argv);
       expect(without.scripts).toEqual([]);
-      expect(seen(without.result)).toEqual(seen(intact[i]!.result));
+      expect(seen(without.result)).toEqual(seen(intact[i].result));
       if (i === 0) expect(esmCommand(without.imports)).toBe(true);
     }
   }, 120_000);

@@ -1,8 +1,9 @@
-// `node --require ./record-scripts.cjs ...`: appends, at exit, one line per vm.Script the process compiled to the
+// `node --import ./record-scripts.mjs ...`: appends, at exit, one line per vm.Script the process compiled to the
 // file named by LC_RECORD_SCRIPTS: `FILENAME cached=BOOL rejected=BOOL|undefined`, so a test can tell whether
-// the command bundle ran (src/run.ts) and whether V8 took its code cache.
-const vm = require('node:vm');
-const { appendFileSync } = require('node:fs');
+// the command bundle ran (src/run.ts) and whether V8 took its code cache. It replaces the Script class on
+// node:vm's exports, which the bundle reads when it compiles (src/run.ts requires node:vm).
+import { appendFileSync } from 'node:fs';
+import vm from 'node:vm';
 
 const file = process.env.LC_RECORD_SCRIPTS;
 if (file) {
