@@ -3,6 +3,8 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -68,6 +70,41 @@ const deferRequires = {
   },
 };
 
+// Start-up: the strict TOML parser (toml-eslint-parser) is bundled like the other dependencies. Core loads
+// it on first need with `createRequire(import.meta.url)('toml-eslint-parser')`, a call esbuild cannot follow,
+// so at run time node resolved it from node_modules: package.json lookups for the package scope and its
+// `exports` map, and a separate ES module graph to compile. Here that one call becomes a plain `require`,
+// which esbuild bundles and still evaluates lazily (its module body runs on the first call only). The file
+// is found by the call, not by its path (src/core is being reorganised); the build fails if no file has it.
+const SYNTAX_PARSER_CALL = "createRequire(import.meta.url)('toml-eslint-parser')";
+let syntaxParserBundled = 0;
+const bundleSyntaxParser = {
+  name: 'bundle-syntax-parser',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]src[\\/]core[\\/].*\.ts$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(SYNTAX_PARSER_CALL)) return undefined;
+      syntaxParserBundled += 1;
+      return { contents: text.replace(SYNTAX_PARSER_CALL, "require('toml-eslint-parser')"), loader: 'ts' };
+    });
+  },
+};
+
+// Start-up: a static ES `import` of a node built-in makes node build the module's ES facade, which reads
+// every export once, and reading some of them loads more: `node:process` loads process.report, `node:util`
+// parseArgs and MIMEType, `node:crypto` webcrypto, `node:fs` fs/promises (and readline with it). About
+// 10-15 ms of every start. A `require` of the built-in reads nothing, so each static import of one is
+// bundled as a one-line CommonJS module that requires it: esbuild then reads an export where it is used,
+// as it does for the CommonJS dependencies (the banner's `require`). Dynamic `import()` is left as is.
+const BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((name) => name.replace(/[/]/g, '\\/')).join('|')})$`);
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: BUILTIN }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'lc-builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'lc-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});\n`, loader: 'js' }));
+  },
+};
+
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 await build({
   absWorkingDir: root,
@@ -81,8 +118,7 @@ await build({
   target: 'node20',
   // dependencies are bundled too (fewer files to resolve and read at start-up), which is why most are
   // devDependencies in package.json. Real dependencies are what is loaded by name at run time: the oclif
-  // plugins (help, autocomplete, loaded by oclif from node_modules), @oclif/core (which they import), and
-  // toml-eslint-parser (required on first need by src/core/toml/parse.ts, which esbuild leaves as is).
+  // plugins (help, autocomplete, loaded by oclif from node_modules) and @oclif/core (which they import).
   // typescript is only reached by oclif's development mode.
   external: ['typescript', '@oclif/plugin-help', '@oclif/plugin-autocomplete'],
   // CommonJS dependencies inside an ES module bundle still call require() for node built-ins
@@ -92,10 +128,70 @@ await build({
   minify: process.env.LC_NO_MINIFY !== '1',
   keepNames: true, // error classes are told apart by name (ExitPromptError from @inquirer)
   logLevel: 'warning',
-  plugins: [oclifHelpUtil, deferRequires],
+  plugins: [oclifHelpUtil, deferRequires, bundleSyntaxParser, builtinsByRequire],
 });
+
+// The command bundle (src/run.ts, compileCommandBundle): every command, the fast path and its error output
+// as one CommonJS file, whose V8 code cache is written next to it. A command's module is evaluated on
+// first use (the map below); oclif's CommonJS modules inside it likewise.
+const commandFiles = listEntries('src/commands');
+const commandBundleEntry = [
+  `export { compileCommandBundle } from './src/run.ts';`,
+  `import { executeFast as execute } from './src/run.ts';`,
+  'export const commands = {',
+  ...commandFiles.map((file) => `  ${JSON.stringify(`dist/${file.slice('src/'.length).replace(/\.ts$/, '.js')}`)}: () => import(${JSON.stringify(`./${file}`)}),`),
+  '};',
+  "export const executeFast = (argv, root, dir) => execute(argv, root, dir, (relativePath) => commands[relativePath.join('/')]?.());",
+].join('\n');
+await build({
+  absWorkingDir: root,
+  stdin: { contents: commandBundleEntry, resolveDir: root, sourcefile: 'command-bundle.js', loader: 'js' },
+  outfile: 'dist/command-bundle.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  external: ['typescript', '@oclif/plugin-help', '@oclif/plugin-autocomplete'],
+  // src/cli/file-authority.ts asks where its own code is: the bundle's file, as a chunk's in the ES build
+  define: { 'import.meta.url': '__lcImportMetaUrl' },
+  banner: { js: "const __lcImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  sourcemap: false,
+  minify: process.env.LC_NO_MINIFY !== '1',
+  keepNames: true,
+  logLevel: 'warning',
+  plugins: [oclifHelpUtil, deferRequires, bundleSyntaxParser],
+});
+
+if (syntaxParserBundled !== 2) throw new Error(`build: expected one file of src/core to load toml-eslint-parser with ${SYNTAX_PARSER_CALL}, found ${syntaxParserBundled / 2}`);
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
 run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest']);
 run(process.execPath, [join(root, 'scripts/gen-man.mjs')]);
+
+// The code cache of the command bundle: made in a fresh node after evaluating every command module (so
+// their code is compiled and in the cache), then checked in another one: V8 must accept it.
+const cacheScript = (check) => `
+  import { readFileSync, writeFileSync } from 'node:fs';
+  const { compileCommandBundle, COMMAND_BUNDLE } = await import(${JSON.stringify(new URL('../dist/run.js', import.meta.url).href)});
+  const root = ${JSON.stringify(root)};
+  const cacheFile = root + '/' + COMMAND_BUNDLE + '.cache';
+  const { script, bundle } = compileCommandBundle(root, ${check} ? readFileSync(cacheFile) : undefined);
+  if (${check}) { if (script.cachedDataRejected !== false) throw new Error('build: V8 rejected the code cache of ' + COMMAND_BUNDLE); }
+  else {
+    for (const load of Object.values(bundle.commands)) await load();
+    // and run status and fingerprint once on a scratch directory, so what a command calls is compiled too
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const dir = mkdtempSync(${JSON.stringify(join(tmpdir(), 'lc-build-cache-'))});
+    writeFileSync(dir + '/app.toml', '[app]\\nname = "cache"\\n\\n[crypto]\\nmaster_key = "\${LIBERTY_MASTER_KEY}"\\n');
+    writeFileSync(dir + '/db.toml', '[db]\\nuser = "u"\\npassword = "p"\\n');
+    const dist = ${JSON.stringify(new URL('../bin/run.js', import.meta.url).href)};
+    for (const argv of [['status', '--settings', dir], ['fingerprint', '--settings', dir], ['status', '--settings', dir, '--json']]) await bundle.executeFast(argv, root, dist);
+    rmSync(dir, { recursive: true, force: true });
+    process.exitCode = 0;
+    writeFileSync(cacheFile, script.createCachedData());
+  }
+`;
+// stdout and stderr of the warming runs are not the build's
+execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(false)], { cwd: root, stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) } });
+run(process.execPath, ['--input-type=module', '-e', cacheScript(true)]);

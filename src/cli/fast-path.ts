@@ -57,11 +57,26 @@ function readJson<T>(path: string): T | undefined {
 }
 
 /**
+ * Whether `argv` names a command the fast path may run: a first word that is not a flag, no `--help` before
+ * `--`, nothing of oclif's in the environment. Only a cheap first test, so that help and `--version` do not
+ * load the command bundle (src/run.ts); runFast decides.
+ */
+export function mayRunCommand(argv: readonly string[]): boolean {
+  if (environmentForOclif(process.env) || argv.length === 0 || argv[0].startsWith('-')) return false;
+  const end = argv.indexOf('--');
+  return !(end === -1 ? argv : argv.slice(0, end)).includes('--help');
+}
+
+/** Loads a command's module from its manifest path (the package's files below `root`). */
+export type CommandLoader = (relativePath: string[]) => Promise<{ default?: unknown } | undefined>;
+
+/**
  * Runs `argv` without Config.load when it can, and says whether it did. `root` is the package root (where
  * package.json and oclif.manifest.json are). Errors of the command are the command's (BaseCommand.catch);
- * what is thrown past it goes to the caller, as from oclif's run.
+ * what is thrown past it goes to the caller, as from oclif's run. `loadCommand` is how the command's module
+ * is loaded: by default the ES module the manifest names; the code-cached bundle (src/run.ts) passes its own.
  */
-export async function runFast(argv: readonly string[], root: string): Promise<boolean> {
+export async function runFast(argv: readonly string[], root: string, loadCommand?: CommandLoader): Promise<boolean> {
   if (environmentForOclif(process.env)) return false;
   const pjson = readJson<PackageJson>(join(root, 'package.json'));
   if (!pjson?.oclif || pjson.oclif.flexibleTaxonomy) return false;
@@ -88,8 +103,8 @@ export async function runFast(argv: readonly string[], root: string): Promise<bo
   const entry = id === undefined ? undefined : manifest.commands[id];
   if (!entry?.relativePath || entry.id !== id) return false;
 
-  const module = (await import(pathToFileURL(join(root, ...entry.relativePath)).href)) as { default?: CommandClass };
-  const Command = module.default;
+  const module = (await (loadCommand ?? importCommand(root))(entry.relativePath)) as { default?: CommandClass } | undefined;
+  const Command = module?.default;
   if (typeof Command?.prototype?._run !== 'function') return false;
   config.userAgent = await userAgent(pjson);
   // as oclif's plugin loader and Command.run do: the class knows its id, the instance runs with the argv after it
@@ -97,6 +112,11 @@ export async function runFast(argv: readonly string[], root: string): Promise<bo
   await new Command(rest, config)._run();
   return true;
 }
+
+const importCommand =
+  (root: string): CommandLoader =>
+  (relativePath) =>
+    import(pathToFileURL(join(root, ...relativePath)).href) as Promise<{ default?: unknown }>;
 
 interface CommandClass {
   id?: string;
@@ -134,9 +154,14 @@ function fastConfig(pjson: PackageJson, manifest: Manifest) {
   };
 }
 
-/** oclif's Config.userAgent: `liberty-crypto/0.1.0 linux-x64 node-v20.20.2` (platform `wsl` under WSL, as oclif asks it). */
+/**
+ * oclif's Config.userAgent: `liberty-crypto/0.1.0 linux-x64 node-v20.20.2` (platform `wsl` under WSL, as oclif
+ * asks it). oclif takes `isWsl` from wsl-utils, which re-exports is-wsl's answer; is-wsl is imported here
+ * directly because wsl-utils also loads node:child_process (and with it dgram and net) at its top, a few
+ * milliseconds of every start-up for a value that is one file read.
+ */
 async function userAgent(pjson: PackageJson): Promise<string> {
-  const { isWsl } = await import('wsl-utils');
+  const { default: isWsl } = await import('is-wsl');
   const cpu = arch() === 'ia32' ? 'x86' : arch();
   return `${pjson.name}/${pjson.version || '0.0.0'} ${isWsl ? 'wsl' : platform()}-${cpu} node-${process.version}`;
 }

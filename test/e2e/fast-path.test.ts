@@ -5,7 +5,8 @@
  * of a command never loads oclif's main module, which oclif's path always does.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -132,4 +133,68 @@ describe('which path runs', () => {
     expect(result.code).toBe(0);
     expect(oclifMain(urls)).toBe(true);
   });
+});
+
+describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
+  const record = join(REPO, 'test/support/record-scripts.mjs');
+  const recordImports = join(REPO, 'test/support/record-imports.mjs');
+  let copy: string;
+
+  beforeAll(() => {
+    // a copy of the built package, whose bundle and cache a test may damage
+    copy = mkdtempSync(join(tmpdir(), 'lc-bundle-'));
+    for (const entry of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(REPO, entry), join(copy, entry), { recursive: true });
+    symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
+  });
+  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+
+  async function runIn(root: string, argv: string[]): Promise<{ result: RunResult; scripts: string[]; imports: string[] }> {
+    const scriptsFile = join(settings.root, `scripts-${process.hrtime.bigint()}.txt`);
+    const importsFile = join(settings.root, `imports-${process.hrtime.bigint()}.txt`);
+    const child = spawn(process.execPath, ['--import', record, '--import', recordImports, join(root, 'bin/run.js'), ...argv], {
+      cwd: REPO,
+      env: baseEnv({ LIBERTY_MASTER_KEY: KEY_B, NO_COLOR: '1', LC_RECORD_SCRIPTS: scriptsFile, LC_RECORD_IMPORTS: importsFile }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const result = await collectOutput(child);
+    const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+    const out = { result, scripts: read(scriptsFile), imports: read(importsFile) };
+    rmSync(scriptsFile, { force: true });
+    rmSync(importsFile, { force: true });
+    return out;
+  }
+  const seen = (result: RunResult) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr });
+  const esmCommand = (imports: string[]) => imports.some((url) => url.endsWith('/dist/commands/status.js'));
+
+  it('a command runs from the bundle, with the code cache V8 accepted, and loads no ES module of a command', async () => {
+    const { result, scripts, imports } = await runIn(REPO, ['status', '-s', settings.dir]);
+    expect(result.code).toBe(0);
+    expect(scripts).toEqual([`${join(REPO, 'dist/command-bundle.cjs')} cached=true rejected=false`]);
+    expect(esmCommand(imports)).toBe(false);
+  });
+
+  it('--version and help do not load the bundle', async () => {
+    for (const argv of [['--version'], ['status', '--help']]) expect((await runIn(REPO, argv)).scripts).toEqual([]);
+  });
+
+  it('a damaged cache is rejected and changes nothing; without the bundle the ES modules run the command', async () => {
+    const cases = [['status', '-s', settings.dir], ['fingerprint', '-s', settings.dir, '--json'], ['status', '--settingz', 'x'], ['keys', 'rotate']];
+    const intact = await Promise.all(cases.map((argv) => runIn(copy, argv)));
+    expect(intact.map((run) => run.scripts[0]?.split(' ').slice(1).join(' '))).toEqual(cases.map(() => 'cached=true rejected=false'));
+
+    writeFileSync(join(copy, 'dist/command-bundle.cjs.cache'), Buffer.alloc(4096, 7));
+    for (const [i, argv] of cases.entries()) {
+      const damaged = await runIn(copy, argv);
+      expect(damaged.scripts[0]?.split(' ').slice(1).join(' ')).toBe('cached=true rejected=true');
+      expect(seen(damaged.result)).toEqual(seen(intact[i].result));
+    }
+
+    rmSync(join(copy, 'dist/command-bundle.cjs'));
+    for (const [i, argv] of cases.entries()) {
+      const without = await runIn(copy, argv);
+      expect(without.scripts).toEqual([]);
+      expect(seen(without.result)).toEqual(seen(intact[i].result));
+      if (i === 0) expect(esmCommand(without.imports)).toBe(true);
+    }
+  }, 120_000);
 });

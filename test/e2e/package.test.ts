@@ -97,7 +97,9 @@ describe('installed with npm install -g --prefix', () => {
     const packages = [...named].filter((name) => !name.startsWith('node:')).map((name) => name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/'));
     const builtins = new Set(['fs', 'os', 'path', 'tty', 'url', 'util', 'stream', 'events', 'crypto', 'child_process', 'module', 'buffer', 'process', 'readline']);
     const outside = [...new Set(packages)].filter((name) => !builtins.has(name));
-    expect(outside.length).toBeGreaterThan(0);
+    // the scan finds what it looks for (node built-ins at least); toml-eslint-parser, once the only package
+    // loaded by name, is now bundled
+    expect(named.size).toBeGreaterThan(0);
     for (const name of outside) expect(pkg.dependencies[name], `${name} is loaded by name: a dependency`).toBeDefined();
   });
 
