@@ -10,8 +10,24 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
-  alternate, BIN, cleanEnv, fmtMs, fmtRatio, haveGnuTime, info, isMain, keyEnv, median, NODE, printStats, REPO, removeDir, target,
-  tempRoot, TIME_BIN, timeProcess,
+  alternate,
+  BIN,
+  cleanEnv,
+  fmtMs,
+  fmtRatio,
+  haveGnuTime,
+  info,
+  isMain,
+  keyEnv,
+  median,
+  NODE,
+  printStats,
+  REPO,
+  removeDir,
+  target,
+  tempRoot,
+  TIME_BIN,
+  timeProcess,
 } from './lib.mjs';
 
 export const name = 'bulk';
@@ -26,9 +42,13 @@ const secretOf = (i) => `secret-value-${i}-${'abcdefghijklmnopqrstuvwxyz'.slice(
 /** The Liberty side: app.toml (master from the environment, the given format) and one file of 1,000 plaintext secrets. */
 function writeLibertyDir(dir, format) {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'app.toml'), `[app]\nname = "bench-bulk"\n\n[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\nformat = "${format}"\n`);
+  writeFileSync(
+    join(dir, 'app.toml'),
+    `[app]\nname = "bench-bulk"\n\n[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\nformat = "${format}"\n`,
+  );
   const lines = ['# 1,000 connectors, each with a plaintext password (benchmark data)', ''];
-  for (let i = 0; i < VALUES; i++) lines.push(`[connectors.c${i}]`, `url = "https://service-${i}.example.com/api"`, `password = "${secretOf(i)}"`, '');
+  for (let i = 0; i < VALUES; i++)
+    lines.push(`[connectors.c${i}]`, `url = "https://service-${i}.example.com/api"`, `password = "${secretOf(i)}"`, '');
   writeFileSync(join(dir, 'connectors.toml'), lines.join('\n'));
   return dir;
 }
@@ -46,7 +66,9 @@ function installDotenvx() {
   if (!prefix) {
     prefix = tempRoot('dotenvx');
     console.log(`installing ${DOTENVX} into ${prefix} (npm install --prefix)`);
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', DOTENVX], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', DOTENVX], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
   }
   const bin = join(prefix, 'node_modules/@dotenvx/dotenvx/src/cli/dotenvx.js');
   if (!existsSync(bin)) throw new Error(`no dotenvx at ${bin}`);
@@ -81,7 +103,8 @@ function cpuMedian(label) {
 }
 
 function expect(result, ok, what) {
-  if (!ok(result)) throw new Error(`${what}: unexpected output (exit ${result.code}):\n${result.stdout.slice(0, 1000)}\n${result.stderr.slice(0, 1000)}`);
+  if (!ok(result))
+    throw new Error(`${what}: unexpected output (exit ${result.code}):\n${result.stdout.slice(0, 1000)}\n${result.stderr.slice(0, 1000)}`);
   return result;
 }
 
@@ -114,7 +137,9 @@ export async function run() {
     prepare: fresh(templates.dotenv),
     run: async (dir) => {
       const result = await timed('dotenvx encrypt -f .env', NODE, [dotenvx, 'encrypt', '-f', '.env'], { env: cleanEnv(), cwd: dir });
-      const count = readFileSync(join(dir, '.env'), 'utf8').split('\n').filter((line) => /^SECRET_\d+="encrypted:/.test(line)).length;
+      const count = readFileSync(join(dir, '.env'), 'utf8')
+        .split('\n')
+        .filter((line) => /^SECRET_\d+="encrypted:/.test(line)).length;
       return expect({ ...result, count }, (r) => r.count === VALUES, 'dotenvx encrypt');
     },
     cleanup: drop,
@@ -124,7 +149,9 @@ export async function run() {
     run: () => timed(`floor-pbkdf2.mjs ${VALUES}`, NODE, [FLOOR_PBKDF2, String(VALUES)], { env: cleanEnv() }),
   };
 
-  console.log(`\nencrypt --all of ${VALUES} values in one file vs dotenvx encrypt of a .env of ${VALUES} values (${RUNS} alternated runs each, fresh copies)`);
+  console.log(
+    `\nencrypt --all of ${VALUES} values in one file vs dotenvx encrypt of a .env of ${VALUES} values (${RUNS} alternated runs each, fresh copies)`,
+  );
   const stats = await alternate([liberty('v2'), dotenvxCase, liberty('v1'), floor], { runs: RUNS });
   printStats(stats);
   const dx = stats['dotenvx encrypt -f .env'].median;
@@ -132,14 +159,23 @@ export async function run() {
   const v1 = stats['liberty-crypto encrypt --all (v1)'].median;
   const pbkdf2 = stats[`floor-pbkdf2.mjs ${VALUES}`].median;
   const results = [
-    target(name, 'dotenvx / encrypt --all (v2)', `${fmtMs(dx)} / ${fmtMs(v2)} = ${fmtRatio(dx / v2)}`, `>= ${MIN_SPEEDUP}x`, dx / v2 >= MIN_SPEEDUP),
+    target(
+      name,
+      'dotenvx / encrypt --all (v2)',
+      `${fmtMs(dx)} / ${fmtMs(v2)} = ${fmtRatio(dx / v2)}`,
+      `>= ${MIN_SPEEDUP}x`,
+      dx / v2 >= MIN_SPEEDUP,
+    ),
     info(name, 'dotenvx / encrypt --all (v1)', `${fmtMs(dx)} / ${fmtMs(v1)} = ${fmtRatio(dx / v1)}`),
     info(name, `encrypt --all (v1) / floor-pbkdf2 ${VALUES}`, `${fmtMs(v1)} / ${fmtMs(pbkdf2)} = ${fmtRatio(v1 / pbkdf2)}`),
   ];
   // the same ratios in CPU time (user + sys, GNU time), for a loaded machine
   const cpu = (label) => cpuMedian(label);
   const [cdx, cv2, cv1, cfloor] = [
-    'dotenvx encrypt -f .env', 'liberty-crypto encrypt --all (v2)', 'liberty-crypto encrypt --all (v1)', `floor-pbkdf2.mjs ${VALUES}`,
+    'dotenvx encrypt -f .env',
+    'liberty-crypto encrypt --all (v2)',
+    'liberty-crypto encrypt --all (v1)',
+    `floor-pbkdf2.mjs ${VALUES}`,
   ].map(cpu);
   if ([cdx, cv2, cv1, cfloor].every((value) => value !== undefined)) {
     results.push(

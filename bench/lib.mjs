@@ -149,7 +149,8 @@ export async function alternate(cases, { runs, warmup = 1, log = process.stderr.
 // ---------------------------------------------------------------------------------------------------
 // output
 
-export const fmtMs = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+export const fmtMs = (ms) =>
+  ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
 export const fmtRatio = (ratio) => `${ratio.toFixed(2)}x`;
 
 /** Prints the stats of alternate() as a small table. */

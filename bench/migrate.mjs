@@ -5,8 +5,23 @@
 // script doing only the PBKDF2 derivations under the same two settings (what the machine allows).
 import { dirname, join } from 'node:path';
 import {
-  alternate, cli, fmtMs, fmtRatio, freshCopy, info, isMain, KEY_OLD, keyEnv, NODE, printStats, removeDir, sealLegacy, target,
-  tempRoot, timeProcess, writeSettingsDir,
+  alternate,
+  cli,
+  fmtMs,
+  fmtRatio,
+  freshCopy,
+  info,
+  isMain,
+  KEY_OLD,
+  keyEnv,
+  NODE,
+  printStats,
+  removeDir,
+  sealLegacy,
+  target,
+  tempRoot,
+  timeProcess,
+  writeSettingsDir,
 } from './lib.mjs';
 
 export const name = 'migrate';
@@ -18,7 +33,11 @@ const MIN_SPEEDUP = 1.7;
 export async function run() {
   const blobs = FILES * BLOBS_PER_FILE;
   const template = writeSettingsDir(join(tempRoot('migrate'), 'config'), {
-    format: 'v2', files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealLegacy(KEY_OLD, text), legacy: true,
+    format: 'v2',
+    files: FILES,
+    blobsPerFile: BLOBS_PER_FILE,
+    seal: (text) => sealLegacy(KEY_OLD, text),
+    legacy: true,
   }).dir;
   const expected = `${blobs} encrypted fields re-wrapped`;
   const rewrap = (env) => async (dir) => {
@@ -40,7 +59,9 @@ export async function run() {
   const pbkdf2Default = `pbkdf2 only x${derivations} (default pool)`;
   const pbkdf2One = `pbkdf2 only x${derivations}, UV_THREADPOOL_SIZE=1`;
 
-  console.log(`\nrewrap of ${blobs} legacy-format blobs in ${FILES} files: default thread pool vs UV_THREADPOOL_SIZE=1, and the pbkdf2-only reference (${RUNS} alternated runs each)`);
+  console.log(
+    `\nrewrap of ${blobs} legacy-format blobs in ${FILES} files: default thread pool vs UV_THREADPOOL_SIZE=1, and the pbkdf2-only reference (${RUNS} alternated runs each)`,
+  );
   const stats = await alternate(
     [
       { label: 'rewrap (default pool)', prepare: fresh, run: rewrap(keyEnv()), cleanup: drop },
@@ -56,8 +77,18 @@ export async function run() {
   const speedup = slow / fast;
   const ceiling = stats[pbkdf2One].median / stats[pbkdf2Default].median;
   return [
-    target(name, 'one-at-a-time / default', `${fmtMs(slow)} / ${fmtMs(fast)} = ${fmtRatio(speedup)}`, `>= ${MIN_SPEEDUP.toFixed(1)}x`, speedup >= MIN_SPEEDUP),
-    info(name, 'reference: pbkdf2 only, same ratio', `${fmtMs(stats[pbkdf2One].median)} / ${fmtMs(stats[pbkdf2Default].median)} = ${fmtRatio(ceiling)}`),
+    target(
+      name,
+      'one-at-a-time / default',
+      `${fmtMs(slow)} / ${fmtMs(fast)} = ${fmtRatio(speedup)}`,
+      `>= ${MIN_SPEEDUP.toFixed(1)}x`,
+      speedup >= MIN_SPEEDUP,
+    ),
+    info(
+      name,
+      'reference: pbkdf2 only, same ratio',
+      `${fmtMs(stats[pbkdf2One].median)} / ${fmtMs(stats[pbkdf2Default].median)} = ${fmtRatio(ceiling)}`,
+    ),
   ];
 }
 

@@ -8,8 +8,25 @@
 // Whole processes are timed (start-up included, for both sides).
 import { dirname, join } from 'node:path';
 import {
-  alternate, cli, fmtMs, fmtRatio, freshCopy, info, isMain, KEY_NEW, KEY_OLD, keyEnv, NODE, printStats, REPO, removeDir,
-  sealV2, target, tempRoot, timeProcess, writeSettingsDir,
+  alternate,
+  cli,
+  fmtMs,
+  fmtRatio,
+  freshCopy,
+  info,
+  isMain,
+  KEY_NEW,
+  KEY_OLD,
+  keyEnv,
+  NODE,
+  printStats,
+  REPO,
+  removeDir,
+  sealV2,
+  target,
+  tempRoot,
+  timeProcess,
+  writeSettingsDir,
 } from './lib.mjs';
 
 export const name = 'rewrap';
@@ -30,10 +47,17 @@ function expectLine(result, line) {
 export async function run() {
   const blobs = FILES * BLOBS_PER_FILE;
   const underOld = writeSettingsDir(join(tempRoot('rewrap-old'), 'config'), {
-    format: 'v2', files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_OLD, text), legacy: true,
+    format: 'v2',
+    files: FILES,
+    blobsPerFile: BLOBS_PER_FILE,
+    seal: (text) => sealV2(KEY_OLD, text),
+    legacy: true,
   }).dir;
   const underMaster = writeSettingsDir(join(tempRoot('rewrap-current'), 'config'), {
-    format: 'v2', files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV2(KEY_NEW, text),
+    format: 'v2',
+    files: FILES,
+    blobsPerFile: BLOBS_PER_FILE,
+    seal: (text) => sealV2(KEY_NEW, text),
   }).dir;
   const env = keyEnv();
   const results = [];
@@ -56,7 +80,13 @@ export async function run() {
   printStats(rewrap);
   const rewrapRatio = rewrap['liberty-crypto rewrap'].median / rewrap['floor-rewrite.mjs'].median;
   results.push(
-    target(name, 'rewrap / floor-rewrite', `${fmtMs(rewrap['liberty-crypto rewrap'].median)} / ${fmtMs(rewrap['floor-rewrite.mjs'].median)} = ${fmtRatio(rewrapRatio)}`, `<= ${MAX_REWRAP_RATIO.toFixed(1)}x`, rewrapRatio <= MAX_REWRAP_RATIO),
+    target(
+      name,
+      'rewrap / floor-rewrite',
+      `${fmtMs(rewrap['liberty-crypto rewrap'].median)} / ${fmtMs(rewrap['floor-rewrite.mjs'].median)} = ${fmtRatio(rewrapRatio)}`,
+      `<= ${MAX_REWRAP_RATIO.toFixed(1)}x`,
+      rewrapRatio <= MAX_REWRAP_RATIO,
+    ),
   );
 
   console.log(`\nrewrap --check of ${blobs} blobs already under the master vs floor-check and floor-parse (${RUNS} alternated runs each)`);
@@ -64,9 +94,13 @@ export async function run() {
     [
       {
         label: 'liberty-crypto rewrap --check',
-        run: async () => expectLine(await cli(['rewrap', '--check', '--settings', underMaster], { env }), '0 encrypted fields would be re-wrapped'),
+        run: async () =>
+          expectLine(await cli(['rewrap', '--check', '--settings', underMaster], { env }), '0 encrypted fields would be re-wrapped'),
       },
-      { label: 'floor-check.mjs', run: async () => expectLine(await timeProcess(NODE, [FLOOR_CHECK, underMaster], { env }), `${blobs} blobs opened`) },
+      {
+        label: 'floor-check.mjs',
+        run: async () => expectLine(await timeProcess(NODE, [FLOOR_CHECK, underMaster], { env }), `${blobs} blobs opened`),
+      },
       { label: 'floor-parse.mjs', run: () => timeProcess(NODE, [FLOOR_PARSE, underMaster], { env }) },
     ],
     { runs: RUNS },
@@ -75,8 +109,18 @@ export async function run() {
   const checkMs = check['liberty-crypto rewrap --check'].median;
   const checkRatio = checkMs / check['floor-check.mjs'].median;
   results.push(
-    target(name, 'rewrap --check / floor-check', `${fmtMs(checkMs)} / ${fmtMs(check['floor-check.mjs'].median)} = ${fmtRatio(checkRatio)}`, `<= ${MAX_CHECK_RATIO.toFixed(1)}x`, checkRatio <= MAX_CHECK_RATIO),
-    info(name, 'reference: rewrap --check / floor-parse', `${fmtMs(checkMs)} / ${fmtMs(check['floor-parse.mjs'].median)} = ${fmtRatio(checkMs / check['floor-parse.mjs'].median)}`),
+    target(
+      name,
+      'rewrap --check / floor-check',
+      `${fmtMs(checkMs)} / ${fmtMs(check['floor-check.mjs'].median)} = ${fmtRatio(checkRatio)}`,
+      `<= ${MAX_CHECK_RATIO.toFixed(1)}x`,
+      checkRatio <= MAX_CHECK_RATIO,
+    ),
+    info(
+      name,
+      'reference: rewrap --check / floor-parse',
+      `${fmtMs(checkMs)} / ${fmtMs(check['floor-parse.mjs'].median)} = ${fmtRatio(checkMs / check['floor-parse.mjs'].median)}`,
+    ),
   );
   return results;
 }

@@ -21,7 +21,9 @@ if (unknown.length > 0) {
 }
 const selected = wanted.length > 0 ? ALL.filter((bench) => wanted.includes(bench.name)) : ALL.filter((bench) => !bench.optional);
 
-console.log(`liberty-crypto benchmarks: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`);
+console.log(
+  `liberty-crypto benchmarks: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
+);
 const results = [];
 let failed = false;
 for (const bench of selected) {
@@ -31,7 +33,13 @@ for (const bench of selected) {
   } catch (error) {
     failed = true;
     console.error(`${bench.name}: failed: ${error.stack ?? error}`);
-    results.push({ benchmark: bench.name, measure: '(benchmark failed)', value: String(error.message).split('\n')[0], target: '-', pass: false });
+    results.push({
+      benchmark: bench.name,
+      measure: '(benchmark failed)',
+      value: String(error.message).split('\n')[0],
+      target: '-',
+      pass: false,
+    });
   } finally {
     cleanupAll();
   }

@@ -14,8 +14,23 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  alternate, cli, fingerprintOf, fmtMs, fmtRatio, info, isMain, KEY_NEW, keyEnv, NODE, printStats, REPO, sealV2, target,
-  tempRoot, timeProcess, writeSettingsDir,
+  alternate,
+  cli,
+  fingerprintOf,
+  fmtMs,
+  fmtRatio,
+  info,
+  isMain,
+  KEY_NEW,
+  keyEnv,
+  NODE,
+  printStats,
+  REPO,
+  sealV2,
+  target,
+  tempRoot,
+  timeProcess,
+  writeSettingsDir,
 } from './lib.mjs';
 
 export const name = 'startup';
@@ -45,7 +60,10 @@ function installPackage() {
   npm(['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error', join(packDir, tarball)], root);
   const installMs = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(`packed ${tarball} in ${fmtMs(packMs)}, installed into a fresh prefix in ${fmtMs(installMs)}`);
-  return { bin: join(prefix, 'bin', 'liberty-crypto'), row: info('startup', 'installed: npm pack / npm install -g (fresh prefix)', `${fmtMs(packMs)} / ${fmtMs(installMs)}`) };
+  return {
+    bin: join(prefix, 'bin', 'liberty-crypto'),
+    row: info('startup', 'installed: npm pack / npm install -g (fresh prefix)', `${fmtMs(packMs)} / ${fmtMs(installMs)}`),
+  };
 }
 
 export async function run({ installed = !process.argv.includes('--clone-only') } = {}) {
@@ -69,7 +87,10 @@ export async function run({ installed = !process.argv.includes('--clone-only') }
     if (bin) sides.push({ what: 'installed', run: () => timeProcess(bin, args, { env }) });
     console.log(`\n${args[0]}: ${sides.map((side) => side.what).join(' and ')} interleaved with node -e 0 (${RUNS} runs each)`);
     const stats = await alternate(
-      [{ label: 'node -e 0', run: () => timeProcess(NODE, ['-e', '0'], { env }) }, ...sides.map((side) => ({ label: `${side.what} ${args[0]}`, run: side.run }))],
+      [
+        { label: 'node -e 0', run: () => timeProcess(NODE, ['-e', '0'], { env }) },
+        ...sides.map((side) => ({ label: `${side.what} ${args[0]}`, run: side.run })),
+      ],
       { runs: RUNS, warmup: 2 },
     );
     printStats(stats);
@@ -77,9 +98,18 @@ export async function run({ installed = !process.argv.includes('--clone-only') }
     for (const side of sides) {
       const median = stats[`${side.what} ${args[0]}`].median;
       const ratio = median / floor;
-      results.push(target('startup', `${side.what}: ${args[0]} / node -e 0`, `${fmtMs(median)} / ${fmtMs(floor)} = ${fmtRatio(ratio)}`, `<= ${MAX_RATIO.toFixed(1)}x`, ratio <= MAX_RATIO));
+      results.push(
+        target(
+          'startup',
+          `${side.what}: ${args[0]} / node -e 0`,
+          `${fmtMs(median)} / ${fmtMs(floor)} = ${fmtRatio(ratio)}`,
+          `<= ${MAX_RATIO.toFixed(1)}x`,
+          ratio <= MAX_RATIO,
+        ),
+      );
     }
-    if (installed && !bin) results.push(target('startup', `installed: ${args[0]} / node -e 0`, 'not installed', `<= ${MAX_RATIO.toFixed(1)}x`, false));
+    if (installed && !bin)
+      results.push(target('startup', `installed: ${args[0]} / node -e 0`, 'not installed', `<= ${MAX_RATIO.toFixed(1)}x`, false));
   }
   return results;
 }
@@ -90,5 +120,8 @@ export const installed = { name: 'installed', optional: true, run: () => run({ i
 if (isMain(import.meta.url)) {
   const { printTable } = await import('./lib.mjs');
   const results = await run();
-  printTable(['benchmark', 'measure', 'value', 'target', 'result'], results.map((r) => [r.benchmark, r.measure, r.value, r.target, r.pass === null ? 'info' : r.pass ? 'PASS' : 'MISS']));
+  printTable(
+    ['benchmark', 'measure', 'value', 'target', 'result'],
+    results.map((r) => [r.benchmark, r.measure, r.value, r.target, r.pass === null ? 'info' : r.pass ? 'PASS' : 'MISS']),
+  );
 }

@@ -15,8 +15,26 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import {
-  alternate, cli, fmtMs, fmtRatio, freshCopy, info, isMain, KEY_NEW, KEY_OLD, keyEnv, kidOf, NODE, printStats, REPO, removeDir,
-  sealLegacy as sealV1, target, tempRoot, timeProcess, writeSettingsDir,
+  alternate,
+  cli,
+  fmtMs,
+  fmtRatio,
+  freshCopy,
+  info,
+  isMain,
+  KEY_NEW,
+  KEY_OLD,
+  keyEnv,
+  kidOf,
+  NODE,
+  printStats,
+  REPO,
+  removeDir,
+  sealLegacy as sealV1,
+  target,
+  tempRoot,
+  timeProcess,
+  writeSettingsDir,
 } from './lib.mjs';
 import { listToml } from './list-toml.mjs';
 
@@ -70,27 +88,38 @@ function blobsOf(text) {
 
 /** Counts the blobs of DIR by format and key: { 'v1 under the master': n, 'v2 under the OLD key': n, ... }. */
 async function inspectBlobs(dir) {
-  const kids = new Map([[kidOf(KEY_NEW), 'the master'], [kidOf(KEY_OLD), 'the OLD key']]);
+  const kids = new Map([
+    [kidOf(KEY_NEW), 'the master'],
+    [kidOf(KEY_OLD), 'the OLD key'],
+  ]);
   const kinds = await Promise.all(
-    listToml(dir).flatMap((file) => blobsOf(readFileSync(file, 'utf8'))).map(async (blob) => {
-      if (blob.startsWith('ENC:v2:')) return `v2 under ${kids.get(blob.split(':')[2]) ?? 'another key'}`;
-      const bytes = Buffer.from(blob.slice(4), 'base64');
-      if (bytes.length < 96) return 'malformed';
-      if (await opensV1(KEY_NEW, bytes)) return 'v1 under the master';
-      return (await opensV1(KEY_OLD, bytes)) ? 'v1 under the OLD key' : 'v1 under another key';
-    }),
+    listToml(dir)
+      .flatMap((file) => blobsOf(readFileSync(file, 'utf8')))
+      .map(async (blob) => {
+        if (blob.startsWith('ENC:v2:')) return `v2 under ${kids.get(blob.split(':')[2]) ?? 'another key'}`;
+        const bytes = Buffer.from(blob.slice(4), 'base64');
+        if (bytes.length < 96) return 'malformed';
+        if (await opensV1(KEY_NEW, bytes)) return 'v1 under the master';
+        return (await opensV1(KEY_OLD, bytes)) ? 'v1 under the OLD key' : 'v1 under another key';
+      }),
   );
   const counts = {};
   for (const kind of kinds) counts[kind] = (counts[kind] ?? 0) + 1;
   return counts;
 }
 
-const describe = (counts) => Object.entries(counts).map(([kind, n]) => `${n} ${kind}`).join(', ') || 'no blobs';
+const describe = (counts) =>
+  Object.entries(counts)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ') || 'no blobs';
 
 /** A digest of every file below DIR (paths and bytes): tells whether a run changed anything. */
 function digestDir(dir) {
   const hash = createHash('sha256');
-  const files = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name)).sort();
+  const files = readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .sort();
   for (const file of files) hash.update(`${file}\0`).update(readFileSync(file)).update('\0');
   return hash.digest('hex');
 }
@@ -101,10 +130,15 @@ export async function run() {
   const blobs = FILES * BLOBS_PER_FILE;
   // 4,000 pbkdf2Sync in the generator (a few seconds), before anything is timed
   const underMaster = writeSettingsDir(join(tempRoot('v1-current'), 'config'), {
-    files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV1(KEY_NEW, text),
+    files: FILES,
+    blobsPerFile: BLOBS_PER_FILE,
+    seal: (text) => sealV1(KEY_NEW, text),
   }).dir;
   const underOld = writeSettingsDir(join(tempRoot('v1-old'), 'config'), {
-    files: FILES, blobsPerFile: BLOBS_PER_FILE, seal: (text) => sealV1(KEY_OLD, text), legacy: true,
+    files: FILES,
+    blobsPerFile: BLOBS_PER_FILE,
+    seal: (text) => sealV1(KEY_OLD, text),
+    legacy: true,
   }).dir;
   setFormat(underOld, 'v1');
   const env = keyEnv();
@@ -113,7 +147,9 @@ export async function run() {
 
   // rewrap --check: by the spec every blob is current (v1, opens with the master): exit 0, nothing to re-wrap.
   // A CLI without the v1 format lists them all as legacy format and exits 1: accepted, shown as info.
-  console.log(`\nrewrap --check of ${blobs} v1 blobs under the master in ${FILES} files vs floor-pbkdf2 ${blobs} (${RUNS} alternated runs each)`);
+  console.log(
+    `\nrewrap --check of ${blobs} v1 blobs under the master in ${FILES} files vs floor-pbkdf2 ${blobs} (${RUNS} alternated runs each)`,
+  );
   const before = digestDir(underMaster);
   const checkCodes = [];
   const checkLabel = 'liberty-crypto rewrap --check';
@@ -138,18 +174,31 @@ export async function run() {
   const unchanged = digestDir(underMaster) === before;
   console.log(`  check data after the runs: ${describe(checkData)}; files ${unchanged ? 'unchanged' : 'CHANGED'}`);
   if (!unchanged || checkData['v1 under the master'] !== blobs) {
-    throw new Error(`the --check data is not ${blobs} unchanged v1 blobs under the master: ${describe(checkData)}, files ${unchanged ? 'unchanged' : 'changed'}`);
+    throw new Error(
+      `the --check data is not ${blobs} unchanged v1 blobs under the master: ${describe(checkData)}, files ${unchanged ? 'unchanged' : 'changed'}`,
+    );
   }
   const checkRatio = check[checkLabel].median / check[checkFloor].median;
-  const exits = [...new Set(checkCodes)].sort().map((code) => `exit ${code} in ${checkCodes.filter((c) => c === code).length}/${checkCodes.length}`).join(', ');
+  const exits = [...new Set(checkCodes)]
+    .sort()
+    .map((code) => `exit ${code} in ${checkCodes.filter((c) => c === code).length}/${checkCodes.length}`)
+    .join(', ');
   results.push(
-    target(name, `rewrap --check / floor-pbkdf2 ${blobs}`, `${fmtMs(check[checkLabel].median)} / ${fmtMs(check[checkFloor].median)} = ${fmtRatio(checkRatio)}`, `<= ${MAX_CHECK_RATIO.toFixed(1)}x`, checkRatio <= MAX_CHECK_RATIO),
+    target(
+      name,
+      `rewrap --check / floor-pbkdf2 ${blobs}`,
+      `${fmtMs(check[checkLabel].median)} / ${fmtMs(check[checkFloor].median)} = ${fmtRatio(checkRatio)}`,
+      `<= ${MAX_CHECK_RATIO.toFixed(1)}x`,
+      checkRatio <= MAX_CHECK_RATIO,
+    ),
     info(name, 'rewrap --check exit code (spec: 0)', `${exits} runs (warm-up included)`),
   );
 
   // rewrap: by the spec each blob is opened under the OLD key and sealed as v1 under the master (two
   // PBKDF2 per blob). What the warm-up run left behind is inspected (untimed, in its cleanup) and shown.
-  console.log(`\nrewrap of ${blobs} v1 blobs under a legacy key in ${FILES} files vs floor-pbkdf2 ${2 * blobs} (${RUNS} alternated runs each, fresh copy each rewrap run)`);
+  console.log(
+    `\nrewrap of ${blobs} v1 blobs under a legacy key in ${FILES} files vs floor-pbkdf2 ${2 * blobs} (${RUNS} alternated runs each, fresh copy each rewrap run)`,
+  );
   const rewrapLabel = 'liberty-crypto rewrap';
   const rewrapFloor = `floor-pbkdf2.mjs ${2 * blobs}`;
   let output;
@@ -176,7 +225,13 @@ export async function run() {
   printStats(rewrap);
   const rewrapRatio = rewrap[rewrapLabel].median / rewrap[rewrapFloor].median;
   results.push(
-    target(name, `rewrap / floor-pbkdf2 ${2 * blobs}`, `${fmtMs(rewrap[rewrapLabel].median)} / ${fmtMs(rewrap[rewrapFloor].median)} = ${fmtRatio(rewrapRatio)}`, `<= ${MAX_REWRAP_RATIO.toFixed(1)}x`, rewrapRatio <= MAX_REWRAP_RATIO),
+    target(
+      name,
+      `rewrap / floor-pbkdf2 ${2 * blobs}`,
+      `${fmtMs(rewrap[rewrapLabel].median)} / ${fmtMs(rewrap[rewrapFloor].median)} = ${fmtRatio(rewrapRatio)}`,
+      `<= ${MAX_REWRAP_RATIO.toFixed(1)}x`,
+      rewrapRatio <= MAX_REWRAP_RATIO,
+    ),
     info(name, `blobs after rewrap (spec: ${blobs} v1 under the master)`, describe(output ?? {})),
   );
   return results;

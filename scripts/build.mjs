@@ -23,7 +23,9 @@ function listEntries(dir) {
 const oclifHelpUtil = {
   name: 'oclif-help-util',
   setup(build) {
-    build.onResolve({ filter: /^@oclif\/core\/lib\/help\/util\.js$/ }, () => ({ path: join(root, 'node_modules/@oclif/core/lib/help/util.js') }));
+    build.onResolve({ filter: /^@oclif\/core\/lib\/help\/util\.js$/ }, () => ({
+      path: join(root, 'node_modules/@oclif/core/lib/help/util.js'),
+    }));
   },
 };
 
@@ -100,8 +102,13 @@ const BUILTIN = new RegExp(`^(node:.*|${builtinModules.map((name) => name.replac
 const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(build) {
-    build.onResolve({ filter: BUILTIN }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'lc-builtin' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'lc-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});\n`, loader: 'js' }));
+    build.onResolve({ filter: BUILTIN }, (args) =>
+      args.kind === 'import-statement' ? { path: args.path, namespace: 'lc-builtin' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lc-builtin' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});\n`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -139,7 +146,10 @@ const commandBundleEntry = [
   `export { compileCommandBundle } from './src/run.ts';`,
   `import { executeFast as execute } from './src/run.ts';`,
   'export const commands = {',
-  ...commandFiles.map((file) => `  ${JSON.stringify(`dist/${file.slice('src/'.length).replace(/\.ts$/, '.js')}`)}: () => import(${JSON.stringify(`./${file}`)}),`),
+  ...commandFiles.map(
+    (file) =>
+      `  ${JSON.stringify(`dist/${file.slice('src/'.length).replace(/\.ts$/, '.js')}`)}: () => import(${JSON.stringify(`./${file}`)}),`,
+  ),
   '};',
   "export const executeFast = (argv, root, dir) => execute(argv, root, dir, (relativePath) => commands[relativePath.join('/')]?.());",
 ].join('\n');
@@ -162,7 +172,10 @@ await build({
   plugins: [oclifHelpUtil, deferRequires, bundleSyntaxParser],
 });
 
-if (syntaxParserBundled !== 2) throw new Error(`build: expected one file of src/core to load toml-eslint-parser with ${SYNTAX_PARSER_CALL}, found ${syntaxParserBundled / 2}`);
+if (syntaxParserBundled !== 2)
+  throw new Error(
+    `build: expected one file of src/core to load toml-eslint-parser with ${SYNTAX_PARSER_CALL}, found ${syntaxParserBundled / 2}`,
+  );
 
 const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
 run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json']);
@@ -193,5 +206,9 @@ const cacheScript = (check) => `
   }
 `;
 // stdout and stderr of the warming runs are not the build's
-execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(false)], { cwd: root, stdio: 'ignore', env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) } });
+execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(false)], {
+  cwd: root,
+  stdio: 'ignore',
+  env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) },
+});
 run(process.execPath, ['--input-type=module', '-e', cacheScript(true)]);

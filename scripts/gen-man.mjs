@@ -10,7 +10,11 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 const { EXIT_STATUS } = await import(new URL('dist/index.js', root).href);
 const exitTable = Object.values(EXIT_STATUS).map((status) => [status.code, status.meaning]);
 
-const esc = (text = '') => text.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1').replace(/-/g, '\\-');
+const esc = (text = '') =>
+  text
+    .replace(/\\/g, '\\e')
+    .replace(/^([.'])/gm, '\\&$1')
+    .replace(/-/g, '\\-');
 const bin = pkg.oclif.bin;
 const date = '2026-11-28';
 const commands = Object.values(manifest.commands).sort((a, b) => a.id.localeCompare(b.id));
@@ -23,7 +27,11 @@ function flagLines(command) {
   return Object.values(command.flags)
     .filter((flag) => !flag.hidden)
     .flatMap((flag) => {
-      const names = [flag.char ? `\\-${flag.char}, ` : '', `\\-\\-${flag.name}`, flag.type === 'option' ? ` ${flag.helpValue ?? 'VALUE'}` : ''].join('');
+      const names = [
+        flag.char ? `\\-${flag.char}, ` : '',
+        `\\-\\-${flag.name}`,
+        flag.type === 'option' ? ` ${flag.helpValue ?? 'VALUE'}` : '',
+      ].join('');
       return ['.TP', `.B ${names}`, esc(flag.summary ?? flag.description ?? '')];
     });
 }
@@ -67,16 +75,33 @@ function mainPage() {
     `.B ${bin}`,
     'COMMAND [ARGS] [OPTIONS]',
     '.SH DESCRIPTION',
-    esc('Keeps the secrets of a Liberty settings directory as ENC: blobs, AES-256-GCM encrypted under a master key held only in the environment (LIBERTY_MASTER_KEY by default). Every command takes --json; errors under --json print {"error": {"code", "message", "hint"}}.'),
+    esc(
+      'Keeps the secrets of a Liberty settings directory as ENC: blobs, AES-256-GCM encrypted under a master key held only in the environment (LIBERTY_MASTER_KEY by default). Every command takes --json; errors under --json print {"error": {"code", "message", "hint"}}.',
+    ),
     '.SH COMMANDS',
-    ...commands.flatMap((command) => ['.TP', `.B ${command.id.replace(/:/g, ' ')}`, `${esc(command.summary ?? '')} See`, `.BR ${bin}-${command.id.replace(/:/g, '-')} (1).`]),
+    ...commands.flatMap((command) => [
+      '.TP',
+      `.B ${command.id.replace(/:/g, ' ')}`,
+      `${esc(command.summary ?? '')} See`,
+      `.BR ${bin}-${command.id.replace(/:/g, '-')} (1).`,
+    ]),
     '.SH ENVIRONMENT',
-    '.TP', '.B LIBERTY_MASTER_KEY', esc('the master key, 64 hex characters (the variable name is configurable in app.toml [crypto] master_key)'),
-    '.TP', '.B LIBERTY_SETTINGS_DIR', esc('the settings directory when --settings is not given (default ./config)'),
-    '.TP', '.B LIBERTY_AUDIT_LOG', esc('the audit log path (default: app.toml [audit] path, else <settings>/audit.jsonl)'),
-    '.TP', '.B NO_COLOR', esc('disables colours'),
+    '.TP',
+    '.B LIBERTY_MASTER_KEY',
+    esc('the master key, 64 hex characters (the variable name is configurable in app.toml [crypto] master_key)'),
+    '.TP',
+    '.B LIBERTY_SETTINGS_DIR',
+    esc('the settings directory when --settings is not given (default ./config)'),
+    '.TP',
+    '.B LIBERTY_AUDIT_LOG',
+    esc('the audit log path (default: app.toml [audit] path, else <settings>/audit.jsonl)'),
+    '.TP',
+    '.B NO_COLOR',
+    esc('disables colours'),
     '.SH SHELL COMPLETION',
-    esc(`bash and zsh. Run \`${bin} autocomplete bash\` (or zsh) once: it writes the completion functions into the cache folder ($XDG_CACHE_HOME/${bin}, by default ~/.cache/${bin}) and prints the setup steps. Then add the line printed by \`${bin} autocomplete script bash\` to ~/.bashrc (zsh: \`${bin} autocomplete script zsh\` to ~/.zshrc) and open a new shell. After an upgrade, run \`${bin} autocomplete --refresh-cache\`.`),
+    esc(
+      `bash and zsh. Run \`${bin} autocomplete bash\` (or zsh) once: it writes the completion functions into the cache folder ($XDG_CACHE_HOME/${bin}, by default ~/.cache/${bin}) and prints the setup steps. Then add the line printed by \`${bin} autocomplete script bash\` to ~/.bashrc (zsh: \`${bin} autocomplete script zsh\` to ~/.zshrc) and open a new shell. After an upgrade, run \`${bin} autocomplete --refresh-cache\`.`,
+    ),
     exitSection(),
     '',
   ].join('\n');
@@ -92,7 +117,9 @@ const generated = [...pages.keys()].sort();
 if (JSON.stringify(listed) !== JSON.stringify(generated)) {
   const missing = generated.filter((page) => !listed.includes(page));
   const stale = listed.filter((page) => !generated.includes(page));
-  throw new Error(`gen-man: package.json "man" must list exactly the generated pages; missing: ${missing.join(', ') || '-'}; not generated: ${stale.join(', ') || '-'}`);
+  throw new Error(
+    `gen-man: package.json "man" must list exactly the generated pages; missing: ${missing.join(', ') || '-'}; not generated: ${stale.join(', ') || '-'}`,
+  );
 }
 
 mkdirSync(new URL('man/', root), { recursive: true });

@@ -128,5 +128,7 @@ async function helpForUnknownCommand(error: ThrownError, argv: string[], dir: st
     import('./cli/oclif-main.js'),
   ]);
   const words = argv.filter((arg) => arg !== 'help' && arg !== '--help');
-  return unknownCommandError(words, knownCommands(await Config.load(dir.startsWith('file:') ? fileURLToPath(dir) : dir)), { forHelp: argv.includes('help') || undefined });
+  return unknownCommandError(words, knownCommands(await Config.load(dir.startsWith('file:') ? fileURLToPath(dir) : dir)), {
+    forHelp: argv.includes('help') || undefined,
+  });
 }

@@ -40,7 +40,8 @@ function productionPackages(): string[] {
     for (const name of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
       const at = locate(packageDir, name);
       if (at === undefined && optional.has(name)) continue;
-      if (at === undefined) throw new Error(`global-setup: ${name} (a dependency of ${relative(REPO, packageDir) || 'the project'}) is not installed`);
+      if (at === undefined)
+        throw new Error(`global-setup: ${name} (a dependency of ${relative(REPO, packageDir) || 'the project'}) is not installed`);
       if (!found.has(at)) {
         found.add(at);
         visit(at);

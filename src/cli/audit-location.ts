@@ -13,7 +13,7 @@ export async function locateAuditLog(settingsFlag: string | undefined): Promise<
   const env = currentEnvironment();
   const location = resolveSettingsDir(settingsFlag, env);
   actAsSettingsOwner(location.dir, env);
-    // LIBERTY_AUDIT_LOG names the log on its own: the directory is then read only for its stored fingerprint
+  // LIBERTY_AUDIT_LOG names the log on its own: the directory is then read only for its stored fingerprint
   const settings = env.LIBERTY_AUDIT_LOG
     ? await loadSettings(location.dir, { mustExist: false })
     : await loadSettings(location.dir, { mustExist: true, requireApp: { shown: location.shown } });

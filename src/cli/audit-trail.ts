@@ -2,7 +2,14 @@
  * The CLI side of auditing and permissions: who is running (operator, OS user, host, pid), where the
  * log is, and the rule that a denial is logged before it is reported.
  */
-import { appendAuditEvent, appendAuditEvents, auditLogBoundary, checkAuditLogWritable, type AuditEntry, type AuditEvent } from '../core/audit/index.js';
+import {
+  appendAuditEvent,
+  appendAuditEvents,
+  auditLogBoundary,
+  checkAuditLogWritable,
+  type AuditEntry,
+  type AuditEvent,
+} from '../core/audit/index.js';
 import { isEnvName } from '../core/crypto-config.js';
 import { openValue, type Keyring } from '../core/keyring.js';
 import { LibertyError, locateError } from '../core/errors.js';
@@ -37,7 +44,10 @@ export function recordAuditBatch(settings: Settings, events: readonly AuditEvent
  */
 export function auditWrites<T>(settings: Settings, describe: (subject: T) => Omit<AuditEvent, 'outcome'>): WriteHooks<T> {
   const batch = (subjects: readonly T[], outcome: AuditEvent['outcome']) =>
-    recordAuditBatch(settings, subjects.map((subject) => ({ ...describe(subject), outcome })));
+    recordAuditBatch(
+      settings,
+      subjects.map((subject) => ({ ...describe(subject), outcome })),
+    );
   return {
     before: (subjects) => batch(subjects, 'ok'),
     failed: (subjects) => batch(subjects, 'failed').catch(() => undefined),

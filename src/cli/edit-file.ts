@@ -8,7 +8,16 @@
 import { tmpdir } from 'node:os';
 import { shellCommand } from '../core/shell-quote.js';
 import { LibertyError, locateError } from '../core/errors.js';
-import { EditOpenError, isInvalidToml, openForEdit, planEditedWrite, type EditChange, type EditOpening, type EditPlan, type PlanContext } from '../core/edit-session.js';
+import {
+  EditOpenError,
+  isInvalidToml,
+  openForEdit,
+  planEditedWrite,
+  type EditChange,
+  type EditOpening,
+  type EditPlan,
+  type PlanContext,
+} from '../core/edit-session.js';
 import { storeMasterFingerprint } from '../core/field-writes.js';
 import { requireMaster, type Keyring } from '../core/keyring.js';
 import { createPrivateTempFile, privateTempBase, type PrivateTempFile } from '../core/private-temp.js';
@@ -50,8 +59,13 @@ export async function editSettingsFile(settings: Settings, keyring: Keyring, fil
     });
   }
   const onWait = (holder: { user: string; command: string; pid: number } | undefined) =>
-    ui.note(holder ? `waiting for the settings lock: ${holder.user} runs ${holder.command} (pid ${holder.pid})` : 'waiting for the settings lock');
-  return withSettingsLock(settings, 'edit', () => editLocked(settings, keyring, file, editor.command, ui), { waitMs: EDIT_LOCK_WAIT_MS, onWait });
+    ui.note(
+      holder ? `waiting for the settings lock: ${holder.user} runs ${holder.command} (pid ${holder.pid})` : 'waiting for the settings lock',
+    );
+  return withSettingsLock(settings, 'edit', () => editLocked(settings, keyring, file, editor.command, ui), {
+    waitMs: EDIT_LOCK_WAIT_MS,
+    onWait,
+  });
 }
 
 async function editLocked(settings: Settings, keyring: Keyring, file: string, editor: string, ui: EditUi): Promise<EditResult> {
@@ -78,7 +92,8 @@ async function editLocked(settings: Settings, keyring: Keyring, file: string, ed
     await writeAhead(hooks, plan.changes, () => writeSettingsFile(document, plan.text));
     // as every first write of a blob does: from now on a wrong master key is refused, not used
     const sealed = plan.changes.some((change) => change.sealed);
-    const storedFingerprint = sealed && !settings.crypto.storedFingerprint && (await storeMasterFingerprint({ settings, keyring }, requireMaster(keyring)));
+    const storedFingerprint =
+      sealed && !settings.crypto.storedFingerprint && (await storeMasterFingerprint({ settings, keyring }, requireMaster(keyring)));
     return { file, revealed, written: true, changes: plan.changes, storedFingerprint };
   } finally {
     initial.fill(0);
@@ -137,10 +152,12 @@ async function editUntilValid(round: EditRound): Promise<EditPlan> {
       if (!ui.interactive) throw invalid;
       ui.note(`liberty-crypto: ${error.message}`);
       // a signal during the question ends it: the trap's error (exit 130 or 143), not a plain cancel
-      const again = await promptConfirm('re-open the editor to fix it? (no: discard the edit, nothing is written)', trap.signal).catch((cancel: unknown) => {
-        trap.throwIfReceived();
-        throw cancel;
-      });
+      const again = await promptConfirm('re-open the editor to fix it? (no: discard the edit, nothing is written)', trap.signal).catch(
+        (cancel: unknown) => {
+          trap.throwIfReceived();
+          throw cancel;
+        },
+      );
       if (!again) throw invalid;
     } finally {
       edited.fill(0);
@@ -157,8 +174,12 @@ async function checkUnchangedOnDisk(settings: Settings, document: SettingsDocume
   const [was, is] = [document.origin.identity, now.origin.identity];
   const same = now.text === document.text && now.bom === document.bom && was !== undefined && is !== undefined && sameFile(was, is);
   if (same) return;
-  throw new LibertyError('E_IO', `refusing to write ${document.origin.file}: it was changed by another program while you edited it; nothing was written`, {
-    file: document.origin.file,
-    hint: `something changed it without taking the settings lock: look at the change, then run ${shellCommand('liberty-crypto', 'edit', document.origin.file)} again`,
-  });
+  throw new LibertyError(
+    'E_IO',
+    `refusing to write ${document.origin.file}: it was changed by another program while you edited it; nothing was written`,
+    {
+      file: document.origin.file,
+      hint: `something changed it without taking the settings lock: look at the change, then run ${shellCommand('liberty-crypto', 'edit', document.origin.file)} again`,
+    },
+  );
 }

@@ -60,9 +60,13 @@ export function runEditor(editor: string, path: string, shown: string, abort: Ab
     child.on('error', (error) => {
       settle();
       reject(
-        new LibertyError('E_EDITOR_FAILED', `${shown}: the editor could not be started (${(error as NodeJS.ErrnoException).code ?? error.name}); nothing was written`, {
-          hint: 'set VISUAL or EDITOR to an editor command that waits until the file is closed (code --wait, not code)',
-        }),
+        new LibertyError(
+          'E_EDITOR_FAILED',
+          `${shown}: the editor could not be started (${(error as NodeJS.ErrnoException).code ?? error.name}); nothing was written`,
+          {
+            hint: 'set VISUAL or EDITOR to an editor command that waits until the file is closed (code --wait, not code)',
+          },
+        ),
       );
     });
     child.on('exit', (code, signal) => {

@@ -53,7 +53,10 @@ export type ThrownError = Error & ParserError & { oclif?: { exit?: number }; cod
 export function toLibertyError(error: ThrownError, commandId?: string): LibertyError {
   if (isLibertyError(error)) return error;
   if (error.parse !== undefined || error.oclif?.exit === EXIT.USAGE) return parserUsageError(error, commandId);
-  if (error.code === 'EPIPE') return new LibertyError('E_IO', 'output closed early (broken pipe)', { hint: 'the reader of the output stopped early; nothing more was printed' });
+  if (error.code === 'EPIPE')
+    return new LibertyError('E_IO', 'output closed early (broken pipe)', {
+      hint: 'the reader of the output stopped early; nothing more was printed',
+    });
   // an unexpected error: its message could quote data, so only its type is shown
   return new LibertyError('E_INTERNAL', `internal error (${error.name})`, { hint: GENERAL_HINTS.E_INTERNAL });
 }

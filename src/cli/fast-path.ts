@@ -25,7 +25,14 @@ import { pathToFileURL } from 'node:url';
 interface PackageJson {
   name: string;
   version: string;
-  oclif: { bin?: string; binAliases?: string[]; topicSeparator?: string; additionalVersionFlags?: string[]; additionalHelpFlags?: string[]; flexibleTaxonomy?: boolean };
+  oclif: {
+    bin?: string;
+    binAliases?: string[];
+    topicSeparator?: string;
+    additionalVersionFlags?: string[];
+    additionalHelpFlags?: string[];
+    flexibleTaxonomy?: boolean;
+  };
 }
 
 interface ManifestCommand {
@@ -131,7 +138,9 @@ function fastConfig(pjson: PackageJson, manifest: Manifest) {
   const bin = pjson.oclif.bin || pjson.name;
   const binAliases = pjson.oclif.binAliases;
   const scopedEnvVarKeys = (k: string) =>
-    [bin, ...(binAliases ?? [])].filter(Boolean).map((alias) => [alias.replaceAll('@', '').replaceAll(/[/-]/g, '_'), k].join('_').toUpperCase());
+    [bin, ...(binAliases ?? [])]
+      .filter(Boolean)
+      .map((alias) => [alias.replaceAll('@', '').replaceAll(/[/-]/g, '_'), k].join('_').toUpperCase());
   return {
     name: pjson.name,
     version: pjson.version,

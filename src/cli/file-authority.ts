@@ -87,9 +87,13 @@ function checkOwnerReaches(dir: string, uid: number): void {
   }
   const code = fileURLToPath(new URL('.', import.meta.url));
   if (!reachable(code)) {
-    throw new LibertyError('E_PERMISSION_DENIED', `liberty-crypto's own files (${code}) are closed to uid ${uid}, as whom it works on ${dir}`, {
-      hint: 'install liberty-crypto where every user can read it (npm install -g --prefix /usr/local), or run it as that user',
-    });
+    throw new LibertyError(
+      'E_PERMISSION_DENIED',
+      `liberty-crypto's own files (${code}) are closed to uid ${uid}, as whom it works on ${dir}`,
+      {
+        hint: 'install liberty-crypto where every user can read it (npm install -g --prefix /usr/local), or run it as that user',
+      },
+    );
   }
 }
 

@@ -12,11 +12,13 @@ import { promptSecret } from './prompter.js';
 export const FINGERPRINT_TRIES = 3;
 
 export async function confirmFingerprint(settings: Settings, master: Key, field: string, note: (line: string) => void): Promise<void> {
-  for (let attempt = 1; attempt <= FINGERPRINT_TRIES; ) {
+  for (let attempt = 1; attempt <= FINGERPRINT_TRIES;) {
     const again = attempt > 1 ? ` again (try ${attempt} of ${FINGERPRINT_TRIES})` : '';
     const typed = await promptSecret(`type the master key fingerprint${again} to reveal ${field} (64 hex digits, or the first 16):`);
     if (fingerprintEntryTooShort(typed)) {
-      note(`type at least ${FINGERPRINT_MIN_PREFIX} characters of the fingerprint (the 8-character key id is not enough); that did not use a try`);
+      note(
+        `type at least ${FINGERPRINT_MIN_PREFIX} characters of the fingerprint (the 8-character key id is not enough); that did not use a try`,
+      );
       continue;
     }
     if (fingerprintConfirms(typed, master.fingerprint)) return;
@@ -24,7 +26,11 @@ export async function confirmFingerprint(settings: Settings, master: Key, field:
     if (attempt < FINGERPRINT_TRIES) note(`that is not the fingerprint of ${master.env}`);
     attempt += 1;
   }
-  throw new LibertyError('E_WRONG_FINGERPRINT', `${field}: master key fingerprint not confirmed after ${FINGERPRINT_TRIES} tries; nothing revealed`, {
-    hint: 'liberty-crypto fingerprint prints the fingerprint of the loaded master key',
-  });
+  throw new LibertyError(
+    'E_WRONG_FINGERPRINT',
+    `${field}: master key fingerprint not confirmed after ${FINGERPRINT_TRIES} tries; nothing revealed`,
+    {
+      hint: 'liberty-crypto fingerprint prints the fingerprint of the loaded master key',
+    },
+  );
 }

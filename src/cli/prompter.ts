@@ -32,7 +32,9 @@ export async function promptNewSecret(label: string): Promise<string> {
 /** A yes/no question (default no); `signal` ends it early, as a cancel (E_NOT_CONFIRMED). */
 export async function promptConfirm(message: string, signal?: AbortSignal): Promise<boolean> {
   const { confirm } = await import('@inquirer/prompts');
-  return confirm({ message: escapeControlChars(message), default: false }, { ...context(), ...(signal ? { signal } : {}) }).catch(notConfirmed);
+  return confirm({ message: escapeControlChars(message), default: false }, { ...context(), ...(signal ? { signal } : {}) }).catch(
+    notConfirmed,
+  );
 }
 
 export interface Choice {

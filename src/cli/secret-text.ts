@@ -5,7 +5,7 @@
  * so an escaped character stands out from the same four characters typed as text. Only for a
  * terminal: piped output stays byte-exact.
  */
- 
+
 const CONTROL_CHARS = /[\x00-\x1f\x7f-\x9f]/g;
 
 /** `secret` with its control characters shown, its lines joined by `lineBreak` (`\r\n` in raw mode). */

@@ -21,9 +21,28 @@ export function trapSignals(shown: string): SignalTrap {
   const controller = new AbortController();
   const hint = `the settings file is as it was and the edit was discarded: run ${shellCommand('liberty-crypto', 'edit', shown)} again`;
   const handlers = {
-    SIGINT: () => abort(new LibertyError('E_INTERRUPTED', `${shown}: interrupted (SIGINT); the temporary file was wiped and nothing was written`, { file: shown, hint })),
-    SIGTERM: () => abort(new LibertyError('E_TERMINATED', `${shown}: terminated (SIGTERM); the temporary file was wiped and nothing was written`, { file: shown, hint })),
-    SIGHUP: () => abort(new LibertyError('E_HANGUP', `${shown}: hung up (SIGHUP: the terminal went away); the temporary file was wiped and nothing was written`, { file: shown, hint })),
+    SIGINT: () =>
+      abort(
+        new LibertyError('E_INTERRUPTED', `${shown}: interrupted (SIGINT); the temporary file was wiped and nothing was written`, {
+          file: shown,
+          hint,
+        }),
+      ),
+    SIGTERM: () =>
+      abort(
+        new LibertyError('E_TERMINATED', `${shown}: terminated (SIGTERM); the temporary file was wiped and nothing was written`, {
+          file: shown,
+          hint,
+        }),
+      ),
+    SIGHUP: () =>
+      abort(
+        new LibertyError(
+          'E_HANGUP',
+          `${shown}: hung up (SIGHUP: the terminal went away); the temporary file was wiped and nothing was written`,
+          { file: shown, hint },
+        ),
+      ),
   };
   const abort = (reason: LibertyError) => {
     if (!controller.signal.aborted) controller.abort(reason);

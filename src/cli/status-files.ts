@@ -6,12 +6,17 @@
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { GivenFile, IgnoredFile } from '../core/status-scope.js';
 
-export function settingsRelativePaths(settingsDir: string, paths: readonly string[], cwd = process.cwd()): { inside: GivenFile[]; ignored: IgnoredFile[] } {
+export function settingsRelativePaths(
+  settingsDir: string,
+  paths: readonly string[],
+  cwd = process.cwd(),
+): { inside: GivenFile[]; ignored: IgnoredFile[] } {
   const inside: GivenFile[] = [];
   const ignored: IgnoredFile[] = [];
   for (const path of paths) {
     const rel = relative(settingsDir, resolve(cwd, path));
-    if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel)) ignored.push({ path, reason: 'outside the settings directory' });
+    if (rel === '' || rel === '..' || rel.startsWith('../') || isAbsolute(rel))
+      ignored.push({ path, reason: 'outside the settings directory' });
     else inside.push({ path, file: rel });
   }
   return { inside, ignored };

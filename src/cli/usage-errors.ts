@@ -102,10 +102,15 @@ export function unknownCommandError(argv: readonly string[], known: KnownCommand
     const command = words.slice(0, count).join(' ');
     if (!commands.includes(command)) continue;
     const typed = words.slice(0, count + 1).join(' ');
-    const suggestion = closestMatch([typed], commands.filter((name) => name.startsWith(`${command} `)));
+    const suggestion = closestMatch(
+      [typed],
+      commands.filter((name) => name.startsWith(`${command} `)),
+    );
     if (suggestion) return unknownCommand(typed, suggestion, options);
     const extra = words.slice(count);
-    return new LibertyError('E_USAGE', `unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(', ')}`, { hint: helpHint(command) });
+    return new LibertyError('E_USAGE', `unexpected argument${extra.length === 1 ? '' : 's'}: ${extra.join(', ')}`, {
+      hint: helpHint(command),
+    });
   }
   const topics = new Set(known.topics.map(spacedId));
   let knownWords = 0;
@@ -144,9 +149,14 @@ export function parserUsageError(error: ParserError, commandId: string | undefin
   if (unknownFlags && unknownFlags.length > 0) {
     const definitions = Object.entries(error.parse?.input?.flags ?? {}).filter(([, flag]) => !flag.hidden);
     const names = [...definitions.map(([name]) => `--${name}`), '--help'];
-    const suggestion = closestMatch(unknownFlags.map((flag) => flag.split('=')[0]), names);
+    const suggestion = closestMatch(
+      unknownFlags.map((flag) => flag.split('=')[0]),
+      names,
+    );
     const label = unknownFlags.length === 1 ? 'unknown flag' : 'unknown flags';
-    return new LibertyError('E_USAGE', `${label} ${unknownFlags.join(', ')}`, { hint: suggestion ? `did you mean ${suggestion}? (${help})` : help });
+    return new LibertyError('E_USAGE', `${label} ${unknownFlags.join(', ')}`, {
+      hint: suggestion ? `did you mean ${suggestion}? (${help})` : help,
+    });
   }
   const missing = missingArgNames(error);
   if (missing.length > 0) {
@@ -165,7 +175,7 @@ function missingArgNames(error: ParserError): string[] {
 /** oclif's message as one lower-case line: no colours, no "see more help", flags named as typed. */
 export function usageMessage(text: string): string {
   const lines = text
-     
+
     .replace(/\x1b\[[0-9;]*m/g, '')
     .split('\n')
     .map((part) => part.trim())

@@ -36,7 +36,10 @@ export default class Decrypt extends BaseCommand {
   static override examples = [
     { description: 'a field of a settings file', command: '<%= config.bin %> decrypt connectors.toml:pools.main.password' },
     { description: 'a blob from stdin, as JSON', command: '<%= config.bin %> decrypt --json < blob.txt' },
-    { description: 'switch a field back to plain', command: '<%= config.bin %> decrypt connectors.toml:pools.cache.password --to-plain --yes' },
+    {
+      description: 'switch a field back to plain',
+      command: '<%= config.bin %> decrypt connectors.toml:pools.cache.password --to-plain --yes',
+    },
   ];
   static override args = {
     source: Args.string({ ignoreStdin: true, description: 'a blob, or FILE:KEY; omitted: the blob is read from stdin' }),
@@ -90,7 +93,11 @@ export default class Decrypt extends BaseCommand {
       declined: `${field}: not confirmed; nothing written`,
     });
     const result = await withSettingsLock(settings, 'decrypt --to-plain', () =>
-      writeFieldPlain({ settings, keyring }, ref, auditWrites(settings, () => ({ event: 'to-plain', field }))),
+      writeFieldPlain(
+        { settings, keyring },
+        ref,
+        auditWrites(settings, () => ({ event: 'to-plain', field })),
+      ),
     );
     if (!result) {
       this.say(`${field} is already plain text; nothing written`);

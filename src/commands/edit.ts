@@ -12,11 +12,11 @@ import { loadSettings, settingsKeyring } from '../core/settings.js';
 export default class Edit extends BaseCommand {
   static override summary = 'edit a settings file in $VISUAL or $EDITOR with its secrets opened; changed secrets are sealed on save';
   static override description =
-    'Opens every blob of FILE (whole values and blobs inside values, such as a pool URL\'s password) and runs ' +
+    "Opens every blob of FILE (whole values and blobs inside values, such as a pool URL's password) and runs " +
     '$VISUAL, else $EDITOR, else vi on the file with the plaintexts in place, in a private temporary file ' +
     '(mode 0600, in a folder of mode 0700 under $XDG_RUNTIME_DIR, else /dev/shm, else the temporary directory). ' +
     'When the editor exits, the settings file is written back as you left it, with every changed secret sealed ' +
-    'under the master key in the directory\'s format: a value that was encrypted, and a value changed or added ' +
+    "under the master key in the directory's format: a value that was encrypted, and a value changed or added " +
     'in a secret field; a ${NAME} reference is never sealed. Unchanged secrets keep their exact old blob, so a ' +
     'diff shows only what you changed, and an unchanged file is not written at all. The temporary file is ' +
     'overwritten with zeros and removed on every exit: an editor that exits non-zero (exit 7), invalid TOML ' +
@@ -26,8 +26,14 @@ export default class Edit extends BaseCommand {
     'field changed is audit-logged. Holds the settings lock throughout: a second edit waits for the first.';
   static override examples = [
     { description: 'edit a file in your editor, its secrets opened', command: '<%= config.bin %> edit connectors.toml' },
-    { description: 'a scripted change: any command that edits the file it is given', command: "EDITOR='sed -i s/db.internal/db2.internal/' <%= config.bin %> edit connectors.toml" },
-    { description: 'what changed, as JSON', command: "EDITOR='sed -i s/cache-password/new-cache-password/' <%= config.bin %> edit connectors.toml --json" },
+    {
+      description: 'a scripted change: any command that edits the file it is given',
+      command: "EDITOR='sed -i s/db.internal/db2.internal/' <%= config.bin %> edit connectors.toml",
+    },
+    {
+      description: 'what changed, as JSON',
+      command: "EDITOR='sed -i s/cache-password/new-cache-password/' <%= config.bin %> edit connectors.toml --json",
+    },
   ];
   static override args = {
     file: Args.string({ required: true, ignoreStdin: true, description: 'the settings file, relative to the settings directory' }),

@@ -40,8 +40,14 @@ export default class Encrypt extends BaseCommand {
     'app.toml stores no fingerprint stores it.';
   static override examples = [
     { description: 'encrypt a secret piped from a vault', command: 'vault kv get -field=password secret/db | <%= config.bin %> encrypt' },
-    { description: 'encrypt a CI variable into a field', command: '<%= config.bin %> encrypt connectors.toml:pools.main.password --from-env DB_PASSWORD' },
-    { description: 'toggle a plain field to encrypted', command: '<%= config.bin %> encrypt connectors.toml:connectors.billing.auth_token --existing' },
+    {
+      description: 'encrypt a CI variable into a field',
+      command: '<%= config.bin %> encrypt connectors.toml:pools.main.password --from-env DB_PASSWORD',
+    },
+    {
+      description: 'toggle a plain field to encrypted',
+      command: '<%= config.bin %> encrypt connectors.toml:connectors.billing.auth_token --existing',
+    },
     { description: 'encrypt every plaintext secret field', command: '<%= config.bin %> encrypt --all --json' },
   ];
   static override args = {
@@ -53,7 +59,10 @@ export default class Encrypt extends BaseCommand {
     existing: Flags.boolean({ summary: 'encrypt the plaintext value already in FILE:KEY', exclusive: ['from-env', 'all'] }),
     all: Flags.boolean({ summary: 'encrypt every non-empty plaintext value in a secret field', exclusive: ['from-env', 'existing'] }),
     'allow-empty': Flags.boolean({ summary: 'accept an empty plaintext (refused by default: an empty pipe is usually a failed command)' }),
-    'no-replace': Flags.boolean({ summary: 'refuse (exit 9) when FILE:KEY already holds a value: only fill gaps', exclusive: ['existing', 'all'] }),
+    'no-replace': Flags.boolean({
+      summary: 'refuse (exit 9) when FILE:KEY already holds a value: only fill gaps',
+      exclusive: ['existing', 'all'],
+    }),
   };
 
   async run(): Promise<EncryptResult | EncryptFieldResult | EncryptAllResult> {

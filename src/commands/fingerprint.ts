@@ -22,7 +22,10 @@ export default class Fingerprint extends BaseCommand {
     { description: 'the key setup at a glance', command: '<%= config.bin %> fingerprint --settings ./config' },
     { description: 'for a cron job: exit 0 only when the loaded key matches app.toml', command: '<%= config.bin %> fingerprint --check' },
     { description: 'which key opens a blob', command: '<%= config.bin %> fingerprint - < blob.txt' },
-    { description: 'store the master fingerprint in app.toml (a new install, or after a deliberate change)', command: '<%= config.bin %> fingerprint --write' },
+    {
+      description: 'store the master fingerprint in app.toml (a new install, or after a deliberate change)',
+      command: '<%= config.bin %> fingerprint --write',
+    },
   ];
   static override args = {
     blob: Args.string({ ignoreStdin: true, description: 'a blob to inspect, or - to read it from stdin' }),
@@ -30,8 +33,14 @@ export default class Fingerprint extends BaseCommand {
   static override flags = {
     ...settingsFlag,
     check: Flags.boolean({ summary: 'exit 0 only when the master key is loaded and matches the stored fingerprint, else 1' }),
-    write: Flags.boolean({ summary: 'store the current master fingerprint in app.toml [crypto] (needs settings:framework)', exclusive: ['check'] }),
-    force: Flags.boolean({ summary: 'with --write: store it even when the key opens none of the blobs of the stored master', dependsOn: ['write'] }),
+    write: Flags.boolean({
+      summary: 'store the current master fingerprint in app.toml [crypto] (needs settings:framework)',
+      exclusive: ['check'],
+    }),
+    force: Flags.boolean({
+      summary: 'with --write: store it even when the key opens none of the blobs of the stored master',
+      dependsOn: ['write'],
+    }),
   };
 
   async run(): Promise<KeyReport | BlobDescription> {
@@ -60,12 +69,13 @@ export default class Fingerprint extends BaseCommand {
 
   private async writeFingerprint(settings: Settings, keyring: Keyring, force: boolean): Promise<void> {
     // loaded only here: reading fingerprints is what scripts call often, and it must start fast
-    const [{ auditWrites, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }, { refuseOrphaningFingerprint }] = await Promise.all([
-      import('../cli/audit-trail.js'),
-      import('../cli/with-lock.js'),
-      import('../core/field-writes.js'),
-      import('../core/fingerprint-guard.js'),
-    ]);
+    const [{ auditWrites, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }, { refuseOrphaningFingerprint }] =
+      await Promise.all([
+        import('../cli/audit-trail.js'),
+        import('../cli/with-lock.js'),
+        import('../core/field-writes.js'),
+        import('../core/fingerprint-guard.js'),
+      ]);
     await requirePermission(settings, 'settings:framework', { event: 'fingerprint.write' });
     const master = keyring.master.key;
     if (!master) requireMaster(keyring);
@@ -75,7 +85,9 @@ export default class Fingerprint extends BaseCommand {
       keyId: stored.keyId,
       details: { env: stored.env },
     }));
-    const written = await withSettingsLock(settings, 'fingerprint --write', () => storeMasterFingerprint({ settings, keyring }, master!, audit));
+    const written = await withSettingsLock(settings, 'fingerprint --write', () =>
+      storeMasterFingerprint({ settings, keyring }, master!, audit),
+    );
     this.note(written ? `stored the fingerprint of ${master!.env} in app.toml [crypto]` : 'app.toml already stores this fingerprint');
   }
 }

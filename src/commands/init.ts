@@ -30,12 +30,23 @@ export default class Init extends BaseCommand {
     '(exit 6). Grant [permissions] in app.toml next (reveal, decrypt and the keys commands need them).';
   static override examples = [
     { description: 'a new install in ./staging, with LIBERTY_MASTER_KEY exported', command: '<%= config.bin %> init --settings ./staging' },
-    { description: 'another variable and the v2 format, as JSON', command: '<%= config.bin %> init --settings ./next --master LIBERTY_KEY --format v2 --json' },
+    {
+      description: 'another variable and the v2 format, as JSON',
+      command: '<%= config.bin %> init --settings ./next --master LIBERTY_KEY --format v2 --json',
+    },
   ];
   static override flags = {
     ...settingsFlag,
-    master: Flags.string({ summary: 'the environment variable that will hold the master key', helpValue: 'NAME', default: DEFAULT_MASTER_ENV }),
-    format: Flags.string({ summary: 'the format new blobs are written in (v1: every Liberty runtime reads it)', options: [...BLOB_FORMATS], default: 'v1' }),
+    master: Flags.string({
+      summary: 'the environment variable that will hold the master key',
+      helpValue: 'NAME',
+      default: DEFAULT_MASTER_ENV,
+    }),
+    format: Flags.string({
+      summary: 'the format new blobs are written in (v1: every Liberty runtime reads it)',
+      options: [...BLOB_FORMATS],
+      default: 'v1',
+    }),
   };
 
   async run(): Promise<InitOutput> {
@@ -57,7 +68,9 @@ export default class Init extends BaseCommand {
       writeInitialApp(settings, { masterEnv: flags.master, format, ...(master ? { master } : {}) }, location.shown, audit),
     );
     const output: InitOutput = { dir: location.dir, created, ...result, auditLog: auditLogPath(settings, env) };
-    this.say(`${created ? 'created' : 'initialized'} ${location.shown}: app.toml [crypto] master_key = "\${${result.masterEnv}}", format = "${result.format}"`);
+    this.say(
+      `${created ? 'created' : 'initialized'} ${location.shown}: app.toml [crypto] master_key = "\${${result.masterEnv}}", format = "${result.format}"`,
+    );
     this.say(
       result.keyId
         ? `stored the fingerprint of ${result.masterEnv} (key id ${result.keyId})`

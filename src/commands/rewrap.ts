@@ -36,7 +36,10 @@ export default class Rewrap extends BaseCommand {
     check: Flags.boolean({ summary: 'write nothing; exit 1 when any blob is on a legacy key or in the other format' }),
     all: Flags.boolean({ summary: 're-encrypt every blob, also those already under the master (new nonces)' }),
     files: Flags.string({ summary: 'only these files, comma-separated, relative to the settings directory', helpValue: 'A.toml,B.toml' }),
-    quiet: Flags.boolean({ char: 'q', summary: 'print only the counts: no list of blobs, no advice, no spinner (problems still go to stderr)' }),
+    quiet: Flags.boolean({
+      char: 'q',
+      summary: 'print only the counts: no list of blobs, no advice, no spinner (problems still go to stderr)',
+    }),
   };
 
   async run(): Promise<RewrapReport> {
@@ -44,11 +47,19 @@ export default class Rewrap extends BaseCommand {
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettingsDirectory(location);
     const keyring = settingsKeyring(settings, currentEnvironment());
-    const files = flags.files?.split(',').map((file) => file.trim()).filter(Boolean);
+    const files = flags.files
+      ?.split(',')
+      .map((file) => file.trim())
+      .filter(Boolean);
     const label = flags.check ? 'checking' : 're-wrapping';
     const progress = await startProgress(label, !this.jsonEnabled() && !flags.quiet && stdoutIsTerminal());
     const rewrap = () =>
-      rewrapSettings(settings.dir, keyring, { files, all: flags.all, check: flags.check, onProgress: (done, total) => progress.update(done, total) });
+      rewrapSettings(settings.dir, keyring, {
+        files,
+        all: flags.all,
+        check: flags.check,
+        onProgress: (done, total) => progress.update(done, total),
+      });
     let report: RewrapReport;
     try {
       report = flags.check ? await rewrap() : await withSettingsLock(settings, 'rewrap', rewrap);
@@ -62,7 +73,13 @@ export default class Rewrap extends BaseCommand {
         event: 'rewrap',
         outcome: report.problems.length > 0 ? 'failed' : 'ok',
         keyId: keyring.master.key?.kid,
-        details: { rewrapped: report.rewrapped, current: report.current, legacy: report.legacy, unreadable: report.unreadable, files: report.files.length },
+        details: {
+          rewrapped: report.rewrapped,
+          current: report.current,
+          legacy: report.legacy,
+          unreadable: report.unreadable,
+          files: report.files.length,
+        },
       });
     }
     this.render(report, flags.quiet);

@@ -30,24 +30,31 @@ export default class Status extends BaseCommand {
     'with a plaintext password, a passphrase master under v1, an unused legacy key, env-only secrets in files, an ' +
     'empty settings directory (no settings file beside app.toml and no blob: a new install, or the wrong place). ' +
     'On a terminal, a directory of 100 files or more shows a spinner with the files read so far (on stderr). ' +
-    '--metrics FILE also writes the report for node_exporter\'s textfile collector (Prometheus text format, ' +
+    "--metrics FILE also writes the report for node_exporter's textfile collector (Prometheus text format, " +
     'replaced atomically, mode 0644). --files F... reports on those files only, for a git pre-commit hook: ' +
     'paths outside the settings directory or not .toml are ignored with a note, a plaintext secret is a problem, ' +
     'and the checks of the keys and the host are left out.';
   static override examples = [
     { description: 'at a glance', command: '<%= config.bin %> status --settings ./config' },
     { description: 'problems only, for a script', command: "<%= config.bin %> status --json | jq '.problems'" },
-    { description: "also write the metrics for Prometheus (a file in node_exporter's textfile collector directory)", command: '<%= config.bin %> status --metrics liberty.prom' },
-    { description: 'in a git pre-commit hook, from the repository root: the staged settings files only', command: '<%= config.bin %> status --settings config --files config/app.toml' },
+    {
+      description: "also write the metrics for Prometheus (a file in node_exporter's textfile collector directory)",
+      command: '<%= config.bin %> status --metrics liberty.prom',
+    },
+    {
+      description: 'in a git pre-commit hook, from the repository root: the staged settings files only',
+      command: '<%= config.bin %> status --settings config --files config/app.toml',
+    },
   ];
   static override flags = {
     ...settingsFlag,
     metrics: Flags.string({
-      summary: 'also write the report to FILE in the Prometheus text format, atomically (for node_exporter\'s textfile collector)',
+      summary: "also write the report to FILE in the Prometheus text format, atomically (for node_exporter's textfile collector)",
       helpValue: 'FILE',
     }),
     files: Flags.string({
-      summary: 'report on these files only, as a pre-commit hook: paths relative to the current directory; a plaintext secret is a problem, key checks are left out',
+      summary:
+        'report on these files only, as a pre-commit hook: paths relative to the current directory; a plaintext secret is a problem, key checks are left out',
       helpValue: 'FILE',
       multiple: true,
     }),
@@ -65,11 +72,13 @@ export default class Status extends BaseCommand {
     const statusOptions = { onFiles, onProgress: (done: number, total: number) => progress.update(done, total) };
     const keyring = settingsKeyring(settings, env);
     const scoped = flags.files ? settingsRelativePaths(location.dir, flags.files) : undefined;
-    const report = await (scoped
-      ? collectFileStatus(settings, keyring, env, scoped.inside, scoped.ignored, statusOptions)
-      : collectStatus(settings, keyring, env, statusOptions)
+    const report = await (
+      scoped
+        ? collectFileStatus(settings, keyring, env, scoped.inside, scoped.ignored, statusOptions)
+        : collectStatus(settings, keyring, env, statusOptions)
     ).finally(() => progress.stop());
-    if (flags.metrics) await writeMetricsFile(flags.metrics, formatMetrics(report, { settingsDir: location.dir, checkedAt: systemClock() }));
+    if (flags.metrics)
+      await writeMetricsFile(flags.metrics, formatMetrics(report, { settingsDir: location.dir, checkedAt: systemClock() }));
     for (const file of (report as Partial<ScopedStatusReport>).ignoredFiles ?? []) this.note(`note: ignored ${file.path}: ${file.reason}`);
     if (!this.jsonEnabled()) this.render(report, await loadPaint());
     if (report.problems.length > 0) this.reportProblems();
@@ -86,19 +95,33 @@ export default class Status extends BaseCommand {
       key.source ?? '-',
     ]);
     renderTable(['role', 'env', 'key id', 'state', 'source'], keyRows).forEach((line) => this.say(line));
-    const stored = keys.stored ? `${keys.stored.slice(0, 8)} (${keys.matches === false ? 'MISMATCH' : keys.matches ? 'matches' : 'master not set'})` : 'none stored';
+    const stored = keys.stored
+      ? `${keys.stored.slice(0, 8)} (${keys.matches === false ? 'MISMATCH' : keys.matches ? 'matches' : 'master not set'})`
+      : 'none stored';
     this.say(`fingerprint: ${stored}`);
     this.say('');
     this.say(`format: writes ${describeFormat(report.format)}`);
     const malformed = report.blobs.malformed > 0 ? `, ${report.blobs.malformed} malformed` : '';
-    this.say(`${plural(report.blobs.total, 'blob')} in ${plural(report.files, 'file')}: ${report.blobs.v1} v1, ${report.blobs.v2} v2${malformed}; ${report.current} current`);
+    this.say(
+      `${plural(report.blobs.total, 'blob')} in ${plural(report.files, 'file')}: ${report.blobs.v1} v1, ${report.blobs.v2} v2${malformed}; ${report.current} current`,
+    );
     if (report.byKey.length > 0) {
-      const rows = report.byKey.map((use) => [use.env ?? '(no configured key)', use.keyId ?? '-', use.role ?? '-', String(use.v1), String(use.v2)]);
+      const rows = report.byKey.map((use) => [
+        use.env ?? '(no configured key)',
+        use.keyId ?? '-',
+        use.role ?? '-',
+        String(use.v1),
+        String(use.v2),
+      ]);
       renderTable(['key', 'key id', 'role', 'v1', 'v2'], rows).forEach((line) => this.say(`  ${line}`));
     }
     if (report.envReferences.length > 0) {
       this.say(`${plural(report.envReferences.length, 'value')} from the environment:`);
-      const rows = report.envReferences.map((ref) => [`${ref.file}:${ref.key}`, ref.env, ref.set ? 'set' : ref.hasDefault ? 'unset (default used)' : 'unset']);
+      const rows = report.envReferences.map((ref) => [
+        `${ref.file}:${ref.key}`,
+        ref.env,
+        ref.set ? 'set' : ref.hasDefault ? 'unset (default used)' : 'unset',
+      ]);
       renderTable(['field', 'variable', 'state'], rows).forEach((line) => this.say(`  ${line}`));
     }
     const emptyPlain = report.plaintextSecrets.filter((field) => field.empty).length;

@@ -96,8 +96,6 @@ export const V1_PBKDF2_ITERATIONS = 2145;
 /** Runs on the libuv thread pool, so many v1 blobs derive their keys in parallel. */
 export function deriveV1Key(secret: Uint8Array, salt: Uint8Array): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    pbkdf2(secret, salt, V1_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512', (error, derived) =>
-      error ? reject(error) : resolve(derived),
-    );
+    pbkdf2(secret, salt, V1_PBKDF2_ITERATIONS, KEY_BYTES, 'sha512', (error, derived) => (error ? reject(error) : resolve(derived)));
   });
 }

@@ -56,7 +56,13 @@ function parseKeyReference(value: unknown, file: string, field: string): KeyRefe
 
 /** Builds the config from the parsed `[crypto]` table (undefined when app.toml or the table is absent). */
 export function readCryptoConfig(crypto: unknown, file = APP_FILE): CryptoConfig {
-  const config: CryptoConfig = { masterEnv: DEFAULT_MASTER_ENV, legacyEnvs: [], format: DEFAULT_FORMAT, formatExplicit: false, keyDefaultsOnDisk: [] };
+  const config: CryptoConfig = {
+    masterEnv: DEFAULT_MASTER_ENV,
+    legacyEnvs: [],
+    format: DEFAULT_FORMAT,
+    formatExplicit: false,
+    keyDefaultsOnDisk: [],
+  };
   if (crypto === undefined) return config;
   if (!isTable(crypto)) throw badSettings(file, 'crypto', 'must be a table');
   const reference = (value: unknown, field: string): string => {

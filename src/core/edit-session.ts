@@ -19,7 +19,16 @@ import { LibertyError } from './errors.js';
 import { createOpener, requireSealingKey, sealVerified, type Keyring, type OpenedBlob } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField, type FieldRules } from './secret-fields.js';
-import { applyEdits, formatKeyPath, isTable, listStringValues, parseTomlDocument, type FieldEdit, type KeyPath, type TomlDocument } from './toml/index.js';
+import {
+  applyEdits,
+  formatKeyPath,
+  isTable,
+  listStringValues,
+  parseTomlDocument,
+  type FieldEdit,
+  type KeyPath,
+  type TomlDocument,
+} from './toml/index.js';
 
 /** One encrypted value of the file, opened. */
 export interface OpenedField {
@@ -93,7 +102,10 @@ export async function openForEdit(document: TomlDocument, keyring: Keyring): Pro
       keyId: result.opened[0].slot.key.kid,
     });
   }
-  const text = applyEdits(document, opened.map((entry) => ({ path: entry.path, value: entry.shown })));
+  const text = applyEdits(
+    document,
+    opened.map((entry) => ({ path: entry.path, value: entry.shown })),
+  );
   return { text, opened };
 }
 
@@ -119,7 +131,12 @@ export interface PlanContext {
  * The settings file to write from the text the editor left (`edited`, its bytes). E_INVALID_TOML (naming
  * the settings file, line and column, never the text) when the edited text is not valid TOML 1.0.
  */
-export async function planEditedWrite(ctx: PlanContext, original: TomlDocument, opening: EditOpening, edited: Uint8Array): Promise<EditPlan> {
+export async function planEditedWrite(
+  ctx: PlanContext,
+  original: TomlDocument,
+  opening: EditOpening,
+  edited: Uint8Array,
+): Promise<EditPlan> {
   const originalText = (original.bom ? '\uFEFF' : '') + original.text;
   const document = parseTomlDocument(original.file, edited);
   const values = listStringValues(document); // the strict TOML 1.0 parse: what both parsers accept
@@ -128,7 +145,8 @@ export async function planEditedWrite(ctx: PlanContext, original: TomlDocument, 
   // plaintexts the file held encrypted, to their blob: a secret moved to another key stays sealed
   const secretTexts = new Map<string, string>();
   for (const entry of opening.opened) {
-    if (entry.spans.length === 1 && entry.spans[0].start === 0 && entry.plaintexts[0] !== '') secretTexts.set(entry.plaintexts[0], entry.value);
+    if (entry.spans.length === 1 && entry.spans[0].start === 0 && entry.plaintexts[0] !== '')
+      secretTexts.set(entry.plaintexts[0], entry.value);
   }
 
   let key: Key | undefined;
@@ -249,7 +267,6 @@ function leaves(data: unknown): Map<string, { path: KeyPath; text: string }> {
   walk(data, []);
   return found;
 }
-
 
 /** A leaf as comparable text: its type and value (1 and "1" differ, as do 1 and 1.0). */
 function leafText(value: unknown): string {

@@ -23,17 +23,31 @@ export const EXIT_STATUS = {
   },
   AUTH: { code: 4, meaning: 'authentication failed: tag mismatch (tampered blob or wrong key)' },
   MALFORMED: { code: 5, meaning: 'malformed input: invalid TOML, malformed blob, value not encrypted, field not found' },
-  IO: { code: 6, meaning: 'I/O failure (including the audit log and the settings lock), or a directory without app.toml: not a settings directory' },
-  NOT_CONFIRMED: { code: 7, meaning: 'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step, the editor of edit exited non-zero' },
+  IO: {
+    code: 6,
+    meaning: 'I/O failure (including the audit log and the settings lock), or a directory without app.toml: not a settings directory',
+  },
+  NOT_CONFIRMED: {
+    code: 7,
+    meaning:
+      'not confirmed: declined, wrong fingerprint confirmation, no terminal for an interactive step, the editor of edit exited non-zero',
+  },
   PERMISSION: {
     code: 8,
     meaning:
       'permission denied: the operator lacks the permission, --to-plain on a locked field, or (run as root) a settings directory, a directory on the way to it or an audit log that others can write to',
   },
-  EXISTS: { code: 9, meaning: 'already there: encrypt FILE:KEY --no-replace found a value in the field, init found an app.toml; nothing written' },
+  EXISTS: {
+    code: 9,
+    meaning: 'already there: encrypt FILE:KEY --no-replace found a value in the field, init found an app.toml; nothing written',
+  },
   INTERNAL: { code: 70, meaning: 'internal error' },
   // 128 + the signal number, as a shell reports a process a signal ended
-  HANGUP: { code: 129, meaning: 'hung up (SIGHUP: the terminal or SSH session went away) while edit ran: its temporary file removed, the settings file untouched' },
+  HANGUP: {
+    code: 129,
+    meaning:
+      'hung up (SIGHUP: the terminal or SSH session went away) while edit ran: its temporary file removed, the settings file untouched',
+  },
   INTERRUPTED: { code: 130, meaning: 'interrupted (SIGINT) while edit ran: its temporary file removed, the settings file untouched' },
   TERMINATED: { code: 143, meaning: 'terminated (SIGTERM) while edit ran: its temporary file removed, the settings file untouched' },
 } as const;
@@ -125,7 +139,10 @@ export function isLibertyError(error: unknown): error is LibertyError {
 
 /** A location prefix for messages: `connectors.toml: pools.main.password: `. */
 export function where(file?: string, field?: string): string {
-  return [file, field].filter(Boolean).map((part) => `${part}: `).join('');
+  return [file, field]
+    .filter(Boolean)
+    .map((part) => `${part}: `)
+    .join('');
 }
 
 /** The errno codes an operator can act on: what each means, and what to do about it. */
@@ -148,7 +165,6 @@ export function ioError(action: string, path: string, error: unknown): LibertyEr
   }
   return new LibertyError('E_IO', `cannot ${action} ${path}${reason}`, { cause: error });
 }
-
 
 /** The same error, its message prefixed with where it happened (`connectors.toml:pools.main.password`). */
 export function locateError(error: unknown, location: string, file?: string, field?: string): unknown {

@@ -108,10 +108,14 @@ export async function encryptExistingField(
 function refuseEnvReference(ref: FieldRef, value: string): void {
   const reference = parseEnvReference(value);
   if (!reference) return;
-  throw new LibertyError('E_USAGE', `${formatFieldRef(ref)}: the value is a reference to the environment variable ${reference.name}, not a secret to encrypt`, {
-    hint: `the framework reads ${reference.name} from the environment; to store an encrypted value here instead, pipe it to ${shellCommand('liberty-crypto', 'encrypt', formatFieldRef(ref))}`,
-    file: ref.file,
-  });
+  throw new LibertyError(
+    'E_USAGE',
+    `${formatFieldRef(ref)}: the value is a reference to the environment variable ${reference.name}, not a secret to encrypt`,
+    {
+      hint: `the framework reads ${reference.name} from the environment; to store an encrypted value here instead, pipe it to ${shellCommand('liberty-crypto', 'encrypt', formatFieldRef(ref))}`,
+      file: ref.file,
+    },
+  );
 }
 
 export interface EncryptAllResult {
@@ -174,7 +178,11 @@ export interface PlainWrite {
  * undefined when the field holds no blob (already plain: nothing written).
  * `hooks.before` runs once the blob has opened and before the file changes (the audit line goes there).
  */
-export async function writeFieldPlain(ctx: WriteContext, ref: FieldRef, hooks: WriteHooks<PlainWrite> = NO_WRITE_HOOKS): Promise<PlainWrite | undefined> {
+export async function writeFieldPlain(
+  ctx: WriteContext,
+  ref: FieldRef,
+  hooks: WriteHooks<PlainWrite> = NO_WRITE_HOOKS,
+): Promise<PlainWrite | undefined> {
   if (classifyField(ctx.settings.fields, ref.path) === 'locked') {
     throw new LibertyError('E_FIELD_LOCKED', `${formatFieldRef(ref)}: field is locked: it is always encrypted`, {
       hint: 'locked fields are set in app.toml [crypto.fields] locked',

@@ -34,7 +34,10 @@ export async function refuseOrphaningFingerprint(settings: Settings, keyring: Ke
   if (keyring.format === 'v1' && v1.length > 0) {
     let opens = false;
     for (const blob of v1) {
-      opens = await alone.open(blob).then(() => true, () => false);
+      opens = await alone.open(blob).then(
+        () => true,
+        () => false,
+      );
       if (opens) break;
     }
     if (!opens) unopened += v1.length;
@@ -43,7 +46,8 @@ export async function refuseOrphaningFingerprint(settings: Settings, keyring: Ke
   throw new LibertyError(
     'E_FINGERPRINT_MISMATCH',
     `crypto: ${key.env} (key id ${key.kid}) opens none of ${plural(unopened, 'blob')} sealed under the stored master (key id ${storedKid}): storing its fingerprint would orphan them`,
-    { hint: `load the key app.toml stores (key id ${storedKid}); to replace it on purpose, rotate (liberty-crypto keys rotate --to NAME), or pass --force` },
+    {
+      hint: `load the key app.toml stores (key id ${storedKid}); to replace it on purpose, rotate (liberty-crypto keys rotate --to NAME), or pass --force`,
+    },
   );
 }
-

@@ -10,7 +10,21 @@
  * just before the rename: still the file that was read (device and inode), its folder still where it was.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fchmodSync, fchownSync, fsync, lstatSync, open, openSync, realpathSync, rename, rmSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fchownSync,
+  fsync,
+  lstatSync,
+  open,
+  openSync,
+  realpathSync,
+  rename,
+  rmSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
@@ -87,11 +101,7 @@ function refuseReadOnly(path: string, existing: Stats | undefined): void {
   });
 }
 
-export async function writeFileAtomic(
-  path: string,
-  data: Buffer | string,
-  options: WriteAtomicOptions = {},
-): Promise<void> {
+export async function writeFileAtomic(path: string, data: Buffer | string, options: WriteAtomicOptions = {}): Promise<void> {
   // The calls that wait on the disk (creating the file, fsync, rename) run on the thread pool, so several
   // files are in flight at once; the cheap ones on an open descriptor run synchronously, since on a rewrap
   // of a thousand files their promise round trips would cost more than the calls themselves.
@@ -107,7 +117,7 @@ export async function writeFileAtomic(
     created = true;
     try {
       fchmodSync(fd, TEMP_FILE_MODE); // 0600 even if the umask would let more through
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written, bytes.length - written);
+      for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written, bytes.length - written);
       await fsyncAsync(fd);
       checkTarget(path, expected);
       const keepOwner = options.keepOwner ?? true;

@@ -27,7 +27,9 @@ export interface RotationResult {
  */
 export function checkEnvName(name: string, flag: string): void {
   if (!isEnvName(name) || isHexKey(name)) {
-    throw new LibertyError('E_USAGE', `${flag}: not an environment variable name`, { hint: 'give the name only, e.g. LIBERTY_MASTER_KEY_NEW' });
+    throw new LibertyError('E_USAGE', `${flag}: not an environment variable name`, {
+      hint: 'give the name only, e.g. LIBERTY_MASTER_KEY_NEW',
+    });
   }
 }
 
@@ -54,9 +56,13 @@ export async function rotateMasterKey(
     });
   }
   if (settings.crypto.format === 'v1' && value !== value.toLowerCase()) {
-    throw new LibertyError('E_KEY_MALFORMED', `crypto: ${to} has upper-case hex letters: v1 blobs derive from the key's text, so replicas must spell it alike`, {
-      hint: `export ${to} in lower case, as liberty-crypto genkey prints it`,
-    });
+    throw new LibertyError(
+      'E_KEY_MALFORMED',
+      `crypto: ${to} has upper-case hex letters: v1 blobs derive from the key's text, so replicas must spell it alike`,
+      {
+        hint: `export ${to} in lower case, as liberty-crypto genkey prints it`,
+      },
+    );
   }
   const from = settings.crypto.masterEnv;
   if (from === to) throw new LibertyError('E_USAGE', `${to} is already the master key`);
@@ -84,7 +90,9 @@ export async function rotateMasterKey(
 function refuseSameKey(settings: Settings, env: Environment, to: string, value: string): void {
   const current = readKeyText(settings.crypto.masterEnv, env)?.value;
   const fingerprint = parseKey(to, value).fingerprint;
-  const same = (current !== undefined && current !== '' && parseKey(settings.crypto.masterEnv, current).fingerprint === fingerprint) || settings.crypto.storedFingerprint === fingerprint;
+  const same =
+    (current !== undefined && current !== '' && parseKey(settings.crypto.masterEnv, current).fingerprint === fingerprint) ||
+    settings.crypto.storedFingerprint === fingerprint;
   if (!same) return;
   throw new LibertyError('E_USAGE', `${to} holds the current master key (key id ${fingerprint.slice(0, 8)}): a rotation needs a new key`, {
     hint: `export a new key as ${to}: export ${to}=$(liberty-crypto genkey)`,
@@ -116,15 +124,17 @@ export async function findLegacyKeyUsage(settings: Settings, keyring: Keyring, n
     const scan = await scanFile(settings.dir, file, settings.fields);
     if (!scan.ok) throw scan.error;
     const needs = await Promise.all(
-      scan.fields.flatMap((field) => field.blobs).map(async (span) => {
-        const blob = tryParseBlob(span.text);
-        if (!blob) return false; // malformed: no key opens it, with or without this one
-        if (blob.format === 'v2') return blob.kid === slot.key!.kid;
-        return opener.open(blob).then(
-          () => true,
-          () => false,
-        );
-      }),
+      scan.fields
+        .flatMap((field) => field.blobs)
+        .map(async (span) => {
+          const blob = tryParseBlob(span.text);
+          if (!blob) return false; // malformed: no key opens it, with or without this one
+          if (blob.format === 'v2') return blob.kid === slot.key!.kid;
+          return opener.open(blob).then(
+            () => true,
+            () => false,
+          );
+        }),
     );
     return { file, count: needs.filter(Boolean).length };
   });
@@ -147,7 +157,12 @@ export async function dropLegacyKey(settings: Settings, name: string, hooks: Wri
  * passphrases). NAME must be set, and be neither the master nor a legacy key already. `hooks.before` gets
  * the new list just before app.toml changes.
  */
-export async function addLegacyKey(settings: Settings, env: Environment, name: string, hooks: WriteHooks<string[]> = NO_WRITE_HOOKS): Promise<string[]> {
+export async function addLegacyKey(
+  settings: Settings,
+  env: Environment,
+  name: string,
+  hooks: WriteHooks<string[]> = NO_WRITE_HOOKS,
+): Promise<string[]> {
   checkEnvName(name, 'NAME');
   if (name === settings.crypto.masterEnv) {
     throw new LibertyError('E_USAGE', `${name} is the master key`, { hint: 'a legacy key is an older key, kept for decryption only' });

@@ -71,7 +71,10 @@ function readKeyFile(name: string, path: string, source: 'credential' | 'file'):
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     if (error instanceof LibertyError && error.message.startsWith('cannot')) {
       // unreadable for this user: run as root, the command may act as the settings directory's owner
-      const hint = source === 'credential' ? 'run the unit as the user that owns the settings directory (User=): systemd lets that user read its credentials' : error.hint;
+      const hint =
+        source === 'credential'
+          ? 'run the unit as the user that owns the settings directory (User=): systemd lets that user read its credentials'
+          : error.hint;
       throw new LibertyError('E_IO', `crypto: ${name}: ${error.message}`, { ...(hint ? { hint } : {}), cause: error });
     }
     if (error instanceof LibertyError) {
@@ -97,12 +100,16 @@ function checkMode(name: string, path: string, source: 'credential' | 'file', mo
   const forbidden = source === 'credential' ? 0o037 : 0o077;
   if ((mode & forbidden) === 0) return;
   const shown = (mode & 0o777).toString(8).padStart(4, '0');
-  throw new LibertyError('E_KEY_FILE_UNSAFE', `crypto: ${name}: ${path} is readable by other users (mode ${shown}): refusing the key in it`, {
-    hint:
-      source === 'credential'
-        ? 'systemd writes credentials readable by the service alone: check what put this file there'
-        : `chmod 600 ${path} (Kubernetes: defaultMode: 0400 on the secret volume); then rotate the key if others could read it`,
-  });
+  throw new LibertyError(
+    'E_KEY_FILE_UNSAFE',
+    `crypto: ${name}: ${path} is readable by other users (mode ${shown}): refusing the key in it`,
+    {
+      hint:
+        source === 'credential'
+          ? 'systemd writes credentials readable by the service alone: check what put this file there'
+          : `chmod 600 ${path} (Kubernetes: defaultMode: 0400 on the secret volume); then rotate the key if others could read it`,
+    },
+  );
 }
 
 /** The file's text less exactly one trailing newline; anything else around the key is refused, never trimmed. */
@@ -111,15 +118,23 @@ function keyOfFile(name: string, path: string, bytes: Buffer): string {
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    throw new LibertyError('E_KEY_MALFORMED', `crypto: ${name}: ${path} is not utf-8 text`, { hint: 'a key file holds the key as text: liberty-crypto genkey > FILE' });
+    throw new LibertyError('E_KEY_MALFORMED', `crypto: ${name}: ${path} is not utf-8 text`, {
+      hint: 'a key file holds the key as text: liberty-crypto genkey > FILE',
+    });
   }
   if (text.endsWith('\n')) text = text.slice(0, -1);
   if (text === '') {
-    throw new LibertyError('E_KEY_MALFORMED', `crypto: ${name}: ${path} holds no key`, { hint: 'write the key into it: liberty-crypto genkey > FILE' });
+    throw new LibertyError('E_KEY_MALFORMED', `crypto: ${name}: ${path} holds no key`, {
+      hint: 'write the key into it: liberty-crypto genkey > FILE',
+    });
   }
   const where = /^\s/.test(text) ? 'starts' : /\s$/.test(text) ? 'ends' : undefined;
   if (where === undefined && !text.includes('\n')) return text;
-  throw new LibertyError('E_KEY_MALFORMED', `crypto: ${name}: ${path} ${where ? `${where} with whitespace` : 'holds more than one line'}: a key file holds the key and at most one newline`, {
-    hint: 'write the key alone (printf %s "$KEY" > FILE, or liberty-crypto genkey > FILE): a key is used exactly as written, never trimmed',
-  });
+  throw new LibertyError(
+    'E_KEY_MALFORMED',
+    `crypto: ${name}: ${path} ${where ? `${where} with whitespace` : 'holds more than one line'}: a key file holds the key and at most one newline`,
+    {
+      hint: 'write the key alone (printf %s "$KEY" > FILE, or liberty-crypto genkey > FILE): a key is used exactly as written, never trimmed',
+    },
+  );
 }

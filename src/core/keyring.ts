@@ -109,9 +109,13 @@ export function requireSealingKey(keyring: Keyring): Key {
   const key = requireMaster(keyring);
   const env = keyring.master.env;
   if (key.published) {
-    throw new LibertyError('E_KEY_PUBLISHED', `crypto: ${env} holds the published stock passphrase of old Liberty installs: anyone can open what it seals`, {
-      hint: 'rotate now (liberty-crypto genkey, keys rotate --to NAME, rewrap) and treat every secret sealed under it as exposed',
-    });
+    throw new LibertyError(
+      'E_KEY_PUBLISHED',
+      `crypto: ${env} holds the published stock passphrase of old Liberty installs: anyone can open what it seals`,
+      {
+        hint: 'rotate now (liberty-crypto genkey, keys rotate --to NAME, rewrap) and treat every secret sealed under it as exposed',
+      },
+    );
   }
   if (keyring.format === 'v2' && !key.aesKey) {
     throw new LibertyError('E_MASTER_KEY_MALFORMED', 'crypto: master key malformed', {
@@ -119,9 +123,13 @@ export function requireSealingKey(keyring: Keyring): Key {
     });
   }
   if (keyring.format === 'v1' && key.mixedCaseHex) {
-    throw new LibertyError('E_MASTER_KEY_MALFORMED', `crypto: ${env} is a hex key with upper-case letters: v1 blobs derive from the key's text, so replicas must spell it alike`, {
-      hint: `export ${env} in lower case, as liberty-crypto genkey prints it`,
-    });
+    throw new LibertyError(
+      'E_MASTER_KEY_MALFORMED',
+      `crypto: ${env} is a hex key with upper-case letters: v1 blobs derive from the key's text, so replicas must spell it alike`,
+      {
+        hint: `export ${env} in lower case, as liberty-crypto genkey prints it`,
+      },
+    );
   }
   return key;
 }
@@ -220,7 +228,11 @@ function decodePlaintext(bytes: Buffer): string {
  *    mostly share a key and each wrong key costs a PBKDF2; only the key that sealed a blob authenticates
  *    it, so the order changes the cost, never the result.
  */
-export function trialOrder(slots: ReadonlyArray<KeySlot>, blob: { format: 'v2'; kid: string } | { format: 'v1' }, preferred?: string): Array<KeySlot & { key: Key }> {
+export function trialOrder(
+  slots: ReadonlyArray<KeySlot>,
+  blob: { format: 'v2'; kid: string } | { format: 'v1' },
+  preferred?: string,
+): Array<KeySlot & { key: Key }> {
   const loaded = slots.filter((slot): slot is KeySlot & { key: Key } => slot.key !== undefined);
   if (blob.format === 'v2') return loaded.filter((slot) => slot.key.aesKey !== undefined && slot.key.kid === blob.kid).slice(0, 1);
   const first = loaded.filter((slot) => slot.env === preferred).slice(0, 1);
@@ -303,7 +315,14 @@ export function createOpener(keyring: Keyring, options: OpenerOptions = {}): Blo
       const spans = findBlobs(value);
       if (spans.length === 0) parseBlob(value); // throws E_NOT_ENCRYPTED, naming what an encrypted value looks like
       const opened = await Promise.all(spans.map((span) => openText(span.text)));
-      return { text: replaceBlobs(value, spans, opened.map((blob) => blob.plaintext)), opened };
+      return {
+        text: replaceBlobs(
+          value,
+          spans,
+          opened.map((blob) => blob.plaintext),
+        ),
+        opened,
+      };
     },
   };
 }

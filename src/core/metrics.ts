@@ -38,7 +38,11 @@ export function formatMetrics(report: StatusReport, options: MetricsOptions): st
   const blobs = blobStates(report);
   const keys = [report.keys.master, ...report.keys.legacy].map((key, index) => ({ key, role: index === 0 ? 'master' : 'legacy' }));
   const metrics: Metric[] = [
-    { name: 'liberty_crypto_last_check_timestamp_seconds', help: 'When liberty-crypto status last checked the settings directory (Unix time).', samples: [one(Math.floor(options.checkedAt.getTime() / 1000))] },
+    {
+      name: 'liberty_crypto_last_check_timestamp_seconds',
+      help: 'When liberty-crypto status last checked the settings directory (Unix time).',
+      samples: [one(Math.floor(options.checkedAt.getTime() / 1000))],
+    },
     { name: 'liberty_crypto_settings_files', help: 'Settings files read (status --json: files).', samples: [one(report.files)] },
     {
       name: 'liberty_crypto_blobs',
@@ -70,7 +74,11 @@ export function formatMetrics(report: StatusReport, options: MetricsOptions): st
       help: "1 when the master key's fingerprint differs from the one app.toml stores (status --json: keys.matches false), else 0.",
       samples: [one(report.keys.matches === false ? 1 : 0)],
     },
-    { name: 'liberty_crypto_problems', help: 'Problems status found (its exit status is 1 when this is not 0).', samples: [one(report.problems.length)] },
+    {
+      name: 'liberty_crypto_problems',
+      help: 'Problems status found (its exit status is 1 when this is not 0).',
+      samples: [one(report.problems.length)],
+    },
     { name: 'liberty_crypto_warnings', help: 'Warnings status found.', samples: [one(report.warnings.length)] },
   ];
   return metrics.map(formatMetric).join('');
@@ -81,12 +89,20 @@ export function blobStates(report: StatusReport): Record<'current' | 'other_form
   const written: BlobFormat = report.format.writes;
   const other: BlobFormat = written === 'v1' ? 'v2' : 'v1';
   const sum = (role: 'master' | 'legacy', formats: readonly BlobFormat[]) =>
-    report.byKey.filter((entry) => entry.role === role).reduce((total, entry) => total + formats.reduce((n, format) => n + entry[format], 0), 0);
+    report.byKey
+      .filter((entry) => entry.role === role)
+      .reduce((total, entry) => total + formats.reduce((n, format) => n + entry[format], 0), 0);
   const current = report.current;
   const otherFormat = sum('master', [other]);
   const legacy = sum('legacy', ['v1', 'v2']);
   const unreadable = report.unreadable.length;
-  return { current, other_format: otherFormat, legacy_key: legacy, unreadable, not_opened: report.blobs.total - current - otherFormat - legacy - unreadable };
+  return {
+    current,
+    other_format: otherFormat,
+    legacy_key: legacy,
+    unreadable,
+    not_opened: report.blobs.total - current - otherFormat - legacy - unreadable,
+  };
 }
 
 function formatMetric(metric: Metric): string {

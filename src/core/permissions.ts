@@ -12,7 +12,6 @@ export type Permission = 'settings:reveal-secrets' | 'settings:framework';
 
 export const PERMISSIONS: readonly Permission[] = ['settings:reveal-secrets', 'settings:framework'];
 
-
 /**
  * The operator's name: the OS login name, or SUDO_USER when running as root (uid 0) under sudo.
  * SUDO_USER is ignored for any other uid, where anybody could set it.
@@ -61,7 +60,6 @@ export function parsePermissionsTable(permissionsTable: unknown): Map<string, re
   }
   return map;
 }
-
 
 /** `permissions."settings:reveal-secrets"`: a dotted key, quoted where TOML needs it. */
 function fieldName(code: string): string {

@@ -7,7 +7,22 @@
  * zeros of the same length (the editor's swap and backup files too), fsyncs, removes them, then the folder.
  * A folder left by a process that died (SIGKILL, power loss) is wiped by the next `edit` of the same user.
  */
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdtempSync, openSync, readdirSync, rmdirSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, isAbsolute, join } from 'node:path';
 import { ioError } from './errors.js';
 import { readRegularFile } from './safe-fs.js';
@@ -70,7 +85,7 @@ export function createPrivateTempFile(base: string, name: string, content: Uint8
     const fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
       fchmodSync(fd, 0o600); // whatever the umask
-      for (let written = 0; written < content.length; ) written += writeSync(fd, content, written, content.length - written);
+      for (let written = 0; written < content.length;) written += writeSync(fd, content, written, content.length - written);
     } finally {
       closeSync(fd);
     }
@@ -99,7 +114,8 @@ function wipeFolder(folder: string): void {
       continue;
     }
     if (info.isFile()) overwriteWithZeros(path);
-    if (info.isDirectory()) rmSync(path, { recursive: true, force: true }); // an editor's own folder: no plaintext of ours
+    if (info.isDirectory())
+      rmSync(path, { recursive: true, force: true }); // an editor's own folder: no plaintext of ours
     else unlinkSync(path);
   }
   try {
@@ -119,7 +135,7 @@ function overwriteWithZeros(path: string): void {
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) return;
-    for (let at = 0; at < info.size; ) at += writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, info.size - at), at);
+    for (let at = 0; at < info.size;) at += writeSync(fd, ZEROS, 0, Math.min(ZEROS.length, info.size - at), at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

@@ -14,7 +14,15 @@ import { createOpener, isCurrent, requireMaster, requireSealingKey, sealVerified
 import { mapLimit, selectFiles } from './settings-scan.js';
 import { isEmptySettingsDir } from './settings-directory.js';
 import { readSettingsFile, writeSettingsFile, type SettingsDocument } from './settings.js';
-import { applyEdits, findStringValues, formatKeyPath, listStringValues, type FieldEdit, type KeyPath, type TomlDocument } from './toml/index.js';
+import {
+  applyEdits,
+  findStringValues,
+  formatKeyPath,
+  listStringValues,
+  type FieldEdit,
+  type KeyPath,
+  type TomlDocument,
+} from './toml/index.js';
 
 export interface RewrapOptions {
   /** only these files (relative to the settings directory) */
@@ -113,7 +121,12 @@ export async function rewrapSettings(dir: string, keyring: Keyring, options: Rew
     otherFormat: outcomes.reduce((total, o) => total + o.onLegacy.filter((blob) => blob.reason === 'format').length, 0),
     files: outcomes.filter((o) => o.rewrapped > 0).map((o) => ({ file: o.file, rewrapped: o.rewrapped })),
     filesRead: files.length,
-    empty: !options.files?.length && isEmptySettingsDir(files, sum((o) => o.blobs + o.problems.length)),
+    empty:
+      !options.files?.length &&
+      isEmptySettingsDir(
+        files,
+        sum((o) => o.blobs + o.problems.length),
+      ),
     problems: outcomes.flatMap((o) => o.problems),
   };
 }
@@ -162,12 +175,23 @@ export interface RewrapPlan<T extends ClassifiedBlob> {
  * The plan for the readable blobs of one file: a run re-seals every blob that is not current (every blob
  * with `all`); a check writes nothing and reports the state now, naming each blob that is not current.
  */
-export function planRewrap<T extends ClassifiedBlob>(file: string, blobs: readonly T[], options: Pick<RewrapOptions, 'all' | 'check'>): RewrapPlan<T> {
+export function planRewrap<T extends ClassifiedBlob>(
+  file: string,
+  blobs: readonly T[],
+  options: Pick<RewrapOptions, 'all' | 'check'>,
+): RewrapPlan<T> {
   const reseal = blobs.filter((blob) => options.all || !blob.current);
   if (!options.check) return { reseal, onLegacy: [], current: blobs.length, legacy: 0 };
   const onLegacy = reseal
     .filter((blob) => !blob.current)
-    .map((blob): LegacyBlob => ({ file, key: blob.name, kid: blob.kid, format: blob.format, opensWith: blob.opensWith, reason: blob.byMaster ? 'format' : 'legacy-key' }));
+    .map((blob): LegacyBlob => ({
+      file,
+      key: blob.name,
+      kid: blob.kid,
+      format: blob.format,
+      opensWith: blob.opensWith,
+      reason: blob.byMaster ? 'format' : 'legacy-key',
+    }));
   return { reseal, onLegacy, current: blobs.length - onLegacy.length, legacy: onLegacy.length };
 }
 
@@ -212,7 +236,17 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
         kid = blob.format === 'v2' ? blob.kid : null;
         const result = await opener.open(blob);
         const current = isCurrent(keyring, result);
-        return { field, span, name, plaintext: result.plaintext, current, kid, format: blob.format, opensWith: result.slot.env, byMaster: result.slot.role === 'master' };
+        return {
+          field,
+          span,
+          name,
+          plaintext: result.plaintext,
+          current,
+          kid,
+          format: blob.format,
+          opensWith: result.slot.env,
+          byMaster: result.slot.role === 'master',
+        };
       } catch (error) {
         outcome.unreadable += 1;
         if (kid !== master.kid) outcome.legacy += 1;
@@ -227,7 +261,11 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
     if (failure) return { ...outcome, rewrapped: 0, current: 0, legacy: 0, unreadable: 0, onLegacy: [], problems: [failure] };
   }
 
-  const plan = planRewrap(file, opened.filter((entry) => entry !== undefined), options);
+  const plan = planRewrap(
+    file,
+    opened.filter((entry) => entry !== undefined),
+    options,
+  );
   outcome.current += plan.current;
   outcome.legacy += plan.legacy;
   outcome.onLegacy.push(...plan.onLegacy);
@@ -238,7 +276,12 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
 }
 
 /** Seals each planned blob anew (verified), splices the new blobs into their values, writes the file. */
-async function applyPlan(document: SettingsDocument, keyring: Keyring, toSeal: readonly OpenedSpan[], spansOf: ReadonlyMap<BlobField, BlobSpan[]>): Promise<void> {
+async function applyPlan(
+  document: SettingsDocument,
+  keyring: Keyring,
+  toSeal: readonly OpenedSpan[],
+  spansOf: ReadonlyMap<BlobField, BlobSpan[]>,
+): Promise<void> {
   const { file } = document;
   const sealingKey = requireSealingKey(keyring);
   // sealed all at once: v1 derives each new key on the thread pool
@@ -247,7 +290,11 @@ async function applyPlan(document: SettingsDocument, keyring: Keyring, toSeal: r
   const edits: FieldEdit[] = [];
   for (const field of new Set(toSeal.map((entry) => entry.field))) {
     const spans = spansOf.get(field)!;
-    const value = replaceBlobs(field.value, spans, spans.map((span) => newText.get(span) ?? span.text));
+    const value = replaceBlobs(
+      field.value,
+      spans,
+      spans.map((span) => newText.get(span) ?? span.text),
+    );
     edits.push({ path: field.path, value });
   }
   const text = applyEdits(document, edits);

@@ -34,7 +34,12 @@ const APPEND_FLAGS = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT
  * Reads a regular file, at most `maxBytes`. `shown` names it in errors (relative to the settings directory
  * where there is one). ENOENT is rethrown as it is, for callers that treat a missing file as empty.
  */
-export function readRegularFile(path: string, shown: string, maxBytes = MAX_SETTINGS_FILE_BYTES, options: { followLinks?: boolean } = {}): RegularFile {
+export function readRegularFile(
+  path: string,
+  shown: string,
+  maxBytes = MAX_SETTINGS_FILE_BYTES,
+  options: { followLinks?: boolean } = {},
+): RegularFile {
   const fd = openChecked(path, shown, options.followLinks ? READ_FOLLOWING_FLAGS : READ_FLAGS);
   try {
     const stats = checkRegular(fd, shown);

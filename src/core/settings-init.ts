@@ -83,10 +83,14 @@ export function alreadyInitialized(shown: string): LibertyError {
  */
 export function installBelow(shown: string, found: readonly string[]): LibertyError {
   const named = notSettingsDirectory(shown, found);
-  return new LibertyError('E_ALREADY_INITIALIZED', `${shown}: an install is below it (${found[0]}): its files would be settings files of this one too; nothing written`, {
-    file: found[0],
-    hint: named.hint,
-  });
+  return new LibertyError(
+    'E_ALREADY_INITIALIZED',
+    `${shown}: an install is below it (${found[0]}): its files would be settings files of this one too; nothing written`,
+    {
+      file: found[0],
+      hint: named.hint,
+    },
+  );
 }
 
 /**
@@ -95,9 +99,13 @@ export function installBelow(shown: string, found: readonly string[]): LibertyEr
  */
 export function installAbove(shown: string, found: readonly string[]): LibertyError {
   const install = found[0];
-  return new LibertyError('E_ALREADY_INITIALIZED', `${shown}: inside the install ${install} (it has an ${APP_FILE}): its files would be settings files of that one; nothing written`, {
-    hint: `to work on that install, pass --settings ${shellQuote(install)}; start a new one outside it`,
-  });
+  return new LibertyError(
+    'E_ALREADY_INITIALIZED',
+    `${shown}: inside the install ${install} (it has an ${APP_FILE}): its files would be settings files of that one; nothing written`,
+    {
+      hint: `to work on that install, pass --settings ${shellQuote(install)}; start a new one outside it`,
+    },
+  );
 }
 
 /**
@@ -125,14 +133,20 @@ export function initMasterKey(masterEnv: string, format: BlobFormat, env: Enviro
  * Writes the new app.toml (under the settings lock, which the caller holds), refused when one exists by
  * now. `hooks.before` runs just before the write: the audit log's first line comes before the file.
  */
-export async function writeInitialApp(settings: Settings, plan: InitPlan, shown: string, hooks: WriteHooks<InitResult> = NO_WRITE_HOOKS): Promise<InitResult> {
+export async function writeInitialApp(
+  settings: Settings,
+  plan: InitPlan,
+  shown: string,
+  hooks: WriteHooks<InitResult> = NO_WRITE_HOOKS,
+): Promise<InitResult> {
   const document = await readAppDocument(settings);
   // an identity means a file was read: it exists (readAppDocument returns an empty one for none)
   if (document.origin.identity) throw alreadyInitialized(shown);
   const text = initialAppText(plan);
   // what was written must read back as what was asked for
   const written = readCryptoConfig(parseTomlDocument(APP_FILE, Buffer.from(text)).data.crypto);
-  if (written.masterEnv !== plan.masterEnv || written.format !== plan.format) throw new LibertyError('E_INTERNAL', 'init: app.toml does not read back');
+  if (written.masterEnv !== plan.masterEnv || written.format !== plan.format)
+    throw new LibertyError('E_INTERNAL', 'init: app.toml does not read back');
   const result: InitResult = {
     masterEnv: plan.masterEnv,
     format: plan.format,

@@ -24,8 +24,7 @@ export interface ScannedField {
 }
 
 export type ScannedFile =
-  | { file: string; ok: true; document: SettingsDocument; fields: ScannedField[] }
-  | { file: string; ok: false; error: LibertyError };
+  { file: string; ok: true; document: SettingsDocument; fields: ScannedField[] } | { file: string; ok: false; error: LibertyError };
 
 export function scanDocument(document: TomlDocument, rules: FieldRules): ScannedField[] {
   return listStringValues(document).map((entry) => {

@@ -127,7 +127,10 @@ export function auditLogPath(settings: Settings, env: Environment): string {
   const audit = settings.app?.data.audit;
   const path = audit !== undefined && isTable(audit) ? audit.path : undefined;
   if (!env.LIBERTY_AUDIT_LOG && path !== undefined && (typeof path !== 'string' || path === '')) {
-    throw new LibertyError('E_BAD_SETTINGS', `${APP_FILE}: audit.path: must be a non-empty string`, { file: APP_FILE, field: 'audit.path' });
+    throw new LibertyError('E_BAD_SETTINGS', `${APP_FILE}: audit.path: must be a non-empty string`, {
+      file: APP_FILE,
+      field: 'audit.path',
+    });
   }
   return resolveAuditLogPath(settings.dir, path as string | undefined, env.LIBERTY_AUDIT_LOG, APP_FILE);
 }

@@ -6,7 +6,7 @@
 
 // what needs no quoting in any POSIX shell (the set Python's shlex.quote leaves bare)
 const BARE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
- 
+
 const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
@@ -30,7 +30,8 @@ function dollarQuote(word: string): string {
   let quoted = '';
   for (const char of word) {
     if (char === '\\' || char === "'") quoted += `\\${char}`;
-    else if (CONTROL_CHAR.test(char)) quoted += [...Buffer.from(char, 'utf8')].map((byte) => `\\${byte.toString(8).padStart(3, '0')}`).join('');
+    else if (CONTROL_CHAR.test(char))
+      quoted += [...Buffer.from(char, 'utf8')].map((byte) => `\\${byte.toString(8).padStart(3, '0')}`).join('');
     else quoted += char;
   }
   return `$'${quoted}'`;

@@ -73,18 +73,24 @@ export async function collectFileStatus(
     if (all.has(file)) {
       if (!only.includes(file)) only.push(file);
     } else {
-      const reason = file.endsWith('.toml') ? 'not a settings file the directory holds (deleted, or in a hidden folder)' : 'not a .toml file';
+      const reason = file.endsWith('.toml')
+        ? 'not a settings file the directory holds (deleted, or in a hidden folder)'
+        : 'not a .toml file';
       skipped.push({ path, reason });
     }
   }
   only.sort();
   const report = await collectStatus(settings, keyring, env, { ...options, only });
-  const keep = (finding: { code: string }) => !HOST_FINDINGS.has(finding.code) && (finding.code !== 'E_KEY_ON_DISK' || only.includes(APP_FILE));
+  const keep = (finding: { code: string }) =>
+    !HOST_FINDINGS.has(finding.code) && (finding.code !== 'E_KEY_ON_DISK' || only.includes(APP_FILE));
   return {
     ...report,
     unusedLegacyKeys: [],
     leftoverTempFiles: [],
-    problems: [...report.problems.filter(keep), ...report.warnings.filter((finding) => keep(finding) && PLAINTEXT_FINDINGS.has(finding.code))],
+    problems: [
+      ...report.problems.filter(keep),
+      ...report.warnings.filter((finding) => keep(finding) && PLAINTEXT_FINDINGS.has(finding.code)),
+    ],
     warnings: report.warnings.filter((finding) => keep(finding) && !PLAINTEXT_FINDINGS.has(finding.code)),
     only,
     ignoredFiles: skipped,

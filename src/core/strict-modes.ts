@@ -48,7 +48,11 @@ export function checkSettingsDirModes(dir: string): Ownership | undefined {
   if (writers) {
     throw refusal(`${walk.target.path}: the settings directory is writable by ${writers}`, walk.target);
   }
-  checkOnTheWay(walk.directories.filter((step) => step.path !== walk.target!.path), owner, walk.target.path);
+  checkOnTheWay(
+    walk.directories.filter((step) => step.path !== walk.target!.path),
+    owner,
+    walk.target.path,
+  );
   return { uid: owner, gid };
 }
 
@@ -73,9 +77,13 @@ function checkOnTheWay(directories: readonly Step[], actingUid: number, below: s
       throw refusal(`${step.path}, on the way to ${below}, is writable by ${writers} without the sticky bit`, step);
     }
     if (uid !== 0 && uid !== actingUid) {
-      throw new LibertyError('E_PERMISSION_DENIED', `refusing ${step.path}, on the way to ${below}: it belongs to uid ${uid}, who could swap what it holds`, {
-        hint: `chown root ${quoteForShell(step.path)}, or move the settings out of it`,
-      });
+      throw new LibertyError(
+        'E_PERMISSION_DENIED',
+        `refusing ${step.path}, on the way to ${below}: it belongs to uid ${uid}, who could swap what it holds`,
+        {
+          hint: `chown root ${quoteForShell(step.path)}, or move the settings out of it`,
+        },
+      );
     }
   }
 }

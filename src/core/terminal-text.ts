@@ -10,9 +10,9 @@
  */
 
 // C0 (U+0000-U+001F), DEL (U+007F) and C1 (U+0080-U+009F)
- 
+
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g;
- 
+
 const ANY_CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
 // only DEL and C1: JSON.stringify already escapes C0 inside strings
 const JSON_UNESCAPED_CONTROLS = /[\u007f-\u009f]/g;

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, EXIT_STATUS_TABLE } from '../../src/core/errors.js';
 import { FIXTURES, KEY_A, REPO, baseEnv, runCli, type RunResult } from '../support/cli.js';
-import { fieldBlobs, LEGACY_2023_PASSPHRASE, LIBERTY_INSTALL_FIXTURE, MASTER_PASSPHRASE, PLAINTEXTS, SEALED_BY } from '../support/liberty-install.js';
+import {
+  fieldBlobs,
+  LEGACY_2023_PASSPHRASE,
+  LIBERTY_INSTALL_FIXTURE,
+  MASTER_PASSPHRASE,
+  PLAINTEXTS,
+  SEALED_BY,
+} from '../support/liberty-install.js';
 import { requires } from '../support/requires.js';
 
 const README = readFileSync(join(REPO, 'README.md'), 'utf8');
@@ -116,7 +123,11 @@ function checkInvocation(args: string[], line: string): string[] {
   else if (manifest.commands[first]) [id, used] = [first, 1];
   if (!id) return [`${line}: unknown command "${first}"`];
   const flags = manifest.commands[id].flags;
-  const chars = new Set(Object.values(flags).map((flag) => flag.char).filter(Boolean));
+  const chars = new Set(
+    Object.values(flags)
+      .map((flag) => flag.char)
+      .filter(Boolean),
+  );
   const problems: string[] = [];
   for (const arg of args.slice(used)) {
     if (arg === '--') break;
@@ -149,7 +160,11 @@ describe('README: blob snippets', () => {
     // a directory that opted in to v2; the key in the environment, the plaintext on stdin (encrypt to stdout)
     writeFileSync(join(dir, 'app.toml'), '[crypto]\nformat = "v2"\n');
     for (const plaintext of plaintexts) {
-      const result = await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir });
+      const result = await runCli(['encrypt', '-s', dir, '--allow-empty'], {
+        env: { LIBERTY_MASTER_KEY: KEY_A },
+        input: plaintext,
+        cwd: dir,
+      });
       expect(result.code, result.stderr).toBe(0);
       blobs.set(plaintext, result.stdout.trim());
     }
@@ -229,7 +244,10 @@ describe('README: the v1 blob snippet', () => {
     writeFileSync(join(dir, 'app.toml'), '[crypto]\nmaster_key = "${LIBERTY_MASTER_KEY}"\n');
     writeFileSync(join(dir, 'open_v1.py'), snippet('open-v1-python').body);
     for (const plaintext of plaintexts) {
-      sealed.set(plaintext, await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir }));
+      sealed.set(
+        plaintext,
+        await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: { LIBERTY_MASTER_KEY: KEY_A }, input: plaintext, cwd: dir }),
+      );
     }
   }, 120_000); // as above
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -253,16 +271,20 @@ describe('README: the v1 blob snippet', () => {
     }
   });
 
-  it.each(['stdin', 'argv'] as const)('the Python snippet opens v1 blobs the CLI made under a genkey key (blob on %s)', (via) => {
-    for (const plaintext of plaintexts) {
-      const blob = sealed.get(plaintext)!.stdout.trim();
-      expect(blob, 'a v1 blob from encrypt').toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}$/);
-      const result = openV1(KEY_A, blob, via);
-      expect(result.stderr.toString()).toBe('');
-      expect(result.status).toBe(0);
-      expect(result.stdout.equals(Buffer.from(plaintext, 'utf8')), `got ${JSON.stringify(result.stdout.toString())}`).toBe(true);
-    }
-  }, 60_000);
+  it.each(['stdin', 'argv'] as const)(
+    'the Python snippet opens v1 blobs the CLI made under a genkey key (blob on %s)',
+    (via) => {
+      for (const plaintext of plaintexts) {
+        const blob = sealed.get(plaintext)!.stdout.trim();
+        expect(blob, 'a v1 blob from encrypt').toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}$/);
+        const result = openV1(KEY_A, blob, via);
+        expect(result.stderr.toString()).toBe('');
+        expect(result.status).toBe(0);
+        expect(result.stdout.equals(Buffer.from(plaintext, 'utf8')), `got ${JSON.stringify(result.stdout.toString())}`).toBe(true);
+      }
+    },
+    60_000,
+  );
 
   it('the Python snippet opens the v1 blobs of the liberty-install fixture (the framework layout, two passphrases)', () => {
     const passphrase = { LIBERTY_MASTER_KEY: MASTER_PASSPHRASE, LIBERTY_MASTER_KEY_2023: LEGACY_2023_PASSPHRASE };
@@ -302,7 +324,10 @@ describe('README: commands and flags shown exist', () => {
     const calls = lines.filter((line) => /(^|[\s/($`])liberty-crypto\s/.test(line));
     expect(calls.length).toBeGreaterThan(40);
     for (const id of Object.keys(readManifest('oclif.manifest.json').commands)) {
-      expect(lines.some((line) => line.includes(`liberty-crypto ${id.replace(':', ' ')}`)), `README shows ${id}`).toBe(true);
+      expect(
+        lines.some((line) => line.includes(`liberty-crypto ${id.replace(':', ' ')}`)),
+        `README shows ${id}`,
+      ).toBe(true);
     }
   });
 

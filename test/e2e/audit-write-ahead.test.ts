@@ -150,7 +150,9 @@ describe('the audit line comes first', () => {
       execFileSync('chattr', ['+i', target]);
       immutable = target;
       const before = snapshot(dir);
-      const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+      const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], {
+        env: { ...master, LIBERTY_AUDIT_LOG: audit },
+      });
       expect(result.code).toBe(6);
       expect(snapshot(dir)).toEqual(before);
       const lines = readLog(audit);
@@ -193,7 +195,9 @@ describe('the audit line comes first', () => {
       execFileSync('chattr', ['+i', target]);
       immutable = target;
       const before = snapshot(dir);
-      const result = await runCli(['decrypt', 'c.toml:db.password', '--to-plain', '--yes', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
+      const result = await runCli(['decrypt', 'c.toml:db.password', '--to-plain', '--yes', '-s', dir], {
+        env: { ...master, LIBERTY_AUDIT_LOG: audit },
+      });
       expect(result.code).toBe(6);
       expect(snapshot(dir)).toEqual(before);
       expect(readLog(audit).map(({ event, outcome }) => ({ event, outcome }))).toEqual([
@@ -214,7 +218,7 @@ describe('encrypt --all appends the lines of each file as one batch', () => {
   const A_FIELDS = ['a.toml:pools.main.password', 'a.toml:pools.cache.password', 'a.toml:pools.spare.auth_token'];
   const B_FIELDS = ['b.toml:db.password', 'b.toml:hooks.webhook_url'];
 
-  it('each file\'s lines are consecutive, chained, share one timestamp, and precede the next file\'s', async () => {
+  it("each file's lines are consecutive, chained, share one timestamp, and precede the next file's", async () => {
     settings = makeSettings(FILES);
     const { dir, audit } = settings;
     const result = await runCli(['encrypt', '--all', '-s', dir], { env: master });
@@ -232,17 +236,24 @@ describe('encrypt --all appends the lines of each file as one batch', () => {
   });
 
   const strace = ['/usr/bin/strace', '/bin/strace'].find((path) => existsSync(path));
-  it.runIf(requires(strace !== undefined, 'counting fsync calls needs strace'))('the log is fsynced once per file written, not once per field', async () => {
-    settings = makeSettings(FILES);
-    const { dir, root, audit } = settings;
-    const trace = join(root, 'trace.txt');
-    // -y names the file behind each descriptor
-    const result = await runWrapped([strace!, '-f', '-y', '-qq', '-e', 'trace=fsync', '-o', trace], ['encrypt', '--all', '-s', dir], { env: master });
-    expect(result.code, result.stderr).toBe(0);
-    expect(readLog(audit)).toHaveLength(5);
-    const logSyncs = readFileSync(trace, 'utf8').split('\n').filter((line) => line.includes(`fsync(`) && line.includes(`<${realpathSync(audit)}>`));
-    expect(logSyncs).toHaveLength(2); // a.toml's batch, then b.toml's
-  });
+  it.runIf(requires(strace !== undefined, 'counting fsync calls needs strace'))(
+    'the log is fsynced once per file written, not once per field',
+    async () => {
+      settings = makeSettings(FILES);
+      const { dir, root, audit } = settings;
+      const trace = join(root, 'trace.txt');
+      // -y names the file behind each descriptor
+      const result = await runWrapped([strace!, '-f', '-y', '-qq', '-e', 'trace=fsync', '-o', trace], ['encrypt', '--all', '-s', dir], {
+        env: master,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(readLog(audit)).toHaveLength(5);
+      const logSyncs = readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(`fsync(`) && line.includes(`<${realpathSync(audit)}>`));
+      expect(logSyncs).toHaveLength(2); // a.toml's batch, then b.toml's
+    },
+  );
 });
 
 /** Why `chattr +i` cannot be used on files in the temporary folder here (it needs CAP_LINUX_IMMUTABLE), or undefined. */

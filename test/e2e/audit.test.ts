@@ -34,12 +34,17 @@ describe('audit log through the CLI', () => {
     const { dir, root } = settings;
     // a log path below a regular file cannot be created, whoever runs the test (root included)
     const unwritable = join(dir, 'c.toml', 'audit.jsonl');
-    for (const args of [['decrypt', '-s', dir, 'c.toml:password'], ['decrypt', '-s', dir, 'c.toml:password', '--json']]) {
+    for (const args of [
+      ['decrypt', '-s', dir, 'c.toml:password'],
+      ['decrypt', '-s', dir, 'c.toml:password', '--json'],
+    ]) {
       const result = await runCli(args, { env: { ...env, LIBERTY_AUDIT_LOG: unwritable } });
       expect(result.code).toBe(6);
       expect(result.stdout + result.stderr).not.toContain('never-shown');
     }
-    const toPlain = await runCli(['decrypt', '-s', dir, 'c.toml:password', '--to-plain', '--yes'], { env: { ...env, LIBERTY_AUDIT_LOG: unwritable } });
+    const toPlain = await runCli(['decrypt', '-s', dir, 'c.toml:password', '--to-plain', '--yes'], {
+      env: { ...env, LIBERTY_AUDIT_LOG: unwritable },
+    });
     expect(toPlain.code).toBe(6);
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).not.toContain('never-shown');
     expect(readdirSync(root)).toEqual(['config']);
@@ -48,7 +53,9 @@ describe('audit log through the CLI', () => {
   it('an audited change does not happen when its line cannot be written', async () => {
     settings = makeSettings({ 'app.toml': appToml(), 'c.toml': 'password = "p"\n' });
     const { dir } = settings;
-    const result = await runCli(['encrypt', '-s', dir, 'c.toml:password', '--existing'], { env: { ...env, LIBERTY_AUDIT_LOG: join(dir, 'c.toml', 'x') } });
+    const result = await runCli(['encrypt', '-s', dir, 'c.toml:password', '--existing'], {
+      env: { ...env, LIBERTY_AUDIT_LOG: join(dir, 'c.toml', 'x') },
+    });
     expect(result.code).toBe(6);
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe('password = "p"\n');
   });
@@ -78,7 +85,10 @@ describe('audit log through the CLI', () => {
   });
 
   it('after a whole scenario the log holds no plaintext, key or blob', async () => {
-    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[pools.main]\npassword = "scenario-plaintext-1"\n[oidc]\nclient_secret = "scenario-plaintext-2"\n' });
+    settings = makeSettings({
+      'app.toml': appToml(),
+      'c.toml': '[pools.main]\npassword = "scenario-plaintext-1"\n[oidc]\nclient_secret = "scenario-plaintext-2"\n',
+    });
     const { dir, audit } = settings;
     const all = { ...env, LIBERTY_MASTER_KEY_NEW: KEY_B, NEWPW: 'scenario-plaintext-3' };
     const steps = [

@@ -78,7 +78,9 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
     const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': '# c\r\n[db]\r\npassword = "plain-pw-123"\r\n' });
     const before = snapshot(dir, ['app.toml', 'c.toml']);
     for (const [label, value, code] of values) {
-      const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: value } });
+      const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir, '--json'], {
+        env: { LIBERTY_MASTER_KEY: value },
+      });
       const error = expectError(result, 3, label);
       expect(error.code, label).toBe(code);
       expect(`${error.message} ${error.hint}`, label).toContain('LIBERTY_MASTER_KEY');
@@ -94,10 +96,16 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
 
   it('a key with surrounding whitespace: every command exits 3 naming it (E_KEY_MALFORMED), nothing written or logged', async () => {
     const blob = seal(KEY_A, 'field-secret-1');
-    const { dir, audit } = setup({ 'app.toml': appToml({ legacy: ['OLD'] }), 'c.toml': `[db]\npassword = "${blob}"\nold = "${seal(KEY_B, 'old-secret-2')}"\n` });
+    const { dir, audit } = setup({
+      'app.toml': appToml({ legacy: ['OLD'] }),
+      'c.toml': `[db]\npassword = "${blob}"\nold = "${seal(KEY_B, 'old-secret-2')}"\n`,
+    });
     const before = snapshot(dir, ['app.toml', 'c.toml']);
     const outputs: string[] = [];
-    for (const [value, what] of [[` ${KEY_A} `, 'starts with whitespace'], [`${KEY_A}\n`, 'ends with a newline']] as const) {
+    for (const [value, what] of [
+      [` ${KEY_A} `, 'starts with whitespace'],
+      [`${KEY_A}\n`, 'ends with a newline'],
+    ] as const) {
       const env = { LIBERTY_MASTER_KEY: value, OLD: KEY_B };
       const runs = [
         await runCli(['rewrap', '-s', dir, '--json'], { env }),
@@ -130,7 +138,11 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
     const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `password = "${seal(KEY_A, 'fp-secret')}"\n` });
     const before = snapshot(dir, ['app.toml', 'c.toml']);
     const env = { LIBERTY_MASTER_KEY: `X${KEY_A.slice(1)}` }; // one character off: a passphrase with another fingerprint
-    for (const args of [['decrypt', 'c.toml:password', '--to-plain', '--yes'], ['rewrap', '--all'], ['encrypt', 'c.toml:other', '--from-env', 'V']]) {
+    for (const args of [
+      ['decrypt', 'c.toml:password', '--to-plain', '--yes'],
+      ['rewrap', '--all'],
+      ['encrypt', 'c.toml:other', '--from-env', 'V'],
+    ]) {
       const result = await runCli([...args, '-s', dir, '--json'], { env: { ...env, V: 'fp-new-value' } });
       expect(expectError(result, 3, args[0]).code, args[0]).toBe('E_FINGERPRINT_MISMATCH');
       expect(result.stdout).not.toContain('fp-secret');
@@ -142,7 +154,9 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
     const { dir } = setup({ 'app.toml': appToml() });
     const before = snapshot(dir, ['app.toml']);
     for (const value of [` ${KEY_B}`, NOT_HEX]) {
-      const result = await runCli(['keys', 'rotate', '--to', 'LIBERTY_NEXT_KEY', '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_NEXT_KEY: value } });
+      const result = await runCli(['keys', 'rotate', '--to', 'LIBERTY_NEXT_KEY', '-s', dir, '--json'], {
+        env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_NEXT_KEY: value },
+      });
       const error = expectError(result, 3, value);
       expect(error.code).toBe('E_KEY_MALFORMED');
       expect(error.message).toContain('LIBERTY_NEXT_KEY');
@@ -159,7 +173,14 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
     ['a name with a hyphen', 'master_key = "${lower-case-name}"', 3, 'E_KEY_ON_DISK', 'crypto.master_key', 'lower-case-name'],
     ['$NAME without braces', 'master_key = "$LIBERTY_MASTER_KEY"', 3, 'E_KEY_ON_DISK', 'crypto.master_key', '$LIBERTY_MASTER_KEY"'],
     ['an unclosed ${NAME', 'master_key = "${LIBERTY_MASTER_KEY"', 3, 'E_KEY_ON_DISK', 'crypto.master_key', '${LIBERTY_MASTER_KEY"'],
-    ['spaces around the reference', 'master_key = " ${LIBERTY_MASTER_KEY} "', 3, 'E_KEY_ON_DISK', 'crypto.master_key', ' ${LIBERTY_MASTER_KEY} '],
+    [
+      'spaces around the reference',
+      'master_key = " ${LIBERTY_MASTER_KEY} "',
+      3,
+      'E_KEY_ON_DISK',
+      'crypto.master_key',
+      ' ${LIBERTY_MASTER_KEY} ',
+    ],
     ['literal text', 'master_key = "hunter2-literal-text"', 3, 'E_KEY_ON_DISK', 'crypto.master_key', 'hunter2-literal-text'],
     ['a number', 'master_key = 4242424242', 3, 'E_KEY_ON_DISK', 'crypto.master_key', '4242424242'],
     ['an array', 'master_key = ["${LIBERTY_MASTER_KEY}"]', 3, 'E_KEY_ON_DISK', 'crypto.master_key', null],
@@ -169,7 +190,14 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
     ['legacy_keys holding an array', 'legacy_keys = [["${OLD}"]]', 3, 'E_KEY_ON_DISK', 'crypto.legacy_keys[0]', null],
     ['a literal key in legacy_keys', `legacy_keys = ["${KEY_B}"]`, 3, 'E_KEY_ON_DISK', 'crypto.legacy_keys[0]', KEY_B],
     ['a literal key in a multi-line string', `master_key = """\n${KEY_B}"""`, 3, 'E_KEY_ON_DISK', 'crypto.master_key', KEY_B],
-    ['an upper-case fingerprint', `fingerprint = "${KEY_A_FP.toUpperCase()}"`, 5, 'E_BAD_SETTINGS', 'crypto.fingerprint', KEY_A_FP.toUpperCase()],
+    [
+      'an upper-case fingerprint',
+      `fingerprint = "${KEY_A_FP.toUpperCase()}"`,
+      5,
+      'E_BAD_SETTINGS',
+      'crypto.fingerprint',
+      KEY_A_FP.toUpperCase(),
+    ],
     ['a short fingerprint', 'fingerprint = "439d87b0"', 5, 'E_BAD_SETTINGS', 'crypto.fingerprint', null],
   ];
   const commands = [
@@ -196,7 +224,8 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
       if (json) expect(error.code).toBe(code);
       expect(error.message).toContain(`app.toml: ${field}`);
       const output = result.stdout + result.stderr;
-      for (const secret of [KEY_A, KEY_B, 'plain-value-77', 'sealed-value-88', ...(value ? [value] : [])]) expect(output, label).not.toContain(secret);
+      for (const secret of [KEY_A, KEY_B, 'plain-value-77', 'sealed-value-88', ...(value ? [value] : [])])
+        expect(output, label).not.toContain(secret);
       expectUnchanged(dir, before, label);
       expect(existsSync(audit), `${label}: audit log written`).toBe(false);
     },
@@ -204,7 +233,10 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
   );
 
   it('encrypt into app.toml [crypto] is refused (exit 2): the key configuration is not a secret, and stays readable', async () => {
-    const { dir, audit } = setup({ 'app.toml': appToml({ legacy: ['OLD'], fingerprint: KEY_A_FP }), 'c.toml': `password = "${seal(KEY_A, 'still-readable')}"\n` });
+    const { dir, audit } = setup({
+      'app.toml': appToml({ legacy: ['OLD'], fingerprint: KEY_A_FP }),
+      'c.toml': `password = "${seal(KEY_A, 'still-readable')}"\n`,
+    });
     const before = snapshot(dir, ['app.toml', 'c.toml']);
     const env = { LIBERTY_MASTER_KEY: KEY_A, OLD: KEY_B, V: 'crypto-value' };
     for (const args of [
@@ -319,7 +351,12 @@ describe('the settings directory', () => {
       for (const path of [outsideFile, outsideX]) expect(readFileSync(path, 'utf8')).toBe(outsideText);
       expect(existsSync(join(dir, '..', 'outside-dir', 'new.toml'))).toBe(false);
       // (encrypt may create the log before it fails: an empty file, no line)
-      const lines = existsSync(audit) ? readFileSync(audit, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+      const lines = existsSync(audit)
+        ? readFileSync(audit, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line))
+        : [];
       expect(lines.filter((line) => line.outcome === 'ok')).toEqual([]);
     }, 60_000);
 
@@ -359,7 +396,9 @@ describe('the settings directory', () => {
       const rewrap = await runCliUnprivileged(['rewrap', '-s', dir, '--json'], env);
       expect(rewrap.code, rewrap.stdout + rewrap.stderr).toBe(6);
       const report = parseJson(rewrap);
-      expect(report.problems).toEqual([expect.objectContaining({ file: 'a.toml', code: 'E_IO', message: expect.stringContaining('permission denied') })]);
+      expect(report.problems).toEqual([
+        expect.objectContaining({ file: 'a.toml', code: 'E_IO', message: expect.stringContaining('permission denied') }),
+      ]);
       expect(report.rewrapped).toBe(1);
       expect(readFileSync(join(dir, 'b.toml'), 'utf8')).not.toBe(b);
       const status = await runCliUnprivileged(['status', '-s', dir, '--json'], env);
@@ -371,7 +410,11 @@ describe('the settings directory', () => {
 
     it('decrypt and encrypt on the unreadable file exit 6 naming it and write nothing', async () => {
       const { dir } = locked();
-      for (const args of [['decrypt', 'a.toml:db.password'], ['encrypt', 'a.toml:db.other', '--from-env', 'V'], ['decrypt', 'a.toml:db.password', '--to-plain', '--yes']]) {
+      for (const args of [
+        ['decrypt', 'a.toml:db.password'],
+        ['encrypt', 'a.toml:db.other', '--from-env', 'V'],
+        ['decrypt', 'a.toml:db.password', '--to-plain', '--yes'],
+      ]) {
         const result = await runCliUnprivileged([...args, '-s', dir], { ...env, V: 'unreadable-new' });
         const error = expectError(result, 6, args.join(' '));
         expect(error.message).toContain('a.toml');

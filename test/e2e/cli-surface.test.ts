@@ -15,7 +15,20 @@ afterEach(() => settings?.cleanup());
 describe('command surface', () => {
   it('has the commands of the product', () => {
     expect(commandIds).toEqual(
-      expect.arrayContaining(['audit', 'audit:verify', 'decrypt', 'edit', 'encrypt', 'fingerprint', 'genkey', 'keys:drop-legacy', 'keys:rotate', 'reveal', 'rewrap', 'status']),
+      expect.arrayContaining([
+        'audit',
+        'audit:verify',
+        'decrypt',
+        'edit',
+        'encrypt',
+        'fingerprint',
+        'genkey',
+        'keys:drop-legacy',
+        'keys:rotate',
+        'reveal',
+        'rewrap',
+        'status',
+      ]),
     );
   });
 
@@ -49,7 +62,9 @@ describe('settings directory errors (exit 6)', () => {
     const notDir = await runCli(['rewrap', '-s', file, '--json'], { env: { LIBERTY_MASTER_KEY: KEY_A } });
     expect(notDir.code).toBe(6);
     expect(parseJson(notDir).error.message).toContain('not a directory');
-    const viaEnv = await runCli(['decrypt', 'c.toml:x'], { env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_SETTINGS_DIR: join(settings.root, 'nope') } });
+    const viaEnv = await runCli(['decrypt', 'c.toml:x'], {
+      env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_SETTINGS_DIR: join(settings.root, 'nope') },
+    });
     expect(viaEnv.code).toBe(6);
   });
 
@@ -118,7 +133,11 @@ describe('usage errors', () => {
     [['keys', 'drop-legacy'], 'missing argument NAME', 'see liberty-crypto keys drop-legacy --help'],
     [['audit', 'verify', 'extra'], 'unexpected argument: extra', 'see liberty-crypto audit verify --help'],
     [['genkey', 'extra'], 'unexpected argument: extra', 'see liberty-crypto genkey --help'],
-    [['-s', 'dir', 'status'], 'a flag before the command: -s', 'the command comes first, then its flags (liberty-crypto status -s DIR); liberty-crypto help lists the commands'],
+    [
+      ['-s', 'dir', 'status'],
+      'a flag before the command: -s',
+      'the command comes first, then its flags (liberty-crypto status -s DIR); liberty-crypto help lists the commands',
+    ],
   ])('%j: the flag or argument as typed, the command with spaces in the hint', async (argv, error, hint) => {
     const result = await runCli(argv, { env });
     expect(result.code).toBe(2);

@@ -25,15 +25,18 @@ afterAll(() => {
 });
 
 describe('autocomplete', () => {
-  it.each(['bash', 'zsh'])('%s: builds the cache in XDG_CACHE_HOME and prints the setup steps on stdout, the progress on stderr', async (shell) => {
-    const result = await runCli(['autocomplete', shell], { env });
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`liberty-crypto autocomplete script ${shell}`);
-    expect(result.stdout).not.toContain('Building the autocomplete cache');
-    expect(result.stderr).toContain('Building the autocomplete cache');
-    expect(existsSync(join(cache(), `${shell}_setup`))).toBe(true);
-    expect(existsSync(join(home, '.cache/liberty-crypto'))).toBe(true);
-  });
+  it.each(['bash', 'zsh'])(
+    '%s: builds the cache in XDG_CACHE_HOME and prints the setup steps on stdout, the progress on stderr',
+    async (shell) => {
+      const result = await runCli(['autocomplete', shell], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`liberty-crypto autocomplete script ${shell}`);
+      expect(result.stdout).not.toContain('Building the autocomplete cache');
+      expect(result.stderr).toContain('Building the autocomplete cache');
+      expect(existsSync(join(cache(), `${shell}_setup`))).toBe(true);
+      expect(existsSync(join(home, '.cache/liberty-crypto'))).toBe(true);
+    },
+  );
 
   it('the bash function knows every command with its flags, topics with spaces', async () => {
     await runCli(['autocomplete', '--refresh-cache'], { env });

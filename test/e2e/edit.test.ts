@@ -61,7 +61,11 @@ function edit(editorPath: string, extra: string[] = []): Promise<RunResult> {
 
 const file = () => readFileSync(join(settings.dir, 'connectors.toml'), 'utf8');
 const auditText = () => (existsSync(settings.audit) ? readFileSync(settings.audit, 'utf8') : '');
-const auditLines = () => auditText().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+const auditLines = () =>
+  auditText()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 
 async function decrypt(field: string): Promise<string> {
   const result = await runCli(['decrypt', `connectors.toml:${field}`, '-s', settings.dir], { env: { LIBERTY_MASTER_KEY: KEY_A } });
@@ -99,7 +103,9 @@ describe('edit FILE', { timeout: 120_000 }, () => {
   it('a changed value is sealed; every other byte, the other blobs included, stays as it was', async () => {
     const result = await edit(editor('change.sh', `sed -i 's/${MAIN}/${NEW_MAIN}/' "$1"`));
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toMatch(/^changed connectors\.toml:pools\.main\.password \(sealed with key [0-9a-f]{8}\)\nwrote connectors\.toml: 1 field changed, 1 sealed\n$/);
+    expect(result.stdout).toMatch(
+      /^changed connectors\.toml:pools\.main\.password \(sealed with key [0-9a-f]{8}\)\nwrote connectors\.toml: 1 field changed, 1 sealed\n$/,
+    );
     const before = connectors.split('\n');
     const after = file().split('\n');
     expect(after).toHaveLength(before.length);
@@ -118,7 +124,11 @@ describe('edit FILE', { timeout: 120_000 }, () => {
       'connectors.toml:pools.cache.password',
     ]);
     expect(lines.filter((line) => line.event === 'edit.change')).toEqual([
-      expect.objectContaining({ outcome: 'ok', field: 'connectors.toml:pools.main.password', details: { change: 'changed', sealed: true } }),
+      expect.objectContaining({
+        outcome: 'ok',
+        field: 'connectors.toml:pools.main.password',
+        details: { change: 'changed', sealed: true },
+      }),
     ]);
     expectNoPlaintextLeft();
   });
@@ -181,7 +191,9 @@ describe('edit FILE', { timeout: 120_000 }, () => {
   it('invalid TOML off a terminal: exit 5, the settings file untouched', async () => {
     const result = await edit(editor('broken.sh', `sed -i 's/${MAIN}/${NEW_MAIN}/' "$1"; printf '[pools.main\\n' >> "$1"`));
     expect(result.code).toBe(5);
-    expect(result.stderr).toMatch(/^liberty-crypto: error: connectors\.toml: invalid toml at line \d+, column \d+: .*; nothing was written\n/);
+    expect(result.stderr).toMatch(
+      /^liberty-crypto: error: connectors\.toml: invalid toml at line \d+, column \d+: .*; nothing was written\n/,
+    );
     expect(result.stderr).toContain('hint: the settings file is as it was');
     expect(file()).toBe(connectors);
     expect(auditLines().some((line) => line.event === 'edit.change')).toBe(false);
@@ -192,7 +204,10 @@ describe('edit FILE', { timeout: 120_000 }, () => {
   it('an editor that exits non-zero: exit 7 (E_EDITOR_FAILED), nothing written', async () => {
     const result = await edit(editor('fail.sh', `sed -i 's/${MAIN}/${NEW_MAIN}/' "$1"; exit 3`), ['--json']);
     expect(result.code).toBe(7);
-    expect(parseJson(result).error).toMatchObject({ code: 'E_EDITOR_FAILED', message: expect.stringContaining('exited with status 3; nothing was written') });
+    expect(parseJson(result).error).toMatchObject({
+      code: 'E_EDITOR_FAILED',
+      message: expect.stringContaining('exited with status 3; nothing was written'),
+    });
     expect(file()).toBe(connectors);
     expectNoPlaintextLeft();
   });
@@ -201,25 +216,28 @@ describe('edit FILE', { timeout: 120_000 }, () => {
     ['SIGTERM', 143, 'E_TERMINATED'],
     ['SIGINT', 130, 'E_INTERRUPTED'],
     ['SIGHUP', 129, 'E_HANGUP'],
-  ] as const)('%s while the editor runs: exit %i, the temporary file wiped, the settings file untouched', async (signal, code, errorCode) => {
-    // the editor changes the file, then kills the edit (its parent, or the parent of the shell that ran it)
-    const script = editor(
-      'kill.sh',
-      [
-        `sed -i 's/${MAIN}/${NEW_MAIN}/' "$1"`,
-        'p=$PPID',
-        '[ "$(cat /proc/$p/comm)" = sh ] && p=$(cut -d" " -f4 /proc/$p/stat)',
-        `kill -${signal.slice(3)} "$p"`,
-        'sleep 30',
-      ].join('\n'),
-    );
-    const result = await edit(script, ['--json']);
-    expect(result.code).toBe(code);
-    expect(parseJson(result).error.code).toBe(errorCode);
-    expect(file()).toBe(connectors);
-    expect(auditLines().some((line) => line.event === 'edit.change')).toBe(false);
-    expectNoPlaintextLeft();
-  });
+  ] as const)(
+    '%s while the editor runs: exit %i, the temporary file wiped, the settings file untouched',
+    async (signal, code, errorCode) => {
+      // the editor changes the file, then kills the edit (its parent, or the parent of the shell that ran it)
+      const script = editor(
+        'kill.sh',
+        [
+          `sed -i 's/${MAIN}/${NEW_MAIN}/' "$1"`,
+          'p=$PPID',
+          '[ "$(cat /proc/$p/comm)" = sh ] && p=$(cut -d" " -f4 /proc/$p/stat)',
+          `kill -${signal.slice(3)} "$p"`,
+          'sleep 30',
+        ].join('\n'),
+      );
+      const result = await edit(script, ['--json']);
+      expect(result.code).toBe(code);
+      expect(parseJson(result).error.code).toBe(errorCode);
+      expect(file()).toBe(connectors);
+      expect(auditLines().some((line) => line.event === 'edit.change')).toBe(false);
+      expectNoPlaintextLeft();
+    },
+  );
 
   it('needs settings:reveal-secrets: refused (exit 8, audit-logged) before the editor runs', async () => {
     writeFileSync(join(settings.dir, 'app.toml'), appToml({ format: null, permissions: ['settings:framework'] }));
@@ -233,9 +251,13 @@ describe('edit FILE', { timeout: 120_000 }, () => {
 
   it('a file changed by another program while the editor runs is not overwritten (exit 6)', async () => {
     const target = join(settings.dir, 'connectors.toml');
-    const result = await edit(editor('race.sh', `sed -i 's/${MAIN}/${NEW_MAIN}/' "$1"; printf '# appended by someone else\\n' >> '${target}'`));
+    const result = await edit(
+      editor('race.sh', `sed -i 's/${MAIN}/${NEW_MAIN}/' "$1"; printf '# appended by someone else\\n' >> '${target}'`),
+    );
     expect(result.code).toBe(6);
-    expect(result.stderr).toContain('refusing to write connectors.toml: it was changed by another program while you edited it; nothing was written');
+    expect(result.stderr).toContain(
+      'refusing to write connectors.toml: it was changed by another program while you edited it; nothing was written',
+    );
     expect(file()).toBe(`${connectors}# appended by someone else\n`);
     expect(auditLines().some((line) => line.event === 'edit.change')).toBe(false);
     expectNoPlaintextLeft();
@@ -285,26 +307,30 @@ describe('edit FILE on a terminal: invalid TOML offers to re-open the editor', (
   it.each([
     ['y', 0],
     ['n', 5],
-  ] as const)('answer %s: exit %i', async (answer, code) => {
-    const session = spawnCliPty(['edit', 'connectors.toml', '-s', settings.dir], { env: env(script()) });
-    try {
-      await session.waitFor(/re-open the editor/, 60_000);
-      expect(session.screen()).toMatch(/connectors\.toml: invalid toml at line \d+/);
-      session.write(`${answer}\r`);
-      const exit = await session.exited();
-      expect(exit.exitCode).toBe(code);
-      if (answer === 'y') {
-        expect(await decrypt('pools.main.password')).toBe(NEW_MAIN);
-      } else {
-        expect(file()).toBe(connectors);
-        expect(session.screen()).toContain('nothing was written');
+  ] as const)(
+    'answer %s: exit %i',
+    async (answer, code) => {
+      const session = spawnCliPty(['edit', 'connectors.toml', '-s', settings.dir], { env: env(script()) });
+      try {
+        await session.waitFor(/re-open the editor/, 60_000);
+        expect(session.screen()).toMatch(/connectors\.toml: invalid toml at line \d+/);
+        session.write(`${answer}\r`);
+        const exit = await session.exited();
+        expect(exit.exitCode).toBe(code);
+        if (answer === 'y') {
+          expect(await decrypt('pools.main.password')).toBe(NEW_MAIN);
+        } else {
+          expect(file()).toBe(connectors);
+          expect(session.screen()).toContain('nothing was written');
+        }
+        expect(session.raw()).not.toContain(NEW_MAIN);
+        expectNoPlaintextLeft();
+      } finally {
+        session.dispose();
       }
-      expect(session.raw()).not.toContain(NEW_MAIN);
-      expectNoPlaintextLeft();
-    } finally {
-      session.dispose();
-    }
-  }, 90_000);
+    },
+    90_000,
+  );
 });
 
 /** Polls until `condition` holds (the test's own timeout bounds it). */

@@ -175,7 +175,9 @@ describe('encrypt and decrypt', () => {
     const result = await runCli(['decrypt', '-s', dir, seal(KEY_B, 'x')], { env });
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('1f94eb63');
-    expect(result.stderr).toContain('add the old key back as a legacy key (liberty-crypto keys add-legacy NAME), then run liberty-crypto rewrap');
+    expect(result.stderr).toContain(
+      'add the old key back as a legacy key (liberty-crypto keys add-legacy NAME), then run liberty-crypto rewrap',
+    );
   });
 
   it('exit 4: a tampered blob, with the documented message and hint', async () => {
@@ -215,7 +217,10 @@ describe('encrypt and decrypt', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('settings:reveal-secrets');
     const { readFileSync } = await import('node:fs');
-    const lines = readFileSync(audit, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+    const lines = readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toEqual([expect.objectContaining({ event: 'decrypt', outcome: 'denied' })]);
   });
 

@@ -80,13 +80,20 @@ function run(argv: string[], key: boolean, extra: Record<string, string> = {}): 
 }
 
 describe('fast path and oclif path give the same output and exit code', () => {
-  it.each(CASES.map((c) => [c.argv.join(' ') + (c.key === false ? ' (no key)' : ''), c] as const))('%s', async (_, { argv, key = true }) => {
-    const fast = await run(argv, key);
-    const full = await run(argv, key, FULL);
-    // Node's warnings name the process id
-    const seen = (result: RunResult) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr.replace(/^\(node:\d+\)/gm, '(node:PID)') });
-    expect(seen(fast)).toEqual(seen(full));
-  });
+  it.each(CASES.map((c) => [c.argv.join(' ') + (c.key === false ? ' (no key)' : ''), c] as const))(
+    '%s',
+    async (_, { argv, key = true }) => {
+      const fast = await run(argv, key);
+      const full = await run(argv, key, FULL);
+      // Node's warnings name the process id
+      const seen = (result: RunResult) => ({
+        code: result.code,
+        stdout: result.stdout,
+        stderr: result.stderr.replace(/^\(node:\d+\)/gm, '(node:PID)'),
+      });
+      expect(seen(fast)).toEqual(seen(full));
+    },
+  );
 });
 
 describe('which path runs', () => {
@@ -106,12 +113,18 @@ describe('which path runs', () => {
   }
   const oclifMain = (urls: string[]) => urls.some((url) => /\/dist\/chunks\/oclif-main-[^/]+\.js$/.test(url));
 
-  it.each([['--version'], ['status', '-s', 'DIR'], ['fingerprint', '-s', 'DIR', '--json'], ['status', '--settingz', 'x']])('%s starts without oclif\'s main module', async (...argv) => {
-    const { result, urls } = await importsOf(argv.map((arg) => arg.replace('DIR', settings.dir)));
-    expect(result.stderr).not.toContain('internal error');
-    expect(urls.some((url) => url.endsWith('/dist/run.js')), 'the hook saw the entry').toBe(true);
-    expect(oclifMain(urls)).toBe(false);
-  });
+  it.each([['--version'], ['status', '-s', 'DIR'], ['fingerprint', '-s', 'DIR', '--json'], ['status', '--settingz', 'x']])(
+    "%s starts without oclif's main module",
+    async (...argv) => {
+      const { result, urls } = await importsOf(argv.map((arg) => arg.replace('DIR', settings.dir)));
+      expect(result.stderr).not.toContain('internal error');
+      expect(
+        urls.some((url) => url.endsWith('/dist/run.js')),
+        'the hook saw the entry',
+      ).toBe(true);
+      expect(oclifMain(urls)).toBe(false);
+    },
+  );
 
   it('--version loads no command and no oclif runtime', async () => {
     const { result, urls } = await importsOf(['--version']);
@@ -128,11 +141,14 @@ describe('which path runs', () => {
     expect(oclifMain(urls)).toBe(true);
   });
 
-  it.each<Record<string, string>>([{ DEBUG: 'liberty-crypto:*' }, { LIBERTY_CRYPTO_FULL_OCLIF: '1' }, { OCLIF_TS_NODE: '0' }])('%j in the environment goes through oclif', async (env) => {
-    const { result, urls } = await importsOf(['status', '-s', settings.dir], env);
-    expect(result.code).toBe(0);
-    expect(oclifMain(urls)).toBe(true);
-  });
+  it.each<Record<string, string>>([{ DEBUG: 'liberty-crypto:*' }, { LIBERTY_CRYPTO_FULL_OCLIF: '1' }, { OCLIF_TS_NODE: '0' }])(
+    '%j in the environment goes through oclif',
+    async (env) => {
+      const { result, urls } = await importsOf(['status', '-s', settings.dir], env);
+      expect(result.code).toBe(0);
+      expect(oclifMain(urls)).toBe(true);
+    },
+  );
 });
 
 describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
@@ -143,7 +159,8 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
   beforeAll(() => {
     // a copy of the built package, whose bundle and cache a test may damage
     copy = mkdtempSync(join(tmpdir(), 'lc-bundle-'));
-    for (const entry of ['bin', 'dist', 'package.json', 'oclif.manifest.json']) cpSync(join(REPO, entry), join(copy, entry), { recursive: true });
+    for (const entry of ['bin', 'dist', 'package.json', 'oclif.manifest.json'])
+      cpSync(join(REPO, entry), join(copy, entry), { recursive: true });
     symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
   });
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -178,7 +195,12 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
   });
 
   it('a damaged cache is rejected and changes nothing; without the bundle the ES modules run the command', async () => {
-    const cases = [['status', '-s', settings.dir], ['fingerprint', '-s', settings.dir, '--json'], ['status', '--settingz', 'x'], ['keys', 'rotate']];
+    const cases = [
+      ['status', '-s', settings.dir],
+      ['fingerprint', '-s', settings.dir, '--json'],
+      ['status', '--settingz', 'x'],
+      ['keys', 'rotate'],
+    ];
     const intact = await Promise.all(cases.map((argv) => runIn(copy, argv)));
     expect(intact.map((run) => run.scripts[0]?.split(' ').slice(1).join(' '))).toEqual(cases.map(() => 'cached=true rejected=false'));
 

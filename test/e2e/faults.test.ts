@@ -26,14 +26,17 @@ const SECRETS = ['svc.password', 'svc.api_key', 'db.main.password', 'hooks.webho
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   // newest first (an unmount before the removal of its folder); one failing does not stop the others
-  const failures = cleanups.splice(0).reverse().flatMap((cleanup) => {
-    try {
-      cleanup();
-      return [];
-    } catch (error) {
-      return [error];
-    }
-  });
+  const failures = cleanups
+    .splice(0)
+    .reverse()
+    .flatMap((cleanup) => {
+      try {
+        cleanup();
+        return [];
+      } catch (error) {
+        return [error];
+      }
+    });
   if (failures.length > 0) throw failures[0];
 });
 
@@ -135,50 +138,54 @@ describe('a rewrap killed with SIGKILL at random moments', () => {
     const enough = () => failed || (kills.length >= 20 && ((seen.partial >= 5 && seen.tempLeft >= 1) || kills.length >= 40));
     const started = Date.now();
     const laneResults = await Promise.allSettled(
-      lanes.map(async ({ dir, files, plain, restore }) => {
-        while (!enough()) {
-          // fresh copies: the files go back to the old key, but what the previous kill left (the lock,
-          // temporary files) stays, so every run after the first in a lane starts from a crashed one
-          restore();
-          const run = startRewrap(dir);
-          // one kill in four at any moment of a full run, start-up included; the others once it holds the
-          // lock, anywhere from before its first write to after its last (the locked part ends with the
-          // audit line and the exit)
-          let at: string;
-          if (kills.length % 4 === 0) {
-            const delay = Math.random() * fullRun;
-            await sleep(delay);
-            at = `${Math.round(delay)}ms`;
-          } else {
-            await run.lockedAt;
-            const delay = Math.random() * lockedPart;
-            await sleep(delay);
-            at = `lock+${Math.round(delay)}ms`;
+      lanes
+        .map(async ({ dir, files, plain, restore }) => {
+          while (!enough()) {
+            // fresh copies: the files go back to the old key, but what the previous kill left (the lock,
+            // temporary files) stays, so every run after the first in a lane starts from a crashed one
+            restore();
+            const run = startRewrap(dir);
+            // one kill in four at any moment of a full run, start-up included; the others once it holds the
+            // lock, anywhere from before its first write to after its last (the locked part ends with the
+            // audit line and the exit)
+            let at: string;
+            if (kills.length % 4 === 0) {
+              const delay = Math.random() * fullRun;
+              await sleep(delay);
+              at = `${Math.round(delay)}ms`;
+            } else {
+              await run.lockedAt;
+              const delay = Math.random() * lockedPart;
+              await sleep(delay);
+              at = `lock+${Math.round(delay)}ms`;
+            }
+            kills.push(at);
+            run.child.kill('SIGKILL');
+            const result = await run.done;
+            if (result.signal !== 'SIGKILL') {
+              expect(result.code, result.stderr).toBe(0);
+              seen.exitedBeforeKill++;
+            }
+            const opened = await openFiles(dir, files, env);
+            expect(opened.plain, `after the kill at ${at}`).toEqual(plain);
+            const onMaster = opened.kids[KID_MASTER] ?? 0;
+            expect(onMaster + (opened.kids[KID_OLD] ?? 0)).toBe(blobs);
+            if (onMaster === 0) seen.untouched++;
+            else if (onMaster === blobs) seen.done++;
+            else seen.partial++;
+            // what this run, not an earlier one, left behind
+            const pid = run.child.pid!;
+            if (lockPid(dir) === pid) seen.lockLeft++;
+            if (leftovers(dir).some((name) => name.includes(`.toml.lc-tmp-${pid}-`))) seen.tempLeft++;
           }
-          kills.push(at);
-          run.child.kill('SIGKILL');
-          const result = await run.done;
-          if (result.signal !== 'SIGKILL') {
-            expect(result.code, result.stderr).toBe(0);
-            seen.exitedBeforeKill++;
-          }
-          const opened = await openFiles(dir, files, env);
-          expect(opened.plain, `after the kill at ${at}`).toEqual(plain);
-          const onMaster = opened.kids[KID_MASTER] ?? 0;
-          expect(onMaster + (opened.kids[KID_OLD] ?? 0)).toBe(blobs);
-          if (onMaster === 0) seen.untouched++;
-          else if (onMaster === blobs) seen.done++;
-          else seen.partial++;
-          // what this run, not an earlier one, left behind
-          const pid = run.child.pid!;
-          if (lockPid(dir) === pid) seen.lockLeft++;
-          if (leftovers(dir).some((name) => name.includes(`.toml.lc-tmp-${pid}-`))) seen.tempLeft++;
-        }
-      }).map((lane) => lane.catch((error: unknown) => ((failed = true), Promise.reject(error as Error)))),
+        })
+        .map((lane) => lane.catch((error: unknown) => ((failed = true), Promise.reject(error as Error)))),
     );
     // both lanes have stopped (no process left running in a folder about to be removed); report a failure
     for (const result of laneResults) if (result.status === 'rejected') throw result.reason;
-    console.log(`faults: rewrap ${fullRun} ms (locked ${lockedPart} ms); ${kills.length} kills in ${Date.now() - started} ms: ${JSON.stringify(seen)}`);
+    console.log(
+      `faults: rewrap ${fullRun} ms (locked ${lockedPart} ms); ${kills.length} kills in ${Date.now() - started} ms: ${JSON.stringify(seen)}`,
+    );
     // the kills must have landed while files were being written, not only before start-up or after the
     // end, and some must have left temporary files for the next run to clear
     expect(seen.partial, `kills at ${kills.join(', ')}`).toBeGreaterThanOrEqual(5);
@@ -221,7 +228,8 @@ describe('writers racing on one directory', () => {
 
     // a writer may exit 6 when the lock stayed held past its 5 s wait (documented); then it wrote nothing
     const lockHeld = (result: RunResult) => result.code === 6 && parseJson(result).error.code === 'E_LOCK_HELD';
-    for (const result of results) expect(result.code === 0 || lockHeld(result), `${result.code}: ${result.stdout}${result.stderr}`).toBe(true);
+    for (const result of results)
+      expect(result.code === 0 || lockHeld(result), `${result.code}: ${result.stdout}${result.stderr}`).toBe(true);
     const expected = structuredClone(plain);
     writes.forEach((w, i) => {
       if (encrypts[i].code === 0) setPath(expected[w.file], w.path.split('.'), w.plaintext);
@@ -245,7 +253,10 @@ describe('writers racing on one directory', () => {
     const verify = await runCli(['audit', 'verify', '-s', dir, '--json']);
     expect(verify.code).toBe(0);
     expect(parseJson(verify)).toMatchObject({ ok: true });
-    const events = readFileSync(audit, 'utf8').trim().split('\n').map((line) => JSON.parse(line).event);
+    const events = readFileSync(audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line).event);
     expect(events.filter((e) => e === 'encrypt')).toHaveLength(written);
     expect(events.filter((e) => e === 'rewrap')).toHaveLength(1);
   }, 90_000);
@@ -269,7 +280,9 @@ describe('a write that fails', () => {
 
   /** The error a user sees: the file, what went wrong (the errno), and a hint what to do. */
   const errorNaming = (path: string, errno: string) =>
-    new RegExp(`^liberty-crypto: error: cannot write ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ \\(${errno}\\)\nliberty-crypto: hint: .+\n$`);
+    new RegExp(
+      `^liberty-crypto: error: cannot write ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: .+ \\(${errno}\\)\nliberty-crypto: hint: .+\n$`,
+    );
 
   /**
    * A settings directory on a tmpfs filled to its last block (root only), else under `ulimit -f 4`: either
@@ -281,7 +294,8 @@ describe('a write that fails', () => {
     mkdirSync(dir);
     cleanups.push(() => rmSync(root, { recursive: true, force: true }));
     const mounted = fault === 'a full disk' && mountTmpfs(dir, 256 * 1024);
-    if (mounted) cleanups.push(() => unmount(dir)); // runs before the removal above
+    if (mounted)
+      cleanups.push(() => unmount(dir)); // runs before the removal above
     else if (fault === 'a full disk') console.log('faults: mounting a tmpfs is not permitted here; a file size limit makes the write fail');
     writeFileSync(join(dir, 'app.toml'), APP);
     writeFileSync(join(dir, 'a.toml'), A_TOML);
@@ -314,29 +328,32 @@ describe('a write that fails', () => {
     expect(readFileSync(join(disk.dir, 'a.toml'), 'utf8')).not.toBe(A_TOML);
   });
 
-  it.runIf(unprivilegedUserAvailable()).each(['encrypt', 'rewrap'] as const)('%s into a read-only directory exits 6 naming the file, which stays byte-identical', async (command) => {
-    // root ignores modes: the CLI runs as an unprivileged user (test/support/unprivileged.ts)
-    const { root, dir } = settingsDir({ 'app.toml': APP, 'sub/a.toml': A_TOML });
-    const sub = join(dir, 'sub');
-    const target = join(sub, 'a.toml');
-    giveToUnprivileged(root, dir, join(dir, 'app.toml'), sub, target);
-    // only sub/ is read-only (the lock and the audit log go in the settings directory); a.toml itself stays
-    // writable: an in-place write would succeed, the atomic one cannot create its temporary file
-    chmodSync(sub, 0o555);
-    cleanups.push(() => chmodSync(sub, 0o755));
-    const args = [...COMMANDS[command].args.map((arg) => arg.replace('a.toml', 'sub/a.toml')), '-s', dir];
-    const options = { env: { ...env, HOME: root }, input: COMMANDS[command].input };
+  it.runIf(unprivilegedUserAvailable()).each(['encrypt', 'rewrap'] as const)(
+    '%s into a read-only directory exits 6 naming the file, which stays byte-identical',
+    async (command) => {
+      // root ignores modes: the CLI runs as an unprivileged user (test/support/unprivileged.ts)
+      const { root, dir } = settingsDir({ 'app.toml': APP, 'sub/a.toml': A_TOML });
+      const sub = join(dir, 'sub');
+      const target = join(sub, 'a.toml');
+      giveToUnprivileged(root, dir, join(dir, 'app.toml'), sub, target);
+      // only sub/ is read-only (the lock and the audit log go in the settings directory); a.toml itself stays
+      // writable: an in-place write would succeed, the atomic one cannot create its temporary file
+      chmodSync(sub, 0o555);
+      cleanups.push(() => chmodSync(sub, 0o755));
+      const args = [...COMMANDS[command].args.map((arg) => arg.replace('a.toml', 'sub/a.toml')), '-s', dir];
+      const options = { env: { ...env, HOME: root }, input: COMMANDS[command].input };
 
-    const failed = await runCliUnprivileged(args, options);
-    expect(failed.code, failed.stderr).toBe(6);
-    expect(failed.stderr).toMatch(errorNaming(target, 'EACCES'));
-    expect(readFileSync(target, 'utf8')).toBe(A_TOML);
-    expect(readdirSync(sub)).toEqual(['a.toml']);
-    expect(leftovers(dir)).toEqual([]);
+      const failed = await runCliUnprivileged(args, options);
+      expect(failed.code, failed.stderr).toBe(6);
+      expect(failed.stderr).toMatch(errorNaming(target, 'EACCES'));
+      expect(readFileSync(target, 'utf8')).toBe(A_TOML);
+      expect(readdirSync(sub)).toEqual(['a.toml']);
+      expect(leftovers(dir)).toEqual([]);
 
-    chmodSync(sub, 0o755);
-    const retried = await runCliUnprivileged(args, options);
-    expect(retried.code, retried.stderr).toBe(0);
-    expect(readFileSync(target, 'utf8')).not.toBe(A_TOML);
-  });
+      chmodSync(sub, 0o755);
+      const retried = await runCliUnprivileged(args, options);
+      expect(retried.code, retried.stderr).toBe(0);
+      expect(readFileSync(target, 'utf8')).not.toBe(A_TOML);
+    },
+  );
 });

@@ -27,7 +27,8 @@ function setup(files: Record<string, string>): TempSettings {
 }
 
 type Env = Record<string, string | undefined>;
-const cli = (dir: string, args: string[], env: Env, input?: string) => runCli([...args, '-s', dir], { env, ...(input === undefined ? {} : { input }) });
+const cli = (dir: string, args: string[], env: Env, input?: string) =>
+  runCli([...args, '-s', dir], { env, ...(input === undefined ? {} : { input }) });
 const show = (result: RunResult) => `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`;
 const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
 const codes = (findings: Array<{ code: string }>) => findings.map((finding) => finding.code);
@@ -43,7 +44,12 @@ const V1_BLOB = /^ENC:[A-Za-z0-9+/]+={0,2}$/;
 const blobsIn = (text: string) => [...text.matchAll(ANY_BLOB)].map((match) => match[0]);
 const masked = (text: string) => text.replace(ANY_BLOB, '<blob>');
 const auditLines = (settings: TempSettings): Array<Record<string, unknown>> =>
-  existsSync(settings.audit) ? read(settings.dir, 'audit.jsonl').split('\n').filter(Boolean).map((line) => JSON.parse(line)) : [];
+  existsSync(settings.audit)
+    ? read(settings.dir, 'audit.jsonl')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+    : [];
 
 const MASTER = { LIBERTY_MASTER_KEY: KEY_A };
 
@@ -53,44 +59,60 @@ describe('1. status: ${NAME} references in secret and locked fields', () => {
   it.each([
     ['DB_PW set, OIDC_CLIENT_SECRET unset', { DB_PW: 'db-pw-from-env' }, true, false],
     ['DB_PW unset, OIDC_CLIENT_SECRET set', { OIDC_CLIENT_SECRET: 'oidc-from-env' }, false, true],
-  ])('are values from the environment, not plaintext: exit 0, envReferences says which is set (%s)', async (_label, env, dbSet, oidcSet) => {
-    const { dir } = setup({ 'app.toml': appToml({ format: null }), 'c.toml': references });
-    const result = await cli(dir, ['status', '--json'], { ...MASTER, ...env });
-    expect(result.code, show(result)).toBe(0);
-    const report = parseJson(result);
-    expect(report.envReferences).toEqual([
-      expect.objectContaining({ file: 'c.toml', key: 'db.password', env: 'DB_PW', set: dbSet }),
-      expect.objectContaining({ file: 'c.toml', key: 'oidc.client_secret', env: 'OIDC_CLIENT_SECRET', set: oidcSet }),
-    ]);
-    expect(report.plaintextSecrets).toEqual([]);
-    expect(report.problems).toEqual([]);
-    expect(report.warnings).toEqual([]);
-  });
+  ])(
+    'are values from the environment, not plaintext: exit 0, envReferences says which is set (%s)',
+    async (_label, env, dbSet, oidcSet) => {
+      const { dir } = setup({ 'app.toml': appToml({ format: null }), 'c.toml': references });
+      const result = await cli(dir, ['status', '--json'], { ...MASTER, ...env });
+      expect(result.code, show(result)).toBe(0);
+      const report = parseJson(result);
+      expect(report.envReferences).toEqual([
+        expect.objectContaining({ file: 'c.toml', key: 'db.password', env: 'DB_PW', set: dbSet }),
+        expect.objectContaining({ file: 'c.toml', key: 'oidc.client_secret', env: 'OIDC_CLIENT_SECRET', set: oidcSet }),
+      ]);
+      expect(report.plaintextSecrets).toEqual([]);
+      expect(report.problems).toEqual([]);
+      expect(report.warnings).toEqual([]);
+    },
+  );
 
   const defaults: Array<[string, string, { key: string; locked: boolean; code: string; exit: number } | undefined]> = [
-    ['a default in a secret field', '[db]\npassword = "${NAME:-hunter2}"\n', { key: 'db.password', locked: false, code: 'PLAINTEXT_SECRET', exit: 0 }],
-    ['a default in a locked field', '[oidc]\nclient_secret = "${NAME:-hunter2}"\n', { key: 'oidc.client_secret', locked: true, code: 'LOCKED_FIELD_PLAIN', exit: 1 }],
+    [
+      'a default in a secret field',
+      '[db]\npassword = "${NAME:-hunter2}"\n',
+      { key: 'db.password', locked: false, code: 'PLAINTEXT_SECRET', exit: 0 },
+    ],
+    [
+      'a default in a locked field',
+      '[oidc]\nclient_secret = "${NAME:-hunter2}"\n',
+      { key: 'oidc.client_secret', locked: true, code: 'LOCKED_FIELD_PLAIN', exit: 1 },
+    ],
     ['an empty default in a secret field', '[db]\npassword = "${NAME:-}"\n', undefined],
     ['an empty default in a locked field', '[oidc]\nclient_secret = "${NAME:-}"\n', undefined],
   ];
 
-  it.each(defaults)('%s: listed as a plaintext secret only when the default holds text, which is never shown', async (_label, text, listed) => {
-    const { dir } = setup({ 'app.toml': appToml({ format: null }), 'c.toml': text });
-    const [json, human] = await Promise.all([cli(dir, ['status', '--json'], MASTER), cli(dir, ['status'], MASTER)]);
-    const report = parseJson(json);
-    expect(json.code, show(json)).toBe(listed?.exit ?? 0);
-    expect(human.code, show(human)).toBe(listed?.exit ?? 0);
-    if (listed) {
-      expect(report.plaintextSecrets).toEqual([expect.objectContaining({ file: 'c.toml', key: listed.key, locked: listed.locked, defaultOf: 'NAME' })]);
-      const findings = listed.exit === 1 ? report.problems : report.warnings;
-      expect(codes(findings)).toEqual([listed.code]);
-    } else {
-      expect(report.plaintextSecrets).toEqual([]);
-      expect(report.problems).toEqual([]);
-      expect(report.warnings).toEqual([]);
-    }
-    expectNotShown([json, human], 'hunter2');
-  });
+  it.each(defaults)(
+    '%s: listed as a plaintext secret only when the default holds text, which is never shown',
+    async (_label, text, listed) => {
+      const { dir } = setup({ 'app.toml': appToml({ format: null }), 'c.toml': text });
+      const [json, human] = await Promise.all([cli(dir, ['status', '--json'], MASTER), cli(dir, ['status'], MASTER)]);
+      const report = parseJson(json);
+      expect(json.code, show(json)).toBe(listed?.exit ?? 0);
+      expect(human.code, show(human)).toBe(listed?.exit ?? 0);
+      if (listed) {
+        expect(report.plaintextSecrets).toEqual([
+          expect.objectContaining({ file: 'c.toml', key: listed.key, locked: listed.locked, defaultOf: 'NAME' }),
+        ]);
+        const findings = listed.exit === 1 ? report.problems : report.warnings;
+        expect(codes(findings)).toEqual([listed.code]);
+      } else {
+        expect(report.plaintextSecrets).toEqual([]);
+        expect(report.problems).toEqual([]);
+        expect(report.warnings).toEqual([]);
+      }
+      expectNotShown([json, human], 'hunter2');
+    },
+  );
 });
 
 describe('2. encrypt never seals a ${NAME} reference', () => {
@@ -118,7 +140,12 @@ describe('2. encrypt never seals a ${NAME} reference', () => {
     expect(result.code, show(result)).toBe(0);
     const json = parseJson(result);
     expect(json.encrypted.map((write: { field: string }) => write.field)).toEqual(['c.toml:cache.password']);
-    expect([...json.skippedReferences].sort()).toEqual(['c.toml:db.password', 'c.toml:oidc.client_secret', 'c.toml:smtp.auth_password', 'c.toml:smtp.password']);
+    expect([...json.skippedReferences].sort()).toEqual([
+      'c.toml:db.password',
+      'c.toml:oidc.client_secret',
+      'c.toml:smtp.auth_password',
+      'c.toml:smtp.password',
+    ]);
     const after = read(dir, 'c.toml');
     const [blob] = blobsIn(after);
     expect(blob).toMatch(V1_BLOB);
@@ -267,37 +294,40 @@ describe('7. blobs under the master in the other format', () => {
     ['a format = "v2" directory holding v1 blobs', { format: 'v2', blobs: 'v1', after: /^ENC:v2:439d87b0:[A-Za-z0-9_-]+$/ }],
   ] as const;
 
-  it.each(cases)('%s: status FORMAT_BLOBS and rewrap --check reason format (exit 1); after rewrap both exit 0', async (_label, { format, blobs, after }) => {
-    const text = `[db]\npassword = "${seal(KEY_A, 'db-pw', blobs)}"\n\n[pools.main]\nurl = "postgresql://app:${seal(KEY_A, 'pool-pw', blobs)}@db/app"\n`;
-    const { dir } = setup({ 'app.toml': appToml({ format }), 'c.toml': text });
+  it.each(cases)(
+    '%s: status FORMAT_BLOBS and rewrap --check reason format (exit 1); after rewrap both exit 0',
+    async (_label, { format, blobs, after }) => {
+      const text = `[db]\npassword = "${seal(KEY_A, 'db-pw', blobs)}"\n\n[pools.main]\nurl = "postgresql://app:${seal(KEY_A, 'pool-pw', blobs)}@db/app"\n`;
+      const { dir } = setup({ 'app.toml': appToml({ format }), 'c.toml': text });
 
-    const status = await cli(dir, ['status', '--json'], MASTER);
-    expect(status.code, show(status)).toBe(1);
-    expect(codes(parseJson(status).problems)).toEqual(['FORMAT_BLOBS']);
-    const check = await cli(dir, ['rewrap', '--check', '--json'], MASTER);
-    expect(check.code, show(check)).toBe(1);
-    expect(parseJson(check).onLegacy).toEqual([
-      expect.objectContaining({ file: 'c.toml', key: 'db.password', format: blobs, reason: 'format' }),
-      expect.objectContaining({ file: 'c.toml', key: 'pools.main.url', format: blobs, reason: 'format' }),
-    ]);
-    expect(read(dir, 'c.toml')).toBe(text);
+      const status = await cli(dir, ['status', '--json'], MASTER);
+      expect(status.code, show(status)).toBe(1);
+      expect(codes(parseJson(status).problems)).toEqual(['FORMAT_BLOBS']);
+      const check = await cli(dir, ['rewrap', '--check', '--json'], MASTER);
+      expect(check.code, show(check)).toBe(1);
+      expect(parseJson(check).onLegacy).toEqual([
+        expect.objectContaining({ file: 'c.toml', key: 'db.password', format: blobs, reason: 'format' }),
+        expect.objectContaining({ file: 'c.toml', key: 'pools.main.url', format: blobs, reason: 'format' }),
+      ]);
+      expect(read(dir, 'c.toml')).toBe(text);
 
-    const rewrap = await cli(dir, ['rewrap'], MASTER);
-    expect(rewrap.code, show(rewrap)).toBe(0);
-    const rewritten = read(dir, 'c.toml');
-    expect(masked(rewritten)).toBe(masked(text));
-    for (const blob of blobsIn(rewritten)) expect(blob).toMatch(after);
-    const [recheck, restatus, db, pool] = await Promise.all([
-      cli(dir, ['rewrap', '--check'], MASTER),
-      cli(dir, ['status', '--json'], MASTER),
-      cli(dir, ['decrypt', 'c.toml:db.password'], MASTER),
-      cli(dir, ['decrypt', 'c.toml:pools.main.url'], MASTER),
-    ]);
-    expect(recheck.code, show(recheck)).toBe(0);
-    expect(restatus.code, show(restatus)).toBe(0);
-    expect(db).toMatchObject({ code: 0, stdout: 'db-pw' });
-    expect(pool).toMatchObject({ code: 0, stdout: 'postgresql://app:pool-pw@db/app' });
-  });
+      const rewrap = await cli(dir, ['rewrap'], MASTER);
+      expect(rewrap.code, show(rewrap)).toBe(0);
+      const rewritten = read(dir, 'c.toml');
+      expect(masked(rewritten)).toBe(masked(text));
+      for (const blob of blobsIn(rewritten)) expect(blob).toMatch(after);
+      const [recheck, restatus, db, pool] = await Promise.all([
+        cli(dir, ['rewrap', '--check'], MASTER),
+        cli(dir, ['status', '--json'], MASTER),
+        cli(dir, ['decrypt', 'c.toml:db.password'], MASTER),
+        cli(dir, ['decrypt', 'c.toml:pools.main.url'], MASTER),
+      ]);
+      expect(recheck.code, show(recheck)).toBe(0);
+      expect(restatus.code, show(restatus)).toBe(0);
+      expect(db).toMatchObject({ code: 0, stdout: 'db-pw' });
+      expect(pool).toMatchObject({ code: 0, stdout: 'postgresql://app:pool-pw@db/app' });
+    },
+  );
 });
 
 describe('8. blobs embedded in a longer string', () => {
@@ -358,7 +388,10 @@ describe('8. blobs embedded in a longer string', () => {
   });
 
   it('a URL with a plaintext password: warning PLAINTEXT_URL_PASSWORD, exit 0, the password never printed', async () => {
-    const { dir } = setup({ 'app.toml': appToml({ format: null }), 'c.toml': '[pools.main]\nurl = "postgresql://app:s3cr3t-pw-77@db/app"\n' });
+    const { dir } = setup({
+      'app.toml': appToml({ format: null }),
+      'c.toml': '[pools.main]\nurl = "postgresql://app:s3cr3t-pw-77@db/app"\n',
+    });
     const [json, human] = await Promise.all([cli(dir, ['status', '--json'], MASTER), cli(dir, ['status'], MASTER)]);
     expect(json.code, show(json)).toBe(0);
     expect(human.code, show(human)).toBe(0);
@@ -375,7 +408,13 @@ describe('9. keys add-legacy NAME', () => {
     ['an unset NAME', 3, 'E_KEY_NOT_SET', 'UNSET_KEY', app],
     ['a legacy key already', 2, 'E_USAGE', 'OLD', app],
     ["the master's name", 2, 'E_USAGE', 'LIBERTY_MASTER_KEY', app],
-    ['without settings:framework', 8, 'E_PERMISSION_DENIED', 'OLDER', appToml({ legacy: ['OLD'], format: null, permissions: ['settings:reveal-secrets'] })],
+    [
+      'without settings:framework',
+      8,
+      'E_PERMISSION_DENIED',
+      'OLDER',
+      appToml({ legacy: ['OLD'], format: null, permissions: ['settings:reveal-secrets'] }),
+    ],
   ])('refuses %s (exit %i, %s), app.toml unchanged, nothing logged as done', async (_label, exitCode, code, name, text) => {
     const settings = setup({ 'app.toml': text });
     const result = await cli(settings.dir, ['keys', 'add-legacy', name, '--json'], env);
@@ -392,19 +431,34 @@ describe('9. keys add-legacy NAME', () => {
   const SINGLE_ENTRY = /^[\s,]*(["'])\$\{OLDER\}\1[\s,]*$/;
   it.each([
     ['to a one-line array', app, ['OLD', 'OLDER'], SINGLE_ENTRY],
-    ['as a new legacy_keys line', `${appToml({ format: null })}\n[server]\nport = 8080   # keep this comment\n`, ['OLDER'], /^\n?legacy_keys = \["\$\{OLDER\}"\]\n?$/],
-    ['to a multi-line array with a comment per key', withLegacy('legacy_keys = [\n  "${OLD}",  # the 2023 passphrase\n]'), ['OLD', 'OLDER'], SINGLE_ENTRY],
-    ["to an array whose entry is in single quotes", withLegacy("legacy_keys = ['${OLD}']"), ['OLD', 'OLDER'], SINGLE_ENTRY],
-  ])('appends "${OLDER}" %s: nothing but the new entry changes in app.toml; audit line keys.add-legacy', async (_label, text, legacy, insertion) => {
-    const settings = setup({ 'app.toml': text });
-    const result = await cli(settings.dir, ['keys', 'add-legacy', 'OLDER', '--json'], env);
-    expect(result.code, show(result)).toBe(0);
-    const after = read(settings.dir, 'app.toml');
-    expect(insertionOf(text, after), after).toMatch(insertion);
-    const fingerprint = parseJson(await cli(settings.dir, ['fingerprint', '--json'], env));
-    expect(fingerprint.legacy.map((key: { env: string }) => key.env)).toEqual(legacy);
-    expect(auditLines(settings)).toEqual([expect.objectContaining({ event: 'keys.add-legacy', outcome: 'ok', details: expect.objectContaining({ env: 'OLDER' }) })]);
-  });
+    [
+      'as a new legacy_keys line',
+      `${appToml({ format: null })}\n[server]\nport = 8080   # keep this comment\n`,
+      ['OLDER'],
+      /^\n?legacy_keys = \["\$\{OLDER\}"\]\n?$/,
+    ],
+    [
+      'to a multi-line array with a comment per key',
+      withLegacy('legacy_keys = [\n  "${OLD}",  # the 2023 passphrase\n]'),
+      ['OLD', 'OLDER'],
+      SINGLE_ENTRY,
+    ],
+    ['to an array whose entry is in single quotes', withLegacy("legacy_keys = ['${OLD}']"), ['OLD', 'OLDER'], SINGLE_ENTRY],
+  ])(
+    'appends "${OLDER}" %s: nothing but the new entry changes in app.toml; audit line keys.add-legacy',
+    async (_label, text, legacy, insertion) => {
+      const settings = setup({ 'app.toml': text });
+      const result = await cli(settings.dir, ['keys', 'add-legacy', 'OLDER', '--json'], env);
+      expect(result.code, show(result)).toBe(0);
+      const after = read(settings.dir, 'app.toml');
+      expect(insertionOf(text, after), after).toMatch(insertion);
+      const fingerprint = parseJson(await cli(settings.dir, ['fingerprint', '--json'], env));
+      expect(fingerprint.legacy.map((key: { env: string }) => key.env)).toEqual(legacy);
+      expect(auditLines(settings)).toEqual([
+        expect.objectContaining({ event: 'keys.add-legacy', outcome: 'ok', details: expect.objectContaining({ env: 'OLDER' }) }),
+      ]);
+    },
+  );
 });
 
 /**
@@ -472,7 +526,9 @@ describe('10. a re-seal keeps the string style', () => {
     expect(after).toMatch(/^password = """\nENC:[A-Za-z0-9+/]+={0,2}"""$/m);
     expect(after).toMatch(/^url = 'oracle:\/\/system:ENC:[A-Za-z0-9+/]+={0,2}@db:1521\/'$/m);
     const opened = await Promise.all(
-      ['pool.password', 'pool.auth_password', 'pool.api_key', 'pool.url', 'pool.next.password'].map((key) => cli(dir, ['decrypt', `c.toml:${key}`], MASTER)),
+      ['pool.password', 'pool.auth_password', 'pool.api_key', 'pool.url', 'pool.next.password'].map((key) =>
+        cli(dir, ['decrypt', `c.toml:${key}`], MASTER),
+      ),
     );
     expect(opened.map((result) => [result.code, result.stdout])).toEqual([
       [0, 'lit-pw'],

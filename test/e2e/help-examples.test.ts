@@ -140,7 +140,9 @@ describe('every command documents itself', () => {
     const shown = help.stdout.replace(/ *\\\n */g, ' ');
     for (const example of examples.filter((e) => e.id === id)) {
       expect(example.description, `${id}: every example says what it does`).toBeTruthy();
-      expect(example.command, `${id}: examples name the binary through the template`).toContain(`<%= config.bin %> ${id.replace(/:/g, ' ')}`);
+      expect(example.command, `${id}: examples name the binary through the template`).toContain(
+        `<%= config.bin %> ${id.replace(/:/g, ' ')}`,
+      );
       expect(example.command).not.toMatch(/(^|[\s|(])liberty-crypto /);
       // oclif's help turns a newline in an example into a line continuation, which would change its meaning
       expect(example.command).not.toContain('\n');
@@ -165,7 +167,8 @@ describe('the examples run as written', () => {
       expect(result.code, result.stderr).toBe(7);
       // the error, on stderr, or on stdout as the --json envelope; never anything else
       if (example.command.includes('--json')) expect(JSON.parse(result.stdout).error.code).toBe('E_NO_TERMINAL');
-      else expect({ stdout: result.stdout, stderr: result.stderr }).toMatchObject({ stdout: '', stderr: expect.stringContaining('terminal') });
+      else
+        expect({ stdout: result.stdout, stderr: result.stderr }).toMatchObject({ stdout: '', stderr: expect.stringContaining('terminal') });
     },
   );
 
@@ -183,8 +186,13 @@ describe('the examples run as written', () => {
     expect(text).toMatch(/auth_token = "ENC:[A-Za-z0-9+/]{128,}={0,2}"/); // v1, the directory's format
     const head = await runExample('<%= config.bin %> audit verify --json | jq -r .head >> ~/liberty-audit-heads', 'check-head');
     expect(readFileSync(join(head.root, 'liberty-audit-heads'), 'utf8')).toMatch(/^[0-9a-f]{64}\n$/);
-    const edited = await runExample("EDITOR='sed -i s/cache-password/new-cache-password/' <%= config.bin %> edit connectors.toml --json", 'check-edit');
-    expect(JSON.parse(edited.stdout).changes).toEqual([expect.objectContaining({ field: 'connectors.toml:pools.cache.password', change: 'changed', sealed: true })]);
+    const edited = await runExample(
+      "EDITOR='sed -i s/cache-password/new-cache-password/' <%= config.bin %> edit connectors.toml --json",
+      'check-edit',
+    );
+    expect(JSON.parse(edited.stdout).changes).toEqual([
+      expect.objectContaining({ field: 'connectors.toml:pools.cache.password', change: 'changed', sealed: true }),
+    ]);
     const before = readFileSync(join(fixture.dir, 'connectors.toml'), 'utf8').split('\n');
     const after = readFileSync(join(edited.root, 'config/connectors.toml'), 'utf8').split('\n');
     expect(after.filter((line, i) => line !== before[i])).toEqual([expect.stringMatching(/^password = "ENC:[A-Za-z0-9+/]{128,}={0,2}"$/)]);

@@ -59,28 +59,36 @@ const AUDIT = (dir: string) => ['audit', '-s', dir, '--json'];
 const VERIFY = (dir: string) => ['audit', 'verify', '-s', dir, '--json'];
 
 describe('a link at audit.jsonl', () => {
-  it('to a file outside: no command appends to it, and no audited change happens', async () => {
-    const { dir, root, audit } = setup();
-    const outside = join(root, 'outside.log');
-    writeFileSync(outside, 'precious\n');
-    symlinkSync(outside, audit);
-    for (const args of [DECRYPT(dir), ENCRYPT(dir), TO_PLAIN(dir)]) {
-      const result = await runBounded(args);
-      expectEnded(result, 6, 'E_AUDIT_LOG');
-      expect(result.stdout).not.toContain('"pw"');
-    }
-    expect(readFileSync(outside, 'utf8')).toBe('precious\n');
-    expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
-  }, SLOW);
+  it(
+    'to a file outside: no command appends to it, and no audited change happens',
+    async () => {
+      const { dir, root, audit } = setup();
+      const outside = join(root, 'outside.log');
+      writeFileSync(outside, 'precious\n');
+      symlinkSync(outside, audit);
+      for (const args of [DECRYPT(dir), ENCRYPT(dir), TO_PLAIN(dir)]) {
+        const result = await runBounded(args);
+        expectEnded(result, 6, 'E_AUDIT_LOG');
+        expect(result.stdout).not.toContain('"pw"');
+      }
+      expect(readFileSync(outside, 'utf8')).toBe('precious\n');
+      expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
+    },
+    SLOW,
+  );
 
-  it('dangling: nothing is created where it points', async () => {
-    const { dir, root, audit } = setup();
-    const target = join(root, 'created.log');
-    symlinkSync(target, audit);
-    for (const args of [DECRYPT(dir), ENCRYPT(dir)]) expectEnded(await runBounded(args), 6, 'E_AUDIT_LOG');
-    expect(existsSync(target)).toBe(false);
-    expect(readdirSync(root).sort()).toEqual(['config']);
-  }, SLOW);
+  it(
+    'dangling: nothing is created where it points',
+    async () => {
+      const { dir, root, audit } = setup();
+      const target = join(root, 'created.log');
+      symlinkSync(target, audit);
+      for (const args of [DECRYPT(dir), ENCRYPT(dir)]) expectEnded(await runBounded(args), 6, 'E_AUDIT_LOG');
+      expect(existsSync(target)).toBe(false);
+      expect(readdirSync(root).sort()).toEqual(['config']);
+    },
+    SLOW,
+  );
 });
 
 describe('[audit] path in app.toml', () => {
@@ -88,53 +96,91 @@ describe('[audit] path in app.toml', () => {
     ['up and out', () => '../outside/x.jsonl'],
     ['absolute', (root) => join(root, 'outside', 'abs.jsonl')],
     ['through a directory link', () => 'sub/x.jsonl'],
-  ])('leading outside (%s) is refused naming app.toml: audit.path, and nothing is created', async (_name, configured) => {
-    const { dir, root } = setup();
-    mkdirSync(join(root, 'outside'));
-    symlinkSync('../outside', join(dir, 'sub'));
-    writeFileSync(join(dir, 'app.toml'), `${appToml()}\n[audit]\npath = ${JSON.stringify(configured(root))}\n`);
-    for (const args of [DECRYPT(dir), ENCRYPT(dir), AUDIT(dir), VERIFY(dir)]) {
-      const result = await runBounded(args);
-      expectEnded(result, 5, 'E_BAD_SETTINGS');
-      expect(result.stdout).toContain('app.toml: audit.path');
-    }
-    expect(readdirSync(join(root, 'outside'))).toEqual([]);
-    expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
-  }, SLOW);
+  ])(
+    'leading outside (%s) is refused naming app.toml: audit.path, and nothing is created',
+    async (_name, configured) => {
+      const { dir, root } = setup();
+      mkdirSync(join(root, 'outside'));
+      symlinkSync('../outside', join(dir, 'sub'));
+      writeFileSync(join(dir, 'app.toml'), `${appToml()}\n[audit]\npath = ${JSON.stringify(configured(root))}\n`);
+      for (const args of [DECRYPT(dir), ENCRYPT(dir), AUDIT(dir), VERIFY(dir)]) {
+        const result = await runBounded(args);
+        expectEnded(result, 5, 'E_BAD_SETTINGS');
+        expect(result.stdout).toContain('app.toml: audit.path');
+      }
+      expect(readdirSync(join(root, 'outside'))).toEqual([]);
+      expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
+    },
+    SLOW,
+  );
 });
 
 describe('a FIFO where the tool expects a file', () => {
   // what each command does with a FIFO at each place: refuse it (exit 6 and the code), or never touch it (0)
   it.each<[string, Array<[(dir: string) => string[], number, string?]>]>([
-    ['audit.jsonl', [[ENCRYPT, 6, 'E_AUDIT_LOG'], [DECRYPT, 6, 'E_AUDIT_LOG'], [TO_PLAIN, 6, 'E_AUDIT_LOG'], [AUDIT, 6, 'E_AUDIT_LOG'], [VERIFY, 6, 'E_AUDIT_LOG']]],
-    ['audit.jsonl.lock', [[ENCRYPT, 6, 'E_AUDIT_LOG'], [DECRYPT, 6, 'E_AUDIT_LOG'], [TO_PLAIN, 6, 'E_AUDIT_LOG'], [AUDIT, 0], [VERIFY, 0]]],
-    ['.liberty-crypto.lock', [[ENCRYPT, 6, 'E_LOCK_HELD'], [TO_PLAIN, 6, 'E_LOCK_HELD'], [AUDIT, 0], [VERIFY, 0]]],
-  ])('at %s: every command ends on its own with a clear error, holding no lock', async (place, runs) => {
-    const { dir } = setup();
-    execFileSync('mkfifo', [join(dir, place)]);
-    for (const [args, exit, code] of runs) {
-      const result = await runBounded(args(dir));
-      expectEnded(result, exit, code);
-      if (code) expect(result.stdout).toContain(join(dir, place));
-    }
-    expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
-    expect(lstatSync(join(dir, place)).isFIFO()).toBe(true);
-    // no lock left behind, no log created beside a planted one
-    const left = readdirSync(dir).filter((name) => name !== place);
-    expect(left.sort()).toEqual(place === 'audit.jsonl' ? ['app.toml', 'c.toml'] : expect.arrayContaining(['app.toml', 'c.toml']));
-    expect(left.filter((name) => name.endsWith('.lock'))).toEqual([]);
-  }, SLOW);
+    [
+      'audit.jsonl',
+      [
+        [ENCRYPT, 6, 'E_AUDIT_LOG'],
+        [DECRYPT, 6, 'E_AUDIT_LOG'],
+        [TO_PLAIN, 6, 'E_AUDIT_LOG'],
+        [AUDIT, 6, 'E_AUDIT_LOG'],
+        [VERIFY, 6, 'E_AUDIT_LOG'],
+      ],
+    ],
+    [
+      'audit.jsonl.lock',
+      [
+        [ENCRYPT, 6, 'E_AUDIT_LOG'],
+        [DECRYPT, 6, 'E_AUDIT_LOG'],
+        [TO_PLAIN, 6, 'E_AUDIT_LOG'],
+        [AUDIT, 0],
+        [VERIFY, 0],
+      ],
+    ],
+    [
+      '.liberty-crypto.lock',
+      [
+        [ENCRYPT, 6, 'E_LOCK_HELD'],
+        [TO_PLAIN, 6, 'E_LOCK_HELD'],
+        [AUDIT, 0],
+        [VERIFY, 0],
+      ],
+    ],
+  ])(
+    'at %s: every command ends on its own with a clear error, holding no lock',
+    async (place, runs) => {
+      const { dir } = setup();
+      execFileSync('mkfifo', [join(dir, place)]);
+      for (const [args, exit, code] of runs) {
+        const result = await runBounded(args(dir));
+        expectEnded(result, exit, code);
+        if (code) expect(result.stdout).toContain(join(dir, place));
+      }
+      expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
+      expect(lstatSync(join(dir, place)).isFIFO()).toBe(true);
+      // no lock left behind, no log created beside a planted one
+      const left = readdirSync(dir).filter((name) => name !== place);
+      expect(left.sort()).toEqual(place === 'audit.jsonl' ? ['app.toml', 'c.toml'] : expect.arrayContaining(['app.toml', 'c.toml']));
+      expect(left.filter((name) => name.endsWith('.lock'))).toEqual([]);
+    },
+    SLOW,
+  );
 });
 
 describe('a lock linked to /dev/zero', () => {
-  it('is refused at once, never read', async () => {
-    const { dir } = setup();
-    symlinkSync('/dev/zero', join(dir, '.liberty-crypto.lock'));
-    expectEnded(await runBounded(ENCRYPT(dir)), 6, 'E_LOCK_HELD');
-    symlinkSync('/dev/zero', join(dir, 'audit.jsonl.lock'));
-    expectEnded(await runBounded(DECRYPT(dir)), 6, 'E_AUDIT_LOG');
-    expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
-  }, SLOW);
+  it(
+    'is refused at once, never read',
+    async () => {
+      const { dir } = setup();
+      symlinkSync('/dev/zero', join(dir, '.liberty-crypto.lock'));
+      expectEnded(await runBounded(ENCRYPT(dir)), 6, 'E_LOCK_HELD');
+      symlinkSync('/dev/zero', join(dir, 'audit.jsonl.lock'));
+      expectEnded(await runBounded(DECRYPT(dir)), 6, 'E_AUDIT_LOG');
+      expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
+    },
+    SLOW,
+  );
 });
 
 describe('a key or passphrase given as NAME never reaches the audit log', () => {
@@ -161,15 +207,19 @@ describe('a key or passphrase given as NAME never reaches the audit log', () => 
     }
   });
 
-  it('keys rotate --to with a key, permitted: exit 2, the key printed nowhere', async () => {
-    const { dir, audit } = setup();
-    for (const to of [KEY_B, `${KEY_B} `]) {
-      const result = await runBounded(['keys', 'rotate', '--to', to, '-s', dir]);
-      expectEnded(result, 2);
-      expect(result.stdout + result.stderr).not.toContain(KEY_B);
-    }
-    expect(logText(audit)).toBe('');
-  }, SLOW);
+  it(
+    'keys rotate --to with a key, permitted: exit 2, the key printed nowhere',
+    async () => {
+      const { dir, audit } = setup();
+      for (const to of [KEY_B, `${KEY_B} `]) {
+        const result = await runBounded(['keys', 'rotate', '--to', to, '-s', dir]);
+        expectEnded(result, 2);
+        expect(result.stdout + result.stderr).not.toContain(KEY_B);
+      }
+      expect(logText(audit)).toBe('');
+    },
+    SLOW,
+  );
 
   it('a denied rotation to a real variable still names it', async () => {
     const { dir, audit } = setup(appToml({ permissions: ['settings:reveal-secrets'] }));
@@ -177,12 +227,19 @@ describe('a key or passphrase given as NAME never reaches the audit log', () => 
     expect(JSON.parse(logText(audit).trim()).details).toEqual({ to: 'NEW_KEY', permission: 'settings:framework' });
   });
 
-  it.each([['add-legacy'], ['drop-legacy']])('keys %s NAME with a key or passphrase, denied: nothing of it logged', async (command) => {
-    const { dir, audit } = setup(appToml({ permissions: ['settings:reveal-secrets'] }));
-    for (const [name, exit] of [[KEY_B, 2], [PASSPHRASE_AS_NAME, 8]] as const) {
-      const result = await runBounded(['keys', command, name, '-s', dir]);
-      expectEnded(result, exit);
-      expect(logText(audit)).not.toContain(name);
-    }
-  }, SLOW);
+  it.each([['add-legacy'], ['drop-legacy']])(
+    'keys %s NAME with a key or passphrase, denied: nothing of it logged',
+    async (command) => {
+      const { dir, audit } = setup(appToml({ permissions: ['settings:reveal-secrets'] }));
+      for (const [name, exit] of [
+        [KEY_B, 2],
+        [PASSPHRASE_AS_NAME, 8],
+      ] as const) {
+        const result = await runBounded(['keys', command, name, '-s', dir]);
+        expectEnded(result, exit);
+        expect(logText(audit)).not.toContain(name);
+      }
+    },
+    SLOW,
+  );
 });

@@ -7,7 +7,21 @@
 // after it has read the file; the test swaps the file (or its folder) for a link to a file outside, then
 // releases the lock. The test process does the swap itself: the writer cannot tell who did it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, unlinkSync, watch, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -38,8 +52,14 @@ function setup(files: Record<string, string>): TempSettings & { outside: string;
 }
 
 /** Spawns the CLI; a run still going after HANG_KILL_MS is killed, and then shows `signal`. */
-function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<RunResult & { signal: NodeJS.Signals | null }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { env: baseEnv({ ...ENV, NEW_SECRET: 'new-secret', ...env }), stdio: ['pipe', 'pipe', 'pipe'] });
+function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<RunResult & { signal: NodeJS.Signals | null }> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: baseEnv({ ...ENV, NEW_SECRET: 'new-secret', ...env }),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin.end('');
   const timer = setTimeout(() => child.kill('SIGKILL'), HANG_KILL_MS);
   const done = collectOutput(child).finally(() => clearTimeout(timer));
@@ -75,7 +95,14 @@ const auditEvents = (dir: string) =>
  */
 function holdAuditLock(dir: string) {
   const lockPath = join(dir, 'audit.jsonl.lock');
-  const record = { pid: process.pid, host: hostname(), user: 'mallory', command: 'sleep', since: new Date().toISOString(), token: `${process.pid}-5ca1ab1e` };
+  const record = {
+    pid: process.pid,
+    host: hostname(),
+    user: 'mallory',
+    command: 'sleep',
+    since: new Date().toISOString(),
+    token: `${process.pid}-5ca1ab1e`,
+  };
   writeFileSync(lockPath, `${JSON.stringify(record)}\n`);
   const seen = new Set<string>();
   const waiters: Array<{ pid: number; resolve: () => void }> = [];
@@ -163,7 +190,6 @@ describe('the check-then-write race: the file is swapped after it was read', () 
   });
 });
 
-
 describe('FILE is relative to the settings directory, in one spelling', () => {
   // the writer used to join an absolute FILE under the directory again: a link planted at D/<D>/connectors.toml
   // received the write while the real file stayed unchanged
@@ -196,7 +222,10 @@ describe('FILE is relative to the settings directory, in one spelling', () => {
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).toMatch(/^(encrypted|replaced) connectors\.toml:pools\.main\.password /); // the field holds a value: replaced
     }
-    expect(auditEvents(dir).map((entry) => entry.field)).toEqual(['connectors.toml:pools.main.password', 'connectors.toml:pools.main.password']);
+    expect(auditEvents(dir).map((entry) => entry.field)).toEqual([
+      'connectors.toml:pools.main.password',
+      'connectors.toml:pools.main.password',
+    ]);
     const found = parseJson(await runCli(['audit', '--field', 'connectors.toml:pools.main.password', '-s', dir, '--json'], { env: ENV }));
     expect(found).toHaveLength(2);
   });
@@ -211,7 +240,7 @@ describe('FIFOs and devices: refused at once, never a hang', () => {
   ])('%s on a FIFO evil.toml exits 6 naming it', async (_name, args, code) => {
     const { dir } = setup({});
     spawnSync('mkfifo', [join(dir, 'evil.toml')]);
-    const result = await run([...(args), '-s', dir, '--json']);
+    const result = await run([...args, '-s', dir, '--json']);
     expect(result.signal).toBeNull();
     expect(result.code, result.stderr).toBe(code);
     expect(errorCode(result)).toBe('E_IO');
@@ -242,15 +271,18 @@ describe('FIFOs and devices: refused at once, never a hang', () => {
     expect(errorCode(result)).toBe('E_BAD_SETTINGS');
   });
 
-  it.runIf(requires(runningAsRoot(), 'the device test: mknod needs root'))('a character device like /dev/zero at x.toml is refused (exit 6), not read for gigabytes', async () => {
-    const { dir } = setup({});
-    const made = spawnSync('mknod', [join(dir, 'x.toml'), 'c', '1', '5']);
-    expect(made.status, `mknod: ${String(made.stderr)}`).toBe(0);
-    const result = await run(['decrypt', 'x.toml:a.b', '-s', dir, '--json']);
-    expect(result.signal).toBeNull();
-    expect(result.code, result.stderr).toBe(6);
-    expect(errorCode(result)).toBe('E_IO');
-  });
+  it.runIf(requires(runningAsRoot(), 'the device test: mknod needs root'))(
+    'a character device like /dev/zero at x.toml is refused (exit 6), not read for gigabytes',
+    async () => {
+      const { dir } = setup({});
+      const made = spawnSync('mknod', [join(dir, 'x.toml'), 'c', '1', '5']);
+      expect(made.status, `mknod: ${String(made.stderr)}`).toBe(0);
+      const result = await run(['decrypt', 'x.toml:a.b', '-s', dir, '--json']);
+      expect(result.signal).toBeNull();
+      expect(result.code, result.stderr).toBe(6);
+      expect(errorCode(result)).toBe('E_IO');
+    },
+  );
 });
 
 describe('temporary files of an interrupted write', () => {
@@ -275,16 +307,19 @@ describe('temporary files of an interrupted write', () => {
 });
 
 describe('decrypt --to-plain never leaves the plaintext in a file another user owns', () => {
-  it.runIf(requires(runningAsRoot(), 'the ownership test: giving a file to another user needs root'))('the rewritten file belongs to the user running the command, not to the previous owner', async () => {
-    const { dir } = setup({ 'connectors.toml': `[pools.main]\npassword = "${seal(KEY_A, 'pg-secret')}"\n` });
-    const target = join(dir, 'connectors.toml');
-    chownSync(target, NOBODY, NOBODY); // mallory's file
-    chmodSync(target, 0o600);
-    const result = await run(['decrypt', 'connectors.toml:pools.main.password', '--to-plain', '--yes', '-s', dir]);
-    expect(result.code, result.stderr).toBe(0);
-    expect(readFileSync(target, 'utf8')).toContain('pg-secret');
-    const info = statSync(target);
-    expect([info.uid, info.gid]).toEqual([process.getuid!(), process.getgid!()]);
-    expect(info.mode & 0o777).toBe(0o600);
-  });
+  it.runIf(requires(runningAsRoot(), 'the ownership test: giving a file to another user needs root'))(
+    'the rewritten file belongs to the user running the command, not to the previous owner',
+    async () => {
+      const { dir } = setup({ 'connectors.toml': `[pools.main]\npassword = "${seal(KEY_A, 'pg-secret')}"\n` });
+      const target = join(dir, 'connectors.toml');
+      chownSync(target, NOBODY, NOBODY); // mallory's file
+      chmodSync(target, 0o600);
+      const result = await run(['decrypt', 'connectors.toml:pools.main.password', '--to-plain', '--yes', '-s', dir]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(target, 'utf8')).toContain('pg-secret');
+      const info = statSync(target);
+      expect([info.uid, info.gid]).toEqual([process.getuid!(), process.getgid!()]);
+      expect(info.mode & 0o777).toBe(0o600);
+    },
+  );
 });

@@ -3,7 +3,22 @@
 // command works on a directory owned by another user as that user, so a link she plants reaches nothing
 // root owns; and it refuses (exit 8, writing nothing) a settings directory, a directory on the way to it,
 // or an audit log place that someone other than its owner can write to.
-import { chmodSync, existsSync, lchownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, watch, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -100,104 +115,122 @@ const EVERY_COMMAND: string[][] = [
 /** A reader, a writer and the audit log reader: the three ways into the checks. */
 const SOME_COMMANDS = [['status'], ['encrypt', FIELD, '--from-env', 'V'], ['audit', 'verify']];
 
-describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto drops to the directory owner only when run as root'))('root on a directory another user owns: the work is done as that user', () => {
-  it('files the command creates belong to the owner, and the audit log names who ran it', async () => {
-    const { dir } = layout();
-    chownTree(dir, MALLORY);
-    const result = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env: { ...env, SUDO_USER: 'alice' } });
-    expect(result.code, result.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'connectors.toml'), 'utf8')).toMatch(/^password = "ENC:/m);
-    for (const file of ['audit.jsonl', 'connectors.toml', 'app.toml']) {
-      expect(statSync(join(dir, file)), file).toMatchObject({ uid: MALLORY, gid: MALLORY });
-    }
-    // the operator is fixed before the drop: alice through sudo, not whoever uid 4242 is
-    const [line] = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((text) => JSON.parse(text));
-    expect(line).toMatchObject({ event: 'encrypt', outcome: 'ok', operator: 'alice', osUser: 'root' });
-  });
-
-  it('a link planted at audit.jsonl does not make root append to, or create, a file outside', async () => {
-    const { dir, outside, outsideFile } = layout();
-    symlinkSync(outsideFile, join(dir, 'audit.jsonl'));
-    chownTree(dir, MALLORY);
-    const before = readFileSync(join(dir, 'connectors.toml'));
-    const appended = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
-    expect(appended.code, appended.stdout + appended.stderr).toBe(6);
-    expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
-    expect(readFileSync(join(dir, 'connectors.toml')).equals(before)).toBe(true);
-
-    // a dangling link: root would create the file it names
-    rmSync(join(dir, 'audit.jsonl'));
-    symlinkSync(join(outside, 'created.jsonl'), join(dir, 'audit.jsonl'));
-    lchownSync(join(dir, 'audit.jsonl'), MALLORY, MALLORY);
-    const created = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
-    expect(created.code, created.stdout + created.stderr).toBe(6);
-    expect(existsSync(join(outside, 'created.jsonl'))).toBe(false);
-  });
-
-  it('connectors.toml swapped for a link to a root-only file while root waits on the audit lock: that file is untouched', async () => {
-    const { dir, outsideFile } = layout();
-    writeFileSync(join(dir, 'audit.jsonl'), '');
-    // mallory holds the audit log's lock, naming a live process (this one): root's write-ahead append waits
-    const auditLock = join(dir, 'audit.jsonl.lock');
-    const record = { pid: process.pid, host: hostname(), user: 'mallory', command: 'sleep', since: new Date().toISOString(), token: `${process.pid}-6d616c6c6f7279` };
-    writeFileSync(auditLock, `${JSON.stringify(record)}\n`);
-    chownTree(dir, MALLORY);
-    // root tries the audit lock only after it has read the field: it stages a file named after the lock (seen
-    // by inotify), and its first read of the lock moves the atime (seen on a relatime mount)
-    utimesSync(auditLock, 0, new Date());
-    let tried = false;
-    const watcher = watch(dir, (_event, name) => {
-      if (name !== null && name !== 'audit.jsonl.lock' && name.includes('audit.jsonl.lock')) tried = true;
+describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto drops to the directory owner only when run as root'))(
+  'root on a directory another user owns: the work is done as that user',
+  () => {
+    it('files the command creates belong to the owner, and the audit log names who ran it', async () => {
+      const { dir } = layout();
+      chownTree(dir, MALLORY);
+      const result = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env: { ...env, SUDO_USER: 'alice' } });
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(join(dir, 'connectors.toml'), 'utf8')).toMatch(/^password = "ENC:/m);
+      for (const file of ['audit.jsonl', 'connectors.toml', 'app.toml']) {
+        expect(statSync(join(dir, file)), file).toMatchObject({ uid: MALLORY, gid: MALLORY });
+      }
+      // the operator is fixed before the drop: alice through sudo, not whoever uid 4242 is
+      const [line] = readFileSync(join(dir, 'audit.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((text) => JSON.parse(text));
+      expect(line).toMatchObject({ event: 'encrypt', outcome: 'ok', operator: 'alice', osUser: 'root' });
     });
-    cleanups.push(() => watcher.close());
 
-    const run = startReadableCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
-    cleanups.push(() => run.child.kill('SIGKILL'));
-    let exited = false;
-    void run.done.then(() => (exited = true));
-    const deadline = Date.now() + 15_000;
-    while (!exited && Date.now() < deadline && !tried && statSync(auditLock).atimeMs < 1000) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(exited, 'the command ended before it waited on the audit lock').toBe(false);
-    // the settings lock it holds while it waits, and the log it opened: checked at the end
-    const owners = { lock: statSync(join(dir, '.liberty-crypto.lock')).uid, log: statSync(join(dir, 'audit.jsonl')).uid };
+    it('a link planted at audit.jsonl does not make root append to, or create, a file outside', async () => {
+      const { dir, outside, outsideFile } = layout();
+      symlinkSync(outsideFile, join(dir, 'audit.jsonl'));
+      chownTree(dir, MALLORY);
+      const before = readFileSync(join(dir, 'connectors.toml'));
+      const appended = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
+      expect(appended.code, appended.stdout + appended.stderr).toBe(6);
+      expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
+      expect(readFileSync(join(dir, 'connectors.toml')).equals(before)).toBe(true);
 
-    renameSync(join(dir, 'connectors.toml'), join(dir, 'connectors.toml.read'));
-    symlinkSync(outsideFile, join(dir, 'connectors.toml'));
-    lchownSync(join(dir, 'connectors.toml'), MALLORY, MALLORY);
-    rmSync(auditLock);
-    const result = await run.done;
-    expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
-    expect(result.code, result.stdout + result.stderr).not.toBe(0);
-    expect(statSync(outsideFile).uid).toBe(0);
-    expect(statSync(outsideFile).mode & 0o777).toBe(0o600);
-    expect(owners).toEqual({ lock: MALLORY, log: MALLORY });
-  }, 30_000);
+      // a dangling link: root would create the file it names
+      rmSync(join(dir, 'audit.jsonl'));
+      symlinkSync(join(outside, 'created.jsonl'), join(dir, 'audit.jsonl'));
+      lchownSync(join(dir, 'audit.jsonl'), MALLORY, MALLORY);
+      const created = await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
+      expect(created.code, created.stdout + created.stderr).toBe(6);
+      expect(existsSync(join(outside, 'created.jsonl'))).toBe(false);
+    });
 
-  it('a directory of a uid /etc/passwd does not list, in group root, is refused: there is no group to act as', async () => {
-    const { dir } = layout();
-    chownTree(dir, MALLORY, 0);
-    const before = snapshot(dir);
-    expectRefused(await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env }), 'group root');
-    expect(snapshot(dir)).toEqual(before);
-  });
-});
+    it('connectors.toml swapped for a link to a root-only file while root waits on the audit lock: that file is untouched', async () => {
+      const { dir, outsideFile } = layout();
+      writeFileSync(join(dir, 'audit.jsonl'), '');
+      // mallory holds the audit log's lock, naming a live process (this one): root's write-ahead append waits
+      const auditLock = join(dir, 'audit.jsonl.lock');
+      const record = {
+        pid: process.pid,
+        host: hostname(),
+        user: 'mallory',
+        command: 'sleep',
+        since: new Date().toISOString(),
+        token: `${process.pid}-6d616c6c6f7279`,
+      };
+      writeFileSync(auditLock, `${JSON.stringify(record)}\n`);
+      chownTree(dir, MALLORY);
+      // root tries the audit lock only after it has read the field: it stages a file named after the lock (seen
+      // by inotify), and its first read of the lock moves the atime (seen on a relatime mount)
+      utimesSync(auditLock, 0, new Date());
+      let tried = false;
+      const watcher = watch(dir, (_event, name) => {
+        if (name !== null && name !== 'audit.jsonl.lock' && name.includes('audit.jsonl.lock')) tried = true;
+      });
+      cleanups.push(() => watcher.close());
+
+      const run = startReadableCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
+      cleanups.push(() => run.child.kill('SIGKILL'));
+      let exited = false;
+      void run.done.then(() => (exited = true));
+      const deadline = Date.now() + 15_000;
+      while (!exited && Date.now() < deadline && !tried && statSync(auditLock).atimeMs < 1000)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(exited, 'the command ended before it waited on the audit lock').toBe(false);
+      // the settings lock it holds while it waits, and the log it opened: checked at the end
+      const owners = { lock: statSync(join(dir, '.liberty-crypto.lock')).uid, log: statSync(join(dir, 'audit.jsonl')).uid };
+
+      renameSync(join(dir, 'connectors.toml'), join(dir, 'connectors.toml.read'));
+      symlinkSync(outsideFile, join(dir, 'connectors.toml'));
+      lchownSync(join(dir, 'connectors.toml'), MALLORY, MALLORY);
+      rmSync(auditLock);
+      const result = await run.done;
+      expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
+      expect(result.code, result.stdout + result.stderr).not.toBe(0);
+      expect(statSync(outsideFile).uid).toBe(0);
+      expect(statSync(outsideFile).mode & 0o777).toBe(0o600);
+      expect(owners).toEqual({ lock: MALLORY, log: MALLORY });
+    }, 30_000);
+
+    it('a directory of a uid /etc/passwd does not list, in group root, is refused: there is no group to act as', async () => {
+      const { dir } = layout();
+      chownTree(dir, MALLORY, 0);
+      const before = snapshot(dir);
+      expectRefused(await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env }), 'group root');
+      expect(snapshot(dir)).toEqual(before);
+    });
+  },
+);
 
 describe.runIf(runningAsRoot())('root refuses places another local user can write (exit 8, nothing written)', () => {
   it.each([
     ['group-writable (0770): every command', 0o770, EVERY_COMMAND],
     ['world-writable (0777, no sticky bit)', 0o777, SOME_COMMANDS],
     ['world-writable and sticky (1777): others could still add files', 0o1777, SOME_COMMANDS],
-  ])('a settings directory that is %s', async (_name, mode, commands) => {
-    const { dir } = layout();
-    chmodSync(dir, mode);
-    const before = snapshot(dir);
-    for (const args of commands) {
-      const result = await runCli([...args, '-s', dir, '--json'], { env });
-      expectRefused(result, args.join(' '));
-      expect(snapshot(dir), args.join(' ')).toEqual(before);
-    }
-    expect(parseJson(await runCli(['status', '-s', dir, '--json'], { env })).error.hint).toBe(`chmod go-w ${dir}`);
-  }, 120_000);
+  ])(
+    'a settings directory that is %s',
+    async (_name, mode, commands) => {
+      const { dir } = layout();
+      chmodSync(dir, mode);
+      const before = snapshot(dir);
+      for (const args of commands) {
+        const result = await runCli([...args, '-s', dir, '--json'], { env });
+        expectRefused(result, args.join(' '));
+        expect(snapshot(dir), args.join(' ')).toEqual(before);
+      }
+      expect(parseJson(await runCli(['status', '-s', dir, '--json'], { env })).error.hint).toBe(`chmod go-w ${dir}`);
+    },
+    120_000,
+  );
 
   it('a directory on the way that others can write without the sticky bit, or that another user owns, is refused; a sticky one like /tmp is not', async () => {
     const open = layout(['shared']);
@@ -233,7 +266,12 @@ describe.runIf(runningAsRoot())('root refuses places another local user can writ
     chmodSync(logs, 0o770);
     const log = join(logs, 'audit.jsonl');
     const before = snapshot(dir);
-    for (const args of [['encrypt', FIELD, '--from-env', 'V'], ['decrypt', 'connectors.toml:pools.old.password'], ['audit'], ['audit', 'verify']]) {
+    for (const args of [
+      ['encrypt', FIELD, '--from-env', 'V'],
+      ['decrypt', 'connectors.toml:pools.old.password'],
+      ['audit'],
+      ['audit', 'verify'],
+    ]) {
       const result = await runCli([...args, '-s', dir, '--json'], { env: { ...env, LIBERTY_AUDIT_LOG: log } });
       expectRefused(result, `LIBERTY_AUDIT_LOG in a 0770 directory: ${args.join(' ')}`);
       expect(result.stdout).not.toContain('old-secret');
@@ -245,7 +283,10 @@ describe.runIf(runningAsRoot())('root refuses places another local user can writ
     chmodSync(logs, 0o755);
     writeFileSync(log, '');
     chmodSync(log, 0o666);
-    expectRefused(await runCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env: { ...env, LIBERTY_AUDIT_LOG: log } }), 'a 0666 log');
+    expectRefused(
+      await runCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env: { ...env, LIBERTY_AUDIT_LOG: log } }),
+      'a 0666 log',
+    );
     expect(readFileSync(log, 'utf8')).toBe('');
 
     // app.toml [audit] path naming a folder of the directory that others can write to

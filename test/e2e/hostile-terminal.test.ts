@@ -185,7 +185,19 @@ describe('values from planted files', () => {
       [1, 'root'],
       [2, `${HOSTILE}mallory`],
     ] as const) {
-      const entry = { v: 1, seq, ts: `2026-01-0${seq}T00:00:00.000Z`, event: 'decrypt', outcome: 'ok', operator, osUser: operator, host: `${HOSTILE}h`, pid: 42, field: `${HOSTILE_FILE}:svc.password`, prev };
+      const entry = {
+        v: 1,
+        seq,
+        ts: `2026-01-0${seq}T00:00:00.000Z`,
+        event: 'decrypt',
+        outcome: 'ok',
+        operator,
+        osUser: operator,
+        host: `${HOSTILE}h`,
+        pid: 42,
+        field: `${HOSTILE_FILE}:svc.password`,
+        prev,
+      };
       const line = JSON.stringify(entry);
       lines.push(line);
       prev = hashLine(line);
@@ -214,7 +226,9 @@ describe('identity', () => {
   const UID = 4242;
   const asRoot = process.getuid?.() === 0;
   const hasSetpriv = asRoot && spawnSync('setpriv', ['--version']).status === 0;
-  const noPasswdEntry = !readFileSync('/etc/passwd', 'utf8').split('\n').some((line) => line.split(':')[2] === String(UID));
+  const noPasswdEntry = !readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .some((line) => line.split(':')[2] === String(UID));
 
   /** A world-readable copy of the build: the checkout may sit under a folder uid 4242 cannot traverse. */
   function copyBuild(to: string): string {
@@ -226,31 +240,40 @@ describe('identity', () => {
     return join(to, 'bin/run.js');
   }
 
-  it.runIf(requires(hasSetpriv && noPasswdEntry, `the identity test: needs root, setpriv and no passwd entry for uid ${UID}`))('a uid with no passwd entry is uid:<N>, not $USER: USER=root is denied and logged as uid:4242', async () => {
-    settings = makeSettings({
-      'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\n\n[permissions]\n"settings:reveal-secrets" = ["root"]\n`,
-      'c.toml': `[db]\npassword = "${seal(KEY_A, 'root-only-secret', 'v1')}"\n`,
-    });
-    chmodSync(settings.root, 0o755);
-    const bin = copyBuild(join(settings.root, 'cli'));
-    // the settings belong to uid 4242, so it can write the audit log; [permissions] grants root only
-    expect(spawnSync('chown', ['-R', `${UID}:${UID}`, settings.dir]).status).toBe(0);
+  it.runIf(requires(hasSetpriv && noPasswdEntry, `the identity test: needs root, setpriv and no passwd entry for uid ${UID}`))(
+    'a uid with no passwd entry is uid:<N>, not $USER: USER=root is denied and logged as uid:4242',
+    async () => {
+      settings = makeSettings({
+        'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\n\n[permissions]\n"settings:reveal-secrets" = ["root"]\n`,
+        'c.toml': `[db]\npassword = "${seal(KEY_A, 'root-only-secret', 'v1')}"\n`,
+      });
+      chmodSync(settings.root, 0o755);
+      const bin = copyBuild(join(settings.root, 'cli'));
+      // the settings belong to uid 4242, so it can write the audit log; [permissions] grants root only
+      expect(spawnSync('chown', ['-R', `${UID}:${UID}`, settings.dir]).status).toBe(0);
 
-    const setpriv = [`--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', 'env', 'USER=root', 'LOGNAME=root'];
-    const child = spawn('setpriv', [...setpriv, process.execPath, bin, 'decrypt', 'c.toml:db.password', '-s', settings.dir], {
-      cwd: settings.root,
-      // the copy has no typescript: NODE_ENV=test (set by vitest) would have oclif look for it; no SHELL,
-      // as under cron or in CI: oclif then asks the passwd database, which has no entry for this uid
-      env: baseEnv({ ...env, NODE_ENV: undefined, HOME: settings.root, SHELL: undefined }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const result = await collectOutput(child);
-    expect(result.stdout).not.toContain('root-only-secret');
-    expect(result.code, result.stderr).toBe(8);
-    expect(result.stderr).toContain('operator uid:4242 lacks permission settings:reveal-secrets');
-    if (existsSync(settings.audit)) {
-      const entries = readFileSync(settings.audit, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
-      expect(entries).toEqual([expect.objectContaining({ event: 'decrypt', outcome: 'denied', operator: 'uid:4242', osUser: 'uid:4242' })]);
-    }
-  }, 120_000); // copying the build (node_modules) is slow on a busy machine
+      const setpriv = [`--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', 'env', 'USER=root', 'LOGNAME=root'];
+      const child = spawn('setpriv', [...setpriv, process.execPath, bin, 'decrypt', 'c.toml:db.password', '-s', settings.dir], {
+        cwd: settings.root,
+        // the copy has no typescript: NODE_ENV=test (set by vitest) would have oclif look for it; no SHELL,
+        // as under cron or in CI: oclif then asks the passwd database, which has no entry for this uid
+        env: baseEnv({ ...env, NODE_ENV: undefined, HOME: settings.root, SHELL: undefined }),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const result = await collectOutput(child);
+      expect(result.stdout).not.toContain('root-only-secret');
+      expect(result.code, result.stderr).toBe(8);
+      expect(result.stderr).toContain('operator uid:4242 lacks permission settings:reveal-secrets');
+      if (existsSync(settings.audit)) {
+        const entries = readFileSync(settings.audit, 'utf8')
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line));
+        expect(entries).toEqual([
+          expect.objectContaining({ event: 'decrypt', outcome: 'denied', operator: 'uid:4242', osUser: 'uid:4242' }),
+        ]);
+      }
+    },
+    120_000,
+  ); // copying the build (node_modules) is slow on a busy machine
 });

@@ -63,8 +63,7 @@ describe('confirmations', () => {
 });
 
 describe('colours', () => {
-  const statusIn = (dir: string, extra: Record<string, string> = {}) =>
-    spawnCliPty(['status', '-s', dir], { env: { ...env, ...extra } });
+  const statusIn = (dir: string, extra: Record<string, string> = {}) => spawnCliPty(['status', '-s', dir], { env: { ...env, ...extra } });
 
   it('on a terminal problems are red; NO_COLOR and pipes get plain text', async () => {
     settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[slack]\nwebhook_url = "https://hooks"\n' });

@@ -73,9 +73,17 @@ describe('where a key comes from', () => {
     const settings = setup();
     writeKey(join(settings.credentials, 'LIBERTY_MASTER_KEY'), KEY_B);
     const file = writeKey(join(settings.root, 'master.key'), KEY_A, 0o600);
-    const fromEnv = parseJson(await runCli(['status', '-s', settings.dir, '--json'], { env: { LIBERTY_MASTER_KEY: KEY_A, CREDENTIALS_DIRECTORY: settings.credentials } }));
+    const fromEnv = parseJson(
+      await runCli(['status', '-s', settings.dir, '--json'], {
+        env: { LIBERTY_MASTER_KEY: KEY_A, CREDENTIALS_DIRECTORY: settings.credentials },
+      }),
+    );
     expect(fromEnv.keys.master).toMatchObject({ fingerprint: KEY_A_FP, source: 'env' });
-    const fromCredential = parseJson(await runCli(['status', '-s', settings.dir, '--json'], { env: { CREDENTIALS_DIRECTORY: settings.credentials, LIBERTY_MASTER_KEY_FILE: file } }));
+    const fromCredential = parseJson(
+      await runCli(['status', '-s', settings.dir, '--json'], {
+        env: { CREDENTIALS_DIRECTORY: settings.credentials, LIBERTY_MASTER_KEY_FILE: file },
+      }),
+    );
     expect(fromCredential.keys.master).toMatchObject({ fingerprint: KEY_B_FP, source: 'credential' });
     const fromFile = parseJson(await runCli(['status', '-s', settings.dir, '--json'], { env: { LIBERTY_MASTER_KEY_FILE: file } }));
     expect(fromFile.keys.master).toMatchObject({ fingerprint: KEY_A_FP, source: 'file' });
@@ -115,7 +123,9 @@ describe('a key file is refused, naming the file and never the key', () => {
     expect(result.stderr).toContain(file);
     expect(result.stderr).toContain('LIBERTY_MASTER_KEY');
     expectNoKey(result);
-    expect(errorCode(await runCli(['status', '-s', settings.dir, '--json'], { env: { LIBERTY_MASTER_KEY_FILE: file } }))).toBe('E_KEY_FILE_UNSAFE');
+    expect(errorCode(await runCli(['status', '-s', settings.dir, '--json'], { env: { LIBERTY_MASTER_KEY_FILE: file } }))).toBe(
+      'E_KEY_FILE_UNSAFE',
+    );
     chmodSync(file, 0o604);
     expect((await runCli(['status', '-s', settings.dir], { env: { LIBERTY_MASTER_KEY_FILE: file } })).code).toBe(3);
   });
@@ -151,7 +161,9 @@ describe('a key file is refused, naming the file and never the key', () => {
 
   it('NAME_FILE naming a missing file: E_KEY_NOT_SET (exit 3); a FIFO or a directory: refused at once', async () => {
     const settings = setup();
-    const missing = await runCli(['status', '-s', settings.dir, '--json'], { env: { LIBERTY_MASTER_KEY_FILE: join(settings.root, 'nope') } });
+    const missing = await runCli(['status', '-s', settings.dir, '--json'], {
+      env: { LIBERTY_MASTER_KEY_FILE: join(settings.root, 'nope') },
+    });
     expect(missing.code).toBe(3);
     expect(errorCode(missing)).toBe('E_KEY_NOT_SET');
     const fifo = join(settings.root, 'fifo');

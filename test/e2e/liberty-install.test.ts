@@ -73,7 +73,8 @@ const readAll = (dir: string): Files => Object.fromEntries(FILES.map((file) => [
 const blobsIn = (text: string) => [...text.matchAll(ANY_BLOB)].map((match) => match[0]);
 const masked = (text: string) => text.replace(ANY_BLOB, '<blob>');
 /** app.toml without its [crypto] table, which keys rotate and keys drop-legacy change */
-const withoutCrypto = (text: string) => text.replace(/^\[crypto\]\n[\s\S]*?(?=^\[)/m, '[crypto]\n<changed by keys rotate and keys drop-legacy>\n');
+const withoutCrypto = (text: string) =>
+  text.replace(/^\[crypto\]\n[\s\S]*?(?=^\[)/m, '[crypto]\n<changed by keys rotate and keys drop-legacy>\n');
 /** What stands on each blob's line before it: the key, the `=`, the opening quote (and a URL's start). */
 const blobLinePrefixes = (text: string) =>
   [...text.matchAll(ANY_BLOB)].map((match) => text.slice(text.lastIndexOf('\n', match.index) + 1, match.index));
@@ -91,7 +92,8 @@ function openV1(envName: string, keyText: string, blob: string) {
   return spawnSync('python3', [OPEN_V1, '--env', envName, blob], { env: baseEnv({ [envName]: keyText }) });
 }
 
-const show = (result: RunResult | undefined) => (result ? `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}` : 'not run');
+const show = (result: RunResult | undefined) =>
+  result ? `exit ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}` : 'not run';
 
 describe('the fixture is what the inventory says (independent of the CLI)', () => {
   it('every inventory field holds a v1 blob that opens under its passphrase with open_v1.py', (context) => {
@@ -201,7 +203,11 @@ describe('a real Liberty install: the README rotation from two passphrases to a 
     const after = Object.values(final).flatMap(blobsIn);
     expect(after).toHaveLength(BLOB_COUNT);
     expect(Object.values(final).flatMap((text) => [...text.matchAll(V2_BLOB)].map((m) => m[0]))).toEqual([]);
-    expect(Object.values(final).join('\n').match(/ENC:v2:/g) ?? []).toEqual([]);
+    expect(
+      Object.values(final)
+        .join('\n')
+        .match(/ENC:v2:/g) ?? [],
+    ).toEqual([]);
     for (const blob of after) expect(blob).toMatch(/^ENC:[A-Za-z0-9+/]+={0,2}$/);
     expect(after.filter((blob) => before.includes(blob))).toEqual([]);
   });
@@ -244,7 +250,10 @@ describe('a real Liberty install: the README rotation from two passphrases to a 
       for (const field of Object.keys(REFERENCES)) {
         const [file, key] = field.split(':');
         expect(reported, `${step} reports ${field}`).not.toContain(`${file}:${key}`);
-        expect(report.plaintextSecrets.filter((note: { file: string; key: string }) => note.file === file && note.key === key), step).toEqual([]);
+        expect(
+          report.plaintextSecrets.filter((note: { file: string; key: string }) => note.file === file && note.key === key),
+          step,
+        ).toEqual([]);
       }
     }
   });

@@ -111,7 +111,9 @@ function connectorsToml(password = v2Blob(KEY_A, PLAINTEXTS[0])): string {
 }
 
 const CONNECTORS = {
-  pools: { main: { user: 'liberty', password: PLAINTEXTS[0], size: 10, big: 9007199254740993n, started: new Date('1979-05-27T07:32:00Z') } },
+  pools: {
+    main: { user: 'liberty', password: PLAINTEXTS[0], size: 10, big: 9007199254740993n, started: new Date('1979-05-27T07:32:00Z') },
+  },
   connectors: { billing: { auth: { kind: 'bearer', auth_token: PLAINTEXTS[1] }, hosts: ['a.example', PLAINTEXTS[2]], enabled: true } },
   servers: [
     { name: 'one', password: PLAINTEXTS[3] },
@@ -155,7 +157,17 @@ describe('the package entry', () => {
     expect(fileURLToPath(import.meta.resolve('liberty-crypto'))).toBe(ENTRY);
     const api = await import('liberty-crypto');
     expect(Object.keys(api).sort()).toEqual(
-      ['EXIT_CODES', 'EXIT_STATUS', 'LibertyError', 'isBlobText', 'loadKeyring', 'loadSettingsDirectory', 'loadSettingsFile', 'openBlob', 'sealValue'].sort(),
+      [
+        'EXIT_CODES',
+        'EXIT_STATUS',
+        'LibertyError',
+        'isBlobText',
+        'loadKeyring',
+        'loadSettingsDirectory',
+        'loadSettingsFile',
+        'openBlob',
+        'sealValue',
+      ].sort(),
     );
     expect(EXIT_CODES.E_AUTH_FAILED).toBe(4);
   });
@@ -438,8 +450,22 @@ describe('for consumers', () => {
 
   it('a strict TypeScript program compiles against the declarations (dist/types) by package name', async () => {
     const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
-    const args = ['--noEmit', '--strict', '--skipLibCheck', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node'];
-    const result = await run(process.execPath, [tsc, ...args, 'test/fixtures/consumer/consumer.ts'], { cwd: REPO }).catch((error: { stdout: string }) => error);
+    const args = [
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+    ];
+    const result = await run(process.execPath, [tsc, ...args, 'test/fixtures/consumer/consumer.ts'], { cwd: REPO }).catch(
+      (error: { stdout: string }) => error,
+    );
     expect(result.stdout).toBe('');
   }, 60_000);
 });

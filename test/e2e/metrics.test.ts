@@ -52,7 +52,8 @@ const MIXED = {
 const ENV = { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_MASTER_KEY_OLD: KEY_B };
 
 /** A sample line or a comment: the grammar of the format, stricter than the parser (which skips what it does not know). */
-const LINE = /^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*|[a-zA-Z_:][a-zA-Z0-9_:]*\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\} -?[0-9]+(\.[0-9]+)?)$/;
+const LINE =
+  /^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*|[a-zA-Z_:][a-zA-Z0-9_:]*\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\} -?[0-9]+(\.[0-9]+)?)$/;
 
 type Families = ReturnType<typeof parsePrometheusTextFormat>;
 
@@ -88,19 +89,25 @@ describe('status --metrics FILE', () => {
       for (const sample of family.metrics) expect(sample.labels?.settings).toBe(settings.dir);
     }
     const byRole = (role: string) => json.byKey.filter((entry: any) => entry.role === role);
-    const sum = (entries: any[], formats: string[]) => entries.reduce((n, entry) => n + formats.reduce((m, format) => m + entry[format], 0), 0);
+    const sum = (entries: any[], formats: string[]) =>
+      entries.reduce((n, entry) => n + formats.reduce((m, format) => m + entry[format], 0), 0);
     expect(value(families, 'liberty_crypto_blobs', { state: 'current' })).toBe(json.current);
     expect(value(families, 'liberty_crypto_blobs', { state: 'other_format' })).toBe(sum(byRole('master'), ['v1']));
     expect(value(families, 'liberty_crypto_blobs', { state: 'legacy_key' })).toBe(sum(byRole('legacy'), ['v1', 'v2']));
     expect(value(families, 'liberty_crypto_blobs', { state: 'unreadable' })).toBe(json.unreadable.length);
     expect(value(families, 'liberty_crypto_blobs', { state: 'not_opened' })).toBe(0);
-    const states = families.find((family) => family.name === 'liberty_crypto_blobs')!.metrics.reduce((n, sample) => n + Number(sample.value), 0);
+    const states = families
+      .find((family) => family.name === 'liberty_crypto_blobs')!
+      .metrics.reduce((n, sample) => n + Number(sample.value), 0);
     expect(states).toBe(json.blobs.total);
-    for (const format of ['v1', 'v2', 'malformed']) expect(value(families, 'liberty_crypto_blobs_by_format', { format })).toBe(json.blobs[format]);
+    for (const format of ['v1', 'v2', 'malformed'])
+      expect(value(families, 'liberty_crypto_blobs_by_format', { format })).toBe(json.blobs[format]);
     const plain = json.plaintextSecrets.filter((field: any) => !field.empty);
     expect(value(families, 'liberty_crypto_plaintext_secrets')).toBe(plain.filter((field: any) => !field.locked).length);
     expect(value(families, 'liberty_crypto_locked_fields_plain')).toBe(plain.filter((field: any) => field.locked).length);
-    expect(value(families, 'liberty_crypto_key_set', { role: 'master', env: 'LIBERTY_MASTER_KEY', source: json.keys.master.source })).toBe(1);
+    expect(value(families, 'liberty_crypto_key_set', { role: 'master', env: 'LIBERTY_MASTER_KEY', source: json.keys.master.source })).toBe(
+      1,
+    );
     expect(value(families, 'liberty_crypto_key_set', { role: 'legacy', env: 'LIBERTY_MASTER_KEY_OLD', source: 'env' })).toBe(1);
     expect(value(families, 'liberty_crypto_fingerprint_mismatch')).toBe(json.keys.matches === false ? 1 : 0);
     expect(value(families, 'liberty_crypto_problems')).toBe(json.problems.length);
@@ -117,7 +124,10 @@ describe('status --metrics FILE', () => {
   });
 
   it('a fingerprint mismatch and an unset key: the gauges say so, and blobs not opened are counted', async () => {
-    const settings = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP, legacy: ['OLD'] }), 'c.toml': `[db]\npassword = "${seal(KEY_B, 'x')}"\n` });
+    const settings = setup({
+      'app.toml': appToml({ fingerprint: KEY_A_FP, legacy: ['OLD'] }),
+      'c.toml': `[db]\npassword = "${seal(KEY_B, 'x')}"\n`,
+    });
     const mismatch = await statusWithMetrics(settings, { LIBERTY_MASTER_KEY: KEY_B });
     const families = parsePrometheusTextFormat(mismatch.text);
     expect(mismatch.json.keys.matches).toBe(false);

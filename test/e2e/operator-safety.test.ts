@@ -31,7 +31,10 @@ function expectUnchanged(dir: string, before: Map<string, Buffer>, label = ''): 
 /** The audit log's lines (none when the log is absent or empty: a writable check may create it). */
 function auditLines(audit: string): Array<Record<string, unknown>> {
   if (!existsSync(audit)) return [];
-  return readFileSync(audit, 'utf8').split('\n').filter((line) => line !== '').map((line) => JSON.parse(line));
+  return readFileSync(audit, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
 }
 
 /** The --json error of a failed run, after checking its exit code. */
@@ -65,7 +68,9 @@ describe('an empty plaintext is refused unless --allow-empty', () => {
   it('encrypt FILE:KEY --from-env with an empty variable exits 2, changes no byte and logs nothing', async () => {
     const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "plain-before"\n' });
     const before = snapshot(dir, ['app.toml', 'c.toml']);
-    const result = await runCli(['encrypt', 'c.toml:db.password', '--from-env', 'EMPTY_SECRET', '-s', dir, '--json'], { env: { ...env, EMPTY_SECRET: '' } });
+    const result = await runCli(['encrypt', 'c.toml:db.password', '--from-env', 'EMPTY_SECRET', '-s', dir, '--json'], {
+      env: { ...env, EMPTY_SECRET: '' },
+    });
     expect(jsonError(result, 2).code).toBe('E_USAGE');
     expectUnchanged(dir, before);
     expect(auditLines(audit)).toEqual([]);
@@ -90,7 +95,9 @@ describe('an empty plaintext is refused unless --allow-empty', () => {
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toMatch(new RegExp(`^password = "ENC:v2:${KID_A}:[A-Za-z0-9_-]+"$`, 'm'));
     expect(parseJson(await runCli(['decrypt', 'c.toml:db.password', '-s', dir, '--json'], { env }))).toEqual({ plaintext: '' });
 
-    const fromEnv = await runCli(['encrypt', 'c.toml:db.other', '--from-env', 'EMPTY_SECRET', '--allow-empty', '-s', dir], { env: { ...env, EMPTY_SECRET: '' } });
+    const fromEnv = await runCli(['encrypt', 'c.toml:db.other', '--from-env', 'EMPTY_SECRET', '--allow-empty', '-s', dir], {
+      env: { ...env, EMPTY_SECRET: '' },
+    });
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
     expect(parseJson(await runCli(['decrypt', 'c.toml:db.other', '-s', dir, '--json'], { env }))).toEqual({ plaintext: '' });
 
@@ -159,29 +166,36 @@ describe('a master key with stray whitespace is named, never trimmed', () => {
     ['decrypt', ['decrypt', 'c.toml:db.password']],
   ];
 
-  it.each(cases)('with %s: status, encrypt and decrypt FILE:KEY exit 3 E_KEY_MALFORMED, naming the variable, never the key', async (_, value, names) => {
-    const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'ws-secret')}"\n` });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
-    for (const [label, args] of commands) {
-      const json = await runCli([...args, '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: value }, input: 'ws-new-value\n' });
-      expect(jsonError(json, 3, label).code, label).toBe('E_KEY_MALFORMED');
-      const text = await runCli([...args, '-s', dir], { env: { LIBERTY_MASTER_KEY: value }, input: 'ws-new-value\n' });
-      expect(text.code, label).toBe(3);
-      expect(text.stderr, label).toMatch(names);
-      for (const output of [json.stdout + json.stderr, text.stdout + text.stderr]) {
-        expect(output, label).not.toContain(KEY_A.slice(0, 16));
-        expect(output, label).not.toContain(KEY_A.slice(-16));
-        expect(output, label).not.toContain('ws-secret');
+  it.each(cases)(
+    'with %s: status, encrypt and decrypt FILE:KEY exit 3 E_KEY_MALFORMED, naming the variable, never the key',
+    async (_, value, names) => {
+      const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'ws-secret')}"\n` });
+      const before = snapshot(dir, ['app.toml', 'c.toml']);
+      for (const [label, args] of commands) {
+        const json = await runCli([...args, '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: value }, input: 'ws-new-value\n' });
+        expect(jsonError(json, 3, label).code, label).toBe('E_KEY_MALFORMED');
+        const text = await runCli([...args, '-s', dir], { env: { LIBERTY_MASTER_KEY: value }, input: 'ws-new-value\n' });
+        expect(text.code, label).toBe(3);
+        expect(text.stderr, label).toMatch(names);
+        for (const output of [json.stdout + json.stderr, text.stdout + text.stderr]) {
+          expect(output, label).not.toContain(KEY_A.slice(0, 16));
+          expect(output, label).not.toContain(KEY_A.slice(-16));
+          expect(output, label).not.toContain('ws-secret');
+        }
+        expectUnchanged(dir, before, label);
       }
-      expectUnchanged(dir, before, label);
-    }
-    expect(auditLines(audit)).toEqual([]);
-  }, 60_000);
+      expect(auditLines(audit)).toEqual([]);
+    },
+    60_000,
+  );
 });
 
 describe('hints for an unset key name the key to export', () => {
   it('master unset while app.toml stores a fingerprint: the hint names the stored key id, not genkey', async () => {
-    const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'unset-secret')}"\n` });
+    const { dir } = setup({
+      'app.toml': appToml({ fingerprint: KEY_A_FP }),
+      'c.toml': `[db]\npassword = "${seal(KEY_A, 'unset-secret')}"\n`,
+    });
     const runs: Array<[string, string[]]> = [
       ['encrypt', ['encrypt']],
       ['encrypt FILE:KEY', ['encrypt', 'c.toml:db.password']],
@@ -200,8 +214,14 @@ describe('hints for an unset key name the key to export', () => {
   }, 60_000);
 
   it('a legacy key configured but unset: decrypt of a v2 blob it sealed exits 3 E_NO_MATCHING_KEY, the hint says to export it', async () => {
-    const { dir } = setup({ 'app.toml': appToml({ legacy: ['OLD_KEY'] }), 'c.toml': `[db]\npassword = "${seal(KEY_B, 'legacy-secret')}"\n` });
-    for (const args of [['decrypt', 'c.toml:db.password'], ['decrypt', seal(KEY_B, 'legacy-secret')]]) {
+    const { dir } = setup({
+      'app.toml': appToml({ legacy: ['OLD_KEY'] }),
+      'c.toml': `[db]\npassword = "${seal(KEY_B, 'legacy-secret')}"\n`,
+    });
+    for (const args of [
+      ['decrypt', 'c.toml:db.password'],
+      ['decrypt', seal(KEY_B, 'legacy-secret')],
+    ]) {
       const result = await runCli([...args, '-s', dir, '--json'], { env });
       const error = jsonError(result, 3, args[1]);
       expect(error.code).toBe('E_NO_MATCHING_KEY');
@@ -214,7 +234,9 @@ describe('hints for an unset key name the key to export', () => {
 describe('a key reference that is not ${NAME} is refused with a fix that works', () => {
   it('legacy_keys = ["<a literal key>"]: exit 3 E_KEY_ON_DISK, a valid TOML hint naming a variable, never the value', async () => {
     const literal = 'hunter2-literal-key-value';
-    const { dir } = setup({ 'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\nformat = "v2"\nlegacy_keys = ["${literal}"]\n${PERMISSIONS}` });
+    const { dir } = setup({
+      'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\nformat = "v2"\nlegacy_keys = ["${literal}"]\n${PERMISSIONS}`,
+    });
     for (const args of [['status'], ['encrypt']]) {
       const result = await runCli([...args, '-s', dir, '--json'], { env, input: 'x\n' });
       const error = jsonError(result, 3, args[0]);
@@ -236,7 +258,9 @@ describe('a key reference that is not ${NAME} is refused with a fix that works',
   }, 60_000);
 
   it('legacy_keys = ["$OLD"]: exit 3 E_KEY_ON_DISK, the message says $OLD needs braces', async () => {
-    const { dir } = setup({ 'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\nformat = "v2"\nlegacy_keys = ["$OLD"]\n${PERMISSIONS}` });
+    const { dir } = setup({
+      'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\nformat = "v2"\nlegacy_keys = ["$OLD"]\n${PERMISSIONS}`,
+    });
     const error = jsonError(await runCli(['status', '-s', dir, '--json'], { env: { ...env, OLD: KEY_B } }), 3);
     expect(error.code).toBe('E_KEY_ON_DISK');
     expect(error.message).toContain('$OLD needs braces');
@@ -273,7 +297,9 @@ describe('status finds what should not be in a settings file', () => {
     const report = parseJson(warned);
     expect(report.problems).toEqual([]);
     expect(report.warnings).toEqual(
-      expect.arrayContaining([expect.objectContaining({ code: 'NON_STRING_SECRET', message: expect.stringContaining('c.toml:db.password') })]),
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'NON_STRING_SECRET', message: expect.stringContaining('c.toml:db.password') }),
+      ]),
     );
     expect(warned.stdout + warned.stderr).not.toContain('123456');
 
@@ -281,7 +307,9 @@ describe('status finds what should not be in a settings file', () => {
     const locked = await runCli(['status', '-s', dir, '--json'], { env });
     expect(locked.code, locked.stdout + locked.stderr).toBe(1);
     expect(parseJson(locked).problems).toEqual(
-      expect.arrayContaining([expect.objectContaining({ code: 'NON_STRING_SECRET', message: expect.stringContaining('c.toml:oidc.client_secret') })]),
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'NON_STRING_SECRET', message: expect.stringContaining('c.toml:oidc.client_secret') }),
+      ]),
     );
   });
 
@@ -321,7 +349,10 @@ describe('idempotent toggles and counts', () => {
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toMatch(new RegExp(`^1 secret field encrypted with key ${KID_A}$`, 'm'));
 
-    const legacy = setup({ 'app.toml': appToml({ legacy: ['OLD_KEY'] }), 'c.toml': `[db]\npassword = "${seal(KEY_B, 'plural-legacy')}"\n` });
+    const legacy = setup({
+      'app.toml': appToml({ legacy: ['OLD_KEY'] }),
+      'c.toml': `[db]\npassword = "${seal(KEY_B, 'plural-legacy')}"\n`,
+    });
     const rewrap = await runCli(['rewrap', '-s', legacy.dir], { env: { ...env, OLD_KEY: KEY_B } });
     expect(rewrap.code, rewrap.stderr).toBe(0);
     expect(rewrap.stdout).toMatch(/^1 encrypted field re-wrapped with the current master key$/m);

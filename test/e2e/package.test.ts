@@ -32,10 +32,17 @@ function userEnv(extra: Record<string, string | undefined> = {}): Record<string,
   return env;
 }
 
-function run(file: string, args: string[], options: { cwd: string; env?: Record<string, string>; input?: string; timeout?: number }): Promise<RunResult> {
+function run(
+  file: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string; timeout?: number },
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(file, args, { cwd: options.cwd, env: options.env ?? userEnv(), timeout: options.timeout ?? 60_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    const child = execFile(
+      file,
+      args,
+      { cwd: options.cwd, env: options.env ?? userEnv(), timeout: options.timeout ?? 60_000, maxBuffer: 16 << 20 },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
     child.stdin?.end(options.input ?? '');
   });
@@ -50,7 +57,17 @@ beforeAll(async () => {
   packed = JSON.parse(pack.stdout)[0];
   const install = await run(
     'npm',
-    ['install', '--global', '--prefix', prefix, join(work, packed.filename), '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+    [
+      'install',
+      '--global',
+      '--prefix',
+      prefix,
+      join(work, packed.filename),
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+    ],
     { cwd: work, env: userEnv(), timeout: 110_000 },
   );
   expect(install.code, install.stderr).toBe(0);
@@ -64,14 +81,24 @@ afterAll(() => {
 describe('the tarball', () => {
   it('holds the bin, the bundle, the manifest and every man page; no sources or tests', () => {
     const files = packed.files.map((file) => file.path);
-    for (const file of ['bin/run.js', 'dist/run.js', 'dist/index.js', 'dist/types/index.d.ts', 'oclif.manifest.json', 'package.json', ...pkg.man]) {
+    for (const file of [
+      'bin/run.js',
+      'dist/run.js',
+      'dist/index.js',
+      'dist/types/index.d.ts',
+      'oclif.manifest.json',
+      'package.json',
+      ...pkg.man,
+    ]) {
       expect(files, file).toContain(file);
     }
     expect(files.filter((file) => /^(src|test|bench|scripts|node_modules)\//.test(file))).toEqual([]);
   });
 
   it('package.json "man" lists every page the build generates', () => {
-    const pages = readdirSync(join(REPO, 'man')).filter((file) => file.endsWith('.1')).map((file) => `man/${file}`);
+    const pages = readdirSync(join(REPO, 'man'))
+      .filter((file) => file.endsWith('.1'))
+      .map((file) => `man/${file}`);
     expect([...pkg.man].sort()).toEqual(pages.sort());
     const manifest = JSON.parse(readFileSync(join(REPO, 'oclif.manifest.json'), 'utf8'));
     expect(pkg.man).toHaveLength(Object.keys(manifest.commands).length + 1);
@@ -80,7 +107,8 @@ describe('the tarball', () => {
 
 describe('installed with npm install -g --prefix', () => {
   it('installs the oclif runtime and plugins only: the other dependencies are inside the bundle', () => {
-    for (const name of Object.keys(pkg.dependencies)) expect(existsSync(join(installed, 'node_modules', name, 'package.json')), name).toBe(true);
+    for (const name of Object.keys(pkg.dependencies))
+      expect(existsSync(join(installed, 'node_modules', name, 'package.json')), name).toBe(true);
     for (const name of BUNDLED_ONLY) {
       expect(pkg.dependencies[name], `${name} is bundled: a devDependency`).toBeUndefined();
       expect(existsSync(join(installed, 'node_modules', name)), `${name} is not installed`).toBe(false);
@@ -89,13 +117,38 @@ describe('installed with npm install -g --prefix', () => {
 
   it('every package the bundle loads by name at run time is a dependency', () => {
     const named = new Set<string>();
-    for (const file of readdirSync(join(installed, 'dist'), { recursive: true }).map(String).filter((f) => f.endsWith('.js'))) {
+    for (const file of readdirSync(join(installed, 'dist'), { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.js'))) {
       const text = readFileSync(join(installed, 'dist', file), 'utf8');
       // static and dynamic imports, and require() through createRequire(import.meta.url), as esbuild leaves them
-      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\(import\.meta\.url\)\(|\brequire\()(["'])([@a-z][a-z0-9@._/-]*)\1/g)) named.add(m[2]);
+      for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\(import\.meta\.url\)\(|\brequire\()(["'])([@a-z][a-z0-9@._/-]*)\1/g))
+        named.add(m[2]);
     }
-    const packages = [...named].filter((name) => !name.startsWith('node:')).map((name) => name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/'));
-    const builtins = new Set(['fs', 'os', 'path', 'tty', 'url', 'util', 'stream', 'events', 'crypto', 'child_process', 'module', 'buffer', 'process', 'readline']);
+    const packages = [...named]
+      .filter((name) => !name.startsWith('node:'))
+      .map((name) =>
+        name
+          .split('/')
+          .slice(0, name.startsWith('@') ? 2 : 1)
+          .join('/'),
+      );
+    const builtins = new Set([
+      'fs',
+      'os',
+      'path',
+      'tty',
+      'url',
+      'util',
+      'stream',
+      'events',
+      'crypto',
+      'child_process',
+      'module',
+      'buffer',
+      'process',
+      'readline',
+    ]);
     const outside = [...new Set(packages)].filter((name) => !builtins.has(name));
     // the scan finds what it looks for (node built-ins at least); toml-eslint-parser, once the only package
     // loaded by name, is now bundled
@@ -170,7 +223,9 @@ describe('installed with npm install -g --prefix', () => {
 
     const completion = await ok(['autocomplete', 'bash']);
     expect(completion.stdout).toContain(`${pkg.oclif.bin} autocomplete script bash`);
-    expect(readFileSync(join(home, '.cache', pkg.oclif.bin, 'autocomplete/functions/bash', `${pkg.oclif.bin}.bash`), 'utf8')).toContain('keys:rotate');
+    expect(readFileSync(join(home, '.cache', pkg.oclif.bin, 'autocomplete/functions/bash', `${pkg.oclif.bin}.bash`), 'utf8')).toContain(
+      'keys:rotate',
+    );
   }, 90_000);
 
   it('links every man page into PREFIX/share/man/man1', () => {

@@ -73,7 +73,11 @@ describe('the plain git hook of the README, in a real repository', () => {
     ['a plaintext value in a secret field', 'config/connectors.toml', '[pools.main]\nuser = "portal"\npassword = "hunter2"\n'],
     ['a locked field in plain', 'config/auth.toml', '[auth.oidc]\nclient_secret = "plain-oidc-secret"\n'],
     ['a key written into app.toml [crypto]', 'config/app.toml', `[crypto]\nmaster_key = "${KEY_A}"\n`],
-    ['a plaintext password in a URL', 'config/reporting.toml', '[pools.reporting]\nurl = "postgresql://report:s3cret@db.internal/reports"\n'],
+    [
+      'a plaintext password in a URL',
+      'config/reporting.toml',
+      '[pools.reporting]\nurl = "postgresql://report:s3cret@db.internal/reports"\n',
+    ],
   ])('%s: the commit is refused, nothing is committed', async (_label, file, text) => {
     const repo = makeRepo();
     writeFileSync(join(repo, file), text);
@@ -97,7 +101,10 @@ describe('the plain git hook of the README, in a real repository', () => {
 
   it('a clean commit passes: a new blob, a ${NAME} reference, a file outside the settings directory', async () => {
     const repo = makeRepo();
-    writeFileSync(join(repo, 'config/connectors.toml'), `[pools.main]\nuser = "portal"\npassword = "${seal(KEY_A, 'n3w')}"\n[pools.crm]\npassword = "\${CRM_PASSWORD}"\n`);
+    writeFileSync(
+      join(repo, 'config/connectors.toml'),
+      `[pools.main]\nuser = "portal"\npassword = "${seal(KEY_A, 'n3w')}"\n[pools.crm]\npassword = "\${CRM_PASSWORD}"\n`,
+    );
     writeFileSync(join(repo, 'README.md'), 'password = "not a settings file"\n');
     git(repo, 'add', '.');
     const result = await commit(repo); // no key loaded, as on a developer's machine
@@ -128,7 +135,9 @@ describe('status --files', () => {
   it('reports those files only; others are ignored with a note; key checks are left out', async () => {
     const repo = makeRepo();
     writeFileSync(join(repo, 'config/other.toml'), '[db]\npassword = "plain-elsewhere"\n');
-    const result = await runCli(['status', '--files', 'config/connectors.toml', 'README.md', 'config/missing.toml', '--json'], { cwd: repo });
+    const result = await runCli(['status', '--files', 'config/connectors.toml', 'README.md', 'config/missing.toml', '--json'], {
+      cwd: repo,
+    });
     expect(result.code, result.stdout).toBe(0); // the master key is not set: a host check, left out
     const report = parseJson(result);
     expect(report.only).toEqual(['connectors.toml']);
@@ -169,8 +178,14 @@ describe('.pre-commit-hooks.yaml', () => {
     const repo = makeRepo();
     writeFileSync(join(repo, 'config/other.toml'), '[db]\npassword = "plain-elsewhere"\n');
     const files = new RegExp(field('files')!);
-    const args = field('args')!.replace(/^\[|\]$/g, '').split(/,\s*/);
-    const run = (names: string[]) => runBash(`${field('entry')} ${args.join(' ')} ${names.filter((name) => files.test(name)).join(' ')}`, { cwd: repo, path: [tools.dir] });
+    const args = field('args')!
+      .replace(/^\[|\]$/g, '')
+      .split(/,\s*/);
+    const run = (names: string[]) =>
+      runBash(`${field('entry')} ${args.join(' ')} ${names.filter((name) => files.test(name)).join(' ')}`, {
+        cwd: repo,
+        path: [tools.dir],
+      });
     expect((await run(['config/other.toml', 'README.md'])).code).toBe(1);
     const clean = await run(['config/connectors.toml', 'config/app.toml', 'README.md']);
     expect(clean.code, clean.stdout + clean.stderr).toBe(0);

@@ -28,13 +28,18 @@ let session: PtySession | undefined;
 beforeAll(async () => {
   template = mkdtempSync(join(tmpdir(), 'lc-reveal-template-'));
   writeFileSync(join(template, 'app.toml'), appToml([OPERATOR]));
-  writeFileSync(join(template, 'connectors.toml'), '[pools.main]\nhost = "db.internal"\nuser = "svc-reader-9"\n\n[connectors.billing]\nurl = "https://billing.internal"\n');
+  writeFileSync(
+    join(template, 'connectors.toml'),
+    '[pools.main]\nhost = "db.internal"\nuser = "svc-reader-9"\n\n[connectors.billing]\nurl = "https://billing.internal"\n',
+  );
   const env = { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_AUDIT_LOG: `${template}.audit.jsonl` };
   for (const [field, secret] of [
     [MAIN, MAIN_SECRET],
     [BILLING, BILLING_SECRET],
   ] as const) {
-    const result = await runCli(['encrypt', field, '-s', template, '--from-env', 'SECRET_VALUE'], { env: { ...env, SECRET_VALUE: secret } });
+    const result = await runCli(['encrypt', field, '-s', template, '--from-env', 'SECRET_VALUE'], {
+      env: { ...env, SECRET_VALUE: secret },
+    });
     expect(result.code, result.stderr).toBe(0);
   }
   rmSync(env.LIBERTY_AUDIT_LOG, { force: true });
@@ -112,7 +117,14 @@ describe('reveal on a terminal', () => {
 
     const lines = auditLines(audit);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ seq: 1, event: 'reveal', outcome: 'ok', field: MAIN, keyId: KEY_A_FP.slice(0, 8), operator: OPERATOR });
+    expect(lines[0]).toMatchObject({
+      seq: 1,
+      event: 'reveal',
+      outcome: 'ok',
+      field: MAIN,
+      keyId: KEY_A_FP.slice(0, 8),
+      operator: OPERATOR,
+    });
     expect(readFileSync(audit, 'utf8')).not.toContain(MAIN_SECRET);
   });
 

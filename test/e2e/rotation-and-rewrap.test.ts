@@ -56,12 +56,15 @@ describe('the whole rotation, phase 1 to 5, through the CLI', () => {
     const report = parseJson(pending);
     expect(report).toMatchObject({ rewrapped: 2, current: 0, legacy: 2, unreadable: 0 });
     // the check names each blob still on the old key, with that key's id
-    expect(report.onLegacy.map((blob: { file: string; key: string }) => `${blob.file}:${blob.key}`).sort()).toEqual(
-      ['connectors.toml:connectors.billing.auth_token', 'connectors.toml:pools.main.password'],
-    );
+    expect(report.onLegacy.map((blob: { file: string; key: string }) => `${blob.file}:${blob.key}`).sort()).toEqual([
+      'connectors.toml:connectors.billing.auth_token',
+      'connectors.toml:pools.main.password',
+    ]);
     expect(new Set(report.onLegacy.map((blob: { kid: string }) => blob.kid)).size).toBe(1);
     const listed = await runCli(['rewrap', '--check', '-s', dir], { env });
-    expect(listed.stdout).toMatch(/^(\S+\.toml:\S+ {2}on legacy key LIBERTY_MASTER_KEY \(key id [0-9a-f]{8}\), v2\n){2}2 encrypted fields would be re-wrapped/);
+    expect(listed.stdout).toMatch(
+      /^(\S+\.toml:\S+ {2}on legacy key LIBERTY_MASTER_KEY \(key id [0-9a-f]{8}\), v2\n){2}2 encrypted fields would be re-wrapped/,
+    );
     expect((await runCli(['keys', 'drop-legacy', 'LIBERTY_MASTER_KEY', '-s', dir], { env })).code).toBe(1);
     // phase 4: rewrap
     const rewrap = await runCli(['rewrap', '-s', dir], { env });
@@ -99,7 +102,9 @@ describe('field writes keep every other byte', () => {
     const after = readFileSync(join(dir, 'nasty.toml'));
     const [blob] = blobsIn(after.toString('utf8'));
     const at = original.indexOf(value);
-    expect(Buffer.compare(after, Buffer.concat([original.subarray(0, at), Buffer.from(`"${blob}"`), original.subarray(at + value.length)]))).toBe(0);
+    expect(
+      Buffer.compare(after, Buffer.concat([original.subarray(0, at), Buffer.from(`"${blob}"`), original.subarray(at + value.length)])),
+    ).toBe(0);
 
     const again = await runCli(['encrypt', `nasty.toml:${field}`, '--existing', '-s', dir], { env });
     expect(again.code).toBe(0);
@@ -119,7 +124,9 @@ describe('field writes keep every other byte', () => {
     expect((await runCli(['encrypt', 'c.toml:slack.webhook_url', '--from-env', 'PW', '-s', dir], { env })).code).toBe(0);
     const text = read(dir, 'c.toml');
     const [first, second] = blobsIn(text);
-    expect(text).toBe(`# c\r\n[pools.main]\r\nhost = "h"\r\npassword = "${first}"\r\n\r\n[other]\r\nx = 1\r\n\r\n[slack]\r\nwebhook_url = "${second}"\r\n`);
+    expect(text).toBe(
+      `# c\r\n[pools.main]\r\nhost = "h"\r\npassword = "${first}"\r\n\r\n[other]\r\nx = 1\r\n\r\n[slack]\r\nwebhook_url = "${second}"\r\n`,
+    );
   });
 
   it('the first encrypt into a directory stores the master fingerprint in app.toml', async () => {
@@ -232,7 +239,9 @@ describe('rewrap', () => {
 
   it('migrates legacy-format blobs to v2', async () => {
     const vectors = JSON.parse(readVector('liberty-blobs.json'));
-    const legacyCases = vectors.cases.filter((c: any) => c.expect === 'ok' && c.name.startsWith('legacy-ok-') && c.keys.length === 1 && c.keys[0] === 'LEGACY_STOCK');
+    const legacyCases = vectors.cases.filter(
+      (c: any) => c.expect === 'ok' && c.name.startsWith('legacy-ok-') && c.keys.length === 1 && c.keys[0] === 'LEGACY_STOCK',
+    );
     const { dir } = setup({
       'app.toml': appToml({ legacy: ['OLD'] }),
       'old.toml': legacyCases.map((c: any, i: number) => `v${i} = "${c.blob}"`).join('\n') + '\n',
@@ -250,7 +259,14 @@ describe('rewrap', () => {
     const { dir } = setup({ 'app.toml': appToml(), 'a.toml': 'password = "p"\n' });
     const holder = spawn('sleep', ['30']);
     try {
-      const lock = { pid: holder.pid, host: (await import('node:os')).hostname(), user: 'someone', command: 'rewrap', since: new Date().toISOString(), token: `${holder.pid}-abc` };
+      const lock = {
+        pid: holder.pid,
+        host: (await import('node:os')).hostname(),
+        user: 'someone',
+        command: 'rewrap',
+        since: new Date().toISOString(),
+        token: `${holder.pid}-abc`,
+      };
       writeFileSync(join(dir, '.liberty-crypto.lock'), JSON.stringify(lock));
       // how long it waits is the lock's unit test (test/unit/lock-file.test.ts, on a fake clock)
       const blocked = await runCli(['encrypt', 'a.toml:password', '--existing', '-s', dir], { env: { LIBERTY_MASTER_KEY: KEY_A } });

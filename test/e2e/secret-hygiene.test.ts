@@ -59,7 +59,10 @@ describe('after a whole scenario through the CLI', () => {
     mkdirSync(dir);
     mkdirSync(tmp);
     writeFileSync(join(dir, 'app.toml'), appToml());
-    writeFileSync(join(dir, 'connectors.toml'), '# connectors\n[pools.main]\nhost = "db.internal"\n\n[pools.cache]\nhost = "cache"\n\n[connectors.billing]\nurl = "https://billing"\n');
+    writeFileSync(
+      join(dir, 'connectors.toml'),
+      '# connectors\n[pools.main]\nhost = "db.internal"\n\n[pools.cache]\nhost = "cache"\n\n[connectors.billing]\nurl = "https://billing"\n',
+    );
     writeFileSync(join(dir, 'services.toml'), '[slack]\nchannel = "#ops"\n');
     const tmpEnv = { TMPDIR: tmp, TMP: tmp, TEMP: tmp };
     const outputs: Array<{ step: string; result: RunResult }> = [];
@@ -104,7 +107,9 @@ describe('after a whole scenario through the CLI', () => {
     // what is on disk now
     const files = [...allFiles(dir), ...allFiles(tmp)];
     const names = files.map((file) => relative(root!, file.path)).sort();
-    expect(names).toEqual(expect.arrayContaining(['config/app.toml', 'config/audit.jsonl', 'config/connectors.toml', 'config/services.toml']));
+    expect(names).toEqual(
+      expect.arrayContaining(['config/app.toml', 'config/audit.jsonl', 'config/connectors.toml', 'config/services.toml']),
+    );
     const connectors = readFileSync(join(dir, 'connectors.toml'), 'utf8');
     expect(connectors).toContain(`password = "${PLAINTEXTS.cache}"`);
     expect(connectors.match(/ENC:v2:[0-9a-f]{8}:/g)).toHaveLength(2);
@@ -147,7 +152,10 @@ function blobWithNonUtf8Plaintext(): string {
   const kid = KEY_A_FP.slice(0, 8);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(KEY_A, 'hex'), nonce);
   cipher.setAAD(Buffer.from(`ENC:v2:${kid}:`));
-  const ciphertext = Buffer.concat([cipher.update(Buffer.concat([Buffer.from(SECRET_NOT_UTF8), Buffer.from([0xff, 0xfe])])), cipher.final()]);
+  const ciphertext = Buffer.concat([
+    cipher.update(Buffer.concat([Buffer.from(SECRET_NOT_UTF8), Buffer.from([0xff, 0xfe])])),
+    cipher.final(),
+  ]);
   return `ENC:v2:${kid}:${Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]).toString('base64url')}`;
 }
 
@@ -181,17 +189,41 @@ describe('errors never show a key or a plaintext', () => {
     const good = { LIBERTY_MASTER_KEY: KEY_A, OLD: KEY_B };
     // [what, args, env, stdin, expected exit]
     const failures: Array<[string, string[], Record<string, string>, string | Buffer | undefined, number]> = [
-      ['wrong master key (no key matches)', ['decrypt', 'c.toml:pools.main.password', '-s', dir], { LIBERTY_MASTER_KEY: KEY_B }, undefined, 3],
-      ['a legacy key that changed (no key matches)', ['decrypt', 'c.toml:connectors.billing.auth_token', '-s', dir], { LIBERTY_MASTER_KEY: KEY_A, OLD: 'cd'.repeat(32) }, undefined, 3],
+      [
+        'wrong master key (no key matches)',
+        ['decrypt', 'c.toml:pools.main.password', '-s', dir],
+        { LIBERTY_MASTER_KEY: KEY_B },
+        undefined,
+        3,
+      ],
+      [
+        'a legacy key that changed (no key matches)',
+        ['decrypt', 'c.toml:connectors.billing.auth_token', '-s', dir],
+        { LIBERTY_MASTER_KEY: KEY_A, OLD: 'cd'.repeat(32) },
+        undefined,
+        3,
+      ],
       ['tampered blob in a field', ['decrypt', 'c.toml:broken.tampered', '-s', dir], good, undefined, 4],
       ['tampered blob on stdin', ['decrypt', '-s', dir], good, `${tampered}\n`, 4],
       ['plaintext where a blob is expected (decrypt)', ['decrypt', '-s', dir], good, `${SECRET_STDIN}\n`, 5],
       ['plaintext where a blob is expected (fingerprint -)', ['fingerprint', '-', '-s', dir], good, `${SECRET_STDIN}\n`, 5],
       ['a blob whose plaintext is not utf-8', ['decrypt', 'c.toml:broken.not_utf8', '-s', dir], good, undefined, 5],
-      ['stdin that is not utf-8', ['encrypt', 'c.toml:pools.other.password', '-s', dir], good, Buffer.concat([Buffer.from(SECRET_STDIN), Buffer.from([0xc3, 0x28])]), 5],
+      [
+        'stdin that is not utf-8',
+        ['encrypt', 'c.toml:pools.other.password', '-s', dir],
+        good,
+        Buffer.concat([Buffer.from(SECRET_STDIN), Buffer.from([0xc3, 0x28])]),
+        5,
+      ],
       ['encrypt into a field that is not a string', ['encrypt', 'c.toml:broken.number', '-s', dir], good, `${SECRET_STDIN}\n`, 5],
       ['malformed key env holding a key-like value', ['encrypt', '-s', dir], { LIBERTY_MASTER_KEY: `${KEY_A}0` }, `${SECRET_STDIN}\n`, 3],
-      ['keys rotate --to a malformed key-like value', ['keys', 'rotate', '--to', 'NEXT', '-s', dir], { ...good, NEXT: `${KEY_B}${KEY_B}` }, undefined, 3],
+      [
+        'keys rotate --to a malformed key-like value',
+        ['keys', 'rotate', '--to', 'NEXT', '-s', dir],
+        { ...good, NEXT: `${KEY_B}${KEY_B}` },
+        undefined,
+        3,
+      ],
       ['fingerprint mismatch', ['decrypt', 'c.toml:pools.main.password', '-s', fingerprinted], { LIBERTY_MASTER_KEY: KEY_B }, undefined, 3],
       ['a key written literally into app.toml', ['status', '-s', literal], good, undefined, 3],
       ['decrypt without permission', ['decrypt', 'c.toml:pools.main.password', '-s', denied], good, undefined, 8],
@@ -200,14 +232,26 @@ describe('errors never show a key or a plaintext', () => {
       ['rewrap with unreadable blobs', ['rewrap', '-s', dir], good, undefined, 5],
       ['status with unreadable blobs', ['status', '-s', dir], good, undefined, 1],
     ];
-    const needles = [KEY_A, KEY_B, KEY_A.toUpperCase(), KEY_B.toUpperCase(), 'cd'.repeat(32), 'ab'.repeat(32), LEGACY_PASSPHRASE, ...ALL_SECRETS];
+    const needles = [
+      KEY_A,
+      KEY_B,
+      KEY_A.toUpperCase(),
+      KEY_B.toUpperCase(),
+      'cd'.repeat(32),
+      'ab'.repeat(32),
+      LEGACY_PASSPHRASE,
+      ...ALL_SECRETS,
+    ];
     const seen: string[] = [];
     for (const [what, args, env, input, exitCode] of failures) {
       const [text, json] = await Promise.all([
         runCli(args, { env, input: input as string | undefined }),
         runCli([...args, '--json'], { env, input: input as string | undefined }),
       ]);
-      for (const [mode, result] of [['text', text], ['json', json]] as const) {
+      for (const [mode, result] of [
+        ['text', text],
+        ['json', json],
+      ] as const) {
         expect(result.code, `${what} (${mode}): ${result.stdout}${result.stderr}`).toBe(exitCode);
         const output = result.stdout + result.stderr;
         for (const needle of needles) expect(output, `${what} (${mode}) shows ${needle}`).not.toContain(needle);

@@ -34,7 +34,10 @@ function jsonError(result: RunResult, exitCode: number, label = ''): { code: str
 
 function auditLines(audit: string): Array<Record<string, any>> {
   if (!existsSync(audit)) return [];
-  return readFileSync(audit, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return readFileSync(audit, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 describe('a directory without app.toml is not a settings directory', () => {
@@ -98,7 +101,9 @@ describe('a directory without app.toml is not a settings directory', () => {
     const error = jsonError(result, 6);
     expect(error.code).toBe('E_NOT_SETTINGS_DIR');
     expect(error.message).toBe('not a settings directory: ./config has no app.toml');
-    expect(error.hint).toBe('pass --settings with the directory that holds app.toml; for a new install, run liberty-crypto init --settings ./config');
+    expect(error.hint).toBe(
+      'pass --settings with the directory that holds app.toml; for a new install, run liberty-crypto init --settings ./config',
+    );
     expect(readFileSync(join(dir, 'c.toml'), 'utf8')).toBe(C_TOML);
     expect(tree(dir)).toEqual(['c.toml']);
   });
@@ -118,7 +123,9 @@ describe('a directory without app.toml is not a settings directory', () => {
     const linked = join(root, 'linked');
     mkdirSync(linked);
     symlinkSync(join(root, 'config'), join(linked, 'to-config'));
-    expect(await hint(linked)).toBe(`pass --settings with the directory that holds app.toml; for a new install, run liberty-crypto init --settings ${linked}`);
+    expect(await hint(linked)).toBe(
+      `pass --settings with the directory that holds app.toml; for a new install, run liberty-crypto init --settings ${linked}`,
+    );
   });
 
   it('a directory name with control characters and spaces is escaped on the terminal and quoted in the hint', async () => {
@@ -149,47 +156,57 @@ describe('a directory without app.toml is not a settings directory', () => {
 });
 
 describe('init starts a new settings directory', () => {
-  it('writes a minimal app.toml with the fingerprint of the set key, and starts the audit log with an init line', { timeout: 120_000 }, async () => {
-    const { root } = setup({});
-    const dir = join(root, 'fresh');
-    const result = await runCli(['init', '-s', dir, '--json'], { env });
-    expect(result.code, result.stderr).toBe(0);
-    expect(parseJson(result)).toEqual({
-      dir,
-      created: true,
-      masterEnv: 'LIBERTY_MASTER_KEY',
-      format: 'v1',
-      fingerprint: KEY_A_FP,
-      keyId: KID_A,
-      auditLog: join(dir, 'audit.jsonl'),
-    });
-    expect(statSync(dir).mode & 0o777).toBe(0o700);
-    expect(readFileSync(join(dir, 'app.toml'), 'utf8')).toBe(
-      [
-        '# written by liberty-crypto init: the keys live in the environment, app.toml names their variables',
-        '[crypto]',
-        'master_key = "${LIBERTY_MASTER_KEY}"',
-        'format = "v1"',
-        `fingerprint = "${KEY_A_FP}"`,
-        '',
-      ].join('\n'),
-    );
-    const lines = auditLines(join(dir, 'audit.jsonl'));
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ seq: 1, event: 'init', outcome: 'ok', keyId: KID_A, details: { env: 'LIBERTY_MASTER_KEY', format: 'v1' } });
-    expect(JSON.stringify(lines)).not.toContain(KEY_A);
-    expect(readdirSync(dir).sort()).toEqual(['app.toml', 'audit.jsonl']); // no lock or temporary file left
+  it(
+    'writes a minimal app.toml with the fingerprint of the set key, and starts the audit log with an init line',
+    { timeout: 120_000 },
+    async () => {
+      const { root } = setup({});
+      const dir = join(root, 'fresh');
+      const result = await runCli(['init', '-s', dir, '--json'], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(parseJson(result)).toEqual({
+        dir,
+        created: true,
+        masterEnv: 'LIBERTY_MASTER_KEY',
+        format: 'v1',
+        fingerprint: KEY_A_FP,
+        keyId: KID_A,
+        auditLog: join(dir, 'audit.jsonl'),
+      });
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      expect(readFileSync(join(dir, 'app.toml'), 'utf8')).toBe(
+        [
+          '# written by liberty-crypto init: the keys live in the environment, app.toml names their variables',
+          '[crypto]',
+          'master_key = "${LIBERTY_MASTER_KEY}"',
+          'format = "v1"',
+          `fingerprint = "${KEY_A_FP}"`,
+          '',
+        ].join('\n'),
+      );
+      const lines = auditLines(join(dir, 'audit.jsonl'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({
+        seq: 1,
+        event: 'init',
+        outcome: 'ok',
+        keyId: KID_A,
+        details: { env: 'LIBERTY_MASTER_KEY', format: 'v1' },
+      });
+      expect(JSON.stringify(lines)).not.toContain(KEY_A);
+      expect(readdirSync(dir).sort()).toEqual(['app.toml', 'audit.jsonl']); // no lock or temporary file left
 
-    // the new directory works at once: verify, audit --event init, status (empty), encrypt
-    expect(parseJson(await runCli(['audit', 'verify', '-s', dir, '--json']))).toMatchObject({ ok: true, entries: 1 });
-    const listed = await runCli(['audit', '-s', dir, '--event', 'init', '--json']);
-    expect(listed.code).toBe(0);
-    expect(parseJson(listed)).toHaveLength(1);
-    writeFileSync(join(dir, 'c.toml'), C_TOML);
-    const encrypted = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], { env });
-    expect(encrypted.code, encrypted.stderr).toBe(0);
-    expect(auditLines(join(dir, 'audit.jsonl')).map((line) => line.event)).toEqual(['init', 'encrypt']);
-  });
+      // the new directory works at once: verify, audit --event init, status (empty), encrypt
+      expect(parseJson(await runCli(['audit', 'verify', '-s', dir, '--json']))).toMatchObject({ ok: true, entries: 1 });
+      const listed = await runCli(['audit', '-s', dir, '--event', 'init', '--json']);
+      expect(listed.code).toBe(0);
+      expect(parseJson(listed)).toHaveLength(1);
+      writeFileSync(join(dir, 'c.toml'), C_TOML);
+      const encrypted = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], { env });
+      expect(encrypted.code, encrypted.stderr).toBe(0);
+      expect(auditLines(join(dir, 'audit.jsonl')).map((line) => line.event)).toEqual(['init', 'encrypt']);
+    },
+  );
 
   it('--master NAME unset and --format v2: no fingerprint, the text form says so', async () => {
     const { dir } = setup({ 'c.toml': C_TOML }); // an existing directory of settings files without app.toml
@@ -215,7 +232,10 @@ describe('init starts a new settings directory', () => {
   it('refuses a directory that has an app.toml (exit 9, E_ALREADY_INITIALIZED): no byte changed, no audit line', async () => {
     const app = appToml({ fingerprint: KEY_A_FP });
     const { dir, audit } = setup({ 'app.toml': app });
-    for (const args of [['init', '-s', dir, '--json'], ['init', '-s', dir, '--format', 'v2', '--master', 'OTHER', '--json']]) {
+    for (const args of [
+      ['init', '-s', dir, '--json'],
+      ['init', '-s', dir, '--format', 'v2', '--master', 'OTHER', '--json'],
+    ]) {
       expect(jsonError(await runCli(args, { env }), 9, args.join(' ')).code).toBe('E_ALREADY_INITIALIZED');
     }
     expect(readFileSync(join(dir, 'app.toml'), 'utf8')).toBe(app);
@@ -270,10 +290,15 @@ describe('an empty settings directory is said to be empty', () => {
     expect(statusJson.empty).toBe(true);
     expect(statusJson.warnings.map((warning: { code: string }) => warning.code)).toContain('EMPTY_SETTINGS_DIR');
 
-    for (const args of [['rewrap', '--check'], ['rewrap', '--check', '--quiet']]) {
+    for (const args of [
+      ['rewrap', '--check'],
+      ['rewrap', '--check', '--quiet'],
+    ]) {
       const check = await runCli([...args, '-s', dir], { env });
       expect(check.code, args.join(' ')).toBe(0);
-      expect(check.stderr, args.join(' ')).toContain('liberty-crypto: warning: empty settings directory: no settings file beside app.toml and no blob');
+      expect(check.stderr, args.join(' ')).toContain(
+        'liberty-crypto: warning: empty settings directory: no settings file beside app.toml and no blob',
+      );
     }
     expect(parseJson(await runCli(['rewrap', '--check', '-s', dir, '--json'], { env }))).toMatchObject({ empty: true, filesRead: 1 });
 

@@ -45,26 +45,44 @@ async function outcome(text: string): Promise<{ ok: true; plaintext: string } | 
 
 const astral = fc.integer({ min: 0x10000, max: 0x10ffff }).map((cp) => String.fromCodePoint(cp));
 const surrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((cu) => String.fromCharCode(cu));
-const anyUnit = fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), astral, surrogate, fc.constantFrom('\uFEFF', '\n', '\r', '\0', 'é'));
+const anyUnit = fc.oneof(
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  astral,
+  surrogate,
+  fc.constantFrom('\uFEFF', '\n', '\r', '\0', 'é'),
+);
 /** Any JavaScript string: astral characters, lone surrogates, a BOM, controls. */
 const anyText = fc.oneof(fc.string({ unit: anyUnit, maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 }));
 /** Text that has a UTF-8 form (what stdin or an environment variable can carry), up to 64 KiB when repeated. */
 const validText = fc.string({ unit: anyUnit, maxLength: 40 }).map((text) => text.replace(/\p{Cs}/gu, '\uFFFD'));
 const longText = fc
   .tuple(fc.string({ unit: anyUnit, minLength: 1, maxLength: 16 }), fc.integer({ min: 0, max: 64 * 1024 }))
-  .map(([unit, length]) => unit.replace(/\p{Cs}/gu, 'x').repeat(Math.ceil(length / unit.length)).slice(0, length).replace(/\p{Cs}$/u, ''));
+  .map(([unit, length]) =>
+    unit
+      .replace(/\p{Cs}/gu, 'x')
+      .repeat(Math.ceil(length / unit.length))
+      .slice(0, length)
+      .replace(/\p{Cs}$/u, ''),
+  );
 
 describe('plaintexts of any shape (library)', () => {
   it('v2: text with a UTF-8 form round-trips exactly, a lone surrogate is refused with exit 5', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(anyText, fc.constant('\uFEFF'), anyText.map((t) => `\uFEFF${t}`)), async (plaintext) => {
-        if (LONE_SURROGATE.test(plaintext)) {
-          const error = thrown(() => sealValue(keyring, plaintext));
-          expect(error.exitCode).toBe(5);
-          return;
-        }
-        expect((await openBlob(keyring, sealValue(keyring, plaintext))).plaintext).toBe(plaintext);
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          anyText,
+          fc.constant('\uFEFF'),
+          anyText.map((t) => `\uFEFF${t}`),
+        ),
+        async (plaintext) => {
+          if (LONE_SURROGATE.test(plaintext)) {
+            const error = thrown(() => sealValue(keyring, plaintext));
+            expect(error.exitCode).toBe(5);
+            return;
+          }
+          expect((await openBlob(keyring, sealValue(keyring, plaintext))).plaintext).toBe(plaintext);
+        },
+      ),
       { numRuns: 400 },
     );
   });
@@ -80,11 +98,18 @@ describe('plaintexts of any shape (library)', () => {
 
   it('legacy format: blobs of old installs open to their exact plaintext, a leading BOM included', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(validText, validText.map((t) => `\uFEFF${t}`)), fc.constantFrom(LEGACY_PASSPHRASE, KEY_B), async (plaintext, passphrase) => {
-        const opened = await openBlob(keyring, sealLegacy(passphrase, plaintext));
-        expect(opened.plaintext).toBe(plaintext);
-        expect(opened.slot.env).toBe(passphrase === KEY_B ? 'L' : 'P');
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          validText,
+          validText.map((t) => `\uFEFF${t}`),
+        ),
+        fc.constantFrom(LEGACY_PASSPHRASE, KEY_B),
+        async (plaintext, passphrase) => {
+          const opened = await openBlob(keyring, sealLegacy(passphrase, plaintext));
+          expect(opened.plaintext).toBe(plaintext);
+          expect(opened.slot.env).toBe(passphrase === KEY_B ? 'L' : 'P');
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -109,14 +134,32 @@ type Mutation =
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('payload-bit' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('payload-truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('payload-extend' as const), extra: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }) }),
+  fc.record({
+    kind: fc.constant('payload-extend' as const),
+    extra: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 4 }),
+  }),
   fc.record({ kind: fc.constant('char-flip' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 6 }) }),
   fc.record({ kind: fc.constant('char-swap' as const), at: fc.nat(), other: fc.nat() }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
   fc.record({ kind: fc.constant('extend' as const), extra: fc.string({ unit: anyUnit, minLength: 1, maxLength: 6 }) }),
   fc.record({
     kind: fc.constant('header' as const),
-    header: fc.constantFrom('', 'ENC:v2:', 'ENC:v3:439d87b0:', 'ENC:V2:439d87b0:', 'enc:v2:439d87b0:', 'ENC:v2:439D87B0:', 'ENC:v2:439d87b:', 'ENC:v2::', 'ENC:v2:439d87b0::', `ENC:v2:${KEY_B_FP.slice(0, 8)}:`, 'ENC:v2:00000000:', 'ENC:', 'ENC:v1:', ' ENC:'),
+    header: fc.constantFrom(
+      '',
+      'ENC:v2:',
+      'ENC:v3:439d87b0:',
+      'ENC:V2:439d87b0:',
+      'enc:v2:439d87b0:',
+      'ENC:v2:439D87B0:',
+      'ENC:v2:439d87b:',
+      'ENC:v2::',
+      'ENC:v2:439d87b0::',
+      `ENC:v2:${KEY_B_FP.slice(0, 8)}:`,
+      'ENC:v2:00000000:',
+      'ENC:',
+      'ENC:v1:',
+      ' ENC:',
+    ),
   }),
   fc.record({ kind: fc.constant('alphabet' as const) }),
   fc.record({ kind: fc.constant('padding' as const), change: fc.integer({ min: -2, max: 2 }) }),
@@ -202,7 +245,16 @@ describe('mutated blobs', () => {
       { numRuns: 1200 },
     );
     // the mutations reach the authentication step of both formats, not only the parser
-    expect([...seen]).toEqual(expect.arrayContaining(['v2:E_AUTH_FAILED', 'v2:E_MALFORMED_BLOB', 'v2:E_NO_MATCHING_KEY', 'legacy:E_AUTH_FAILED', 'legacy:E_MALFORMED_BLOB', 'legacy:E_NOT_ENCRYPTED']));
+    expect([...seen]).toEqual(
+      expect.arrayContaining([
+        'v2:E_AUTH_FAILED',
+        'v2:E_MALFORMED_BLOB',
+        'v2:E_NO_MATCHING_KEY',
+        'legacy:E_AUTH_FAILED',
+        'legacy:E_MALFORMED_BLOB',
+        'legacy:E_NOT_ENCRYPTED',
+      ]),
+    );
   }, 60_000);
 });
 
@@ -225,26 +277,37 @@ function cliSettings(): TempSettings {
 /** Runs `work` on every item, `limit` at a time (the machine is shared: two CLI processes at once). */
 async function inPool<T>(items: T[], limit: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      await work(items[index], index);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        await work(items[index], index);
+      }
+    }),
+  );
 }
 
 describe('the CLI', () => {
   it('encrypt (stdin or --from-env) then decrypt gives the plaintext back byte for byte', async () => {
     const { dir } = cliSettings();
     const cases = fc.sample(
-      fc.record({ text: fc.oneof(validText, longText, validText.map((t) => `\uFEFF${t}\r\n`)), via: fc.constantFrom('stdin', 'stdin+newline', 'env') }),
+      fc.record({
+        text: fc.oneof(
+          validText,
+          longText,
+          validText.map((t) => `\uFEFF${t}\r\n`),
+        ),
+        via: fc.constantFrom('stdin', 'stdin+newline', 'env'),
+      }),
       { numRuns: 12, seed: 20240501 },
     );
     await inPool(cases, 2, async ({ text, via }, i) => {
       const plaintext = via === 'env' ? text.replace(/\0/g, '') : text;
       const encrypted =
         via === 'env'
-          ? await runCli(['encrypt', '-s', dir, '--allow-empty', '--from-env', 'SECRET_VALUE'], { env: { ...cliEnv, SECRET_VALUE: plaintext } })
+          ? await runCli(['encrypt', '-s', dir, '--allow-empty', '--from-env', 'SECRET_VALUE'], {
+              env: { ...cliEnv, SECRET_VALUE: plaintext },
+            })
           : await runCli(['encrypt', '-s', dir, '--allow-empty'], { env: cliEnv, input: via === 'stdin' ? plaintext : `${plaintext}\n` });
       expect(encrypted.code, `case ${i} ${encrypted.stderr}`).toBe(0);
       const blob = encrypted.stdout.trim();
@@ -308,7 +371,16 @@ const secretText = fc.string({ unit: 'grapheme-ascii', minLength: 3, maxLength: 
 type Line =
   | { kind: 'blank'; space: string }
   | { kind: 'comment'; space: string; text: string }
-  | { kind: 'blob'; sealedWith: 'old-v2' | 'old-legacy' | 'current' | 'old-in-array'; plaintext: string; literal: boolean; before: string; around: string; after: string; comment: string | null }
+  | {
+      kind: 'blob';
+      sealedWith: 'old-v2' | 'old-legacy' | 'current' | 'old-in-array';
+      plaintext: string;
+      literal: boolean;
+      before: string;
+      around: string;
+      after: string;
+      comment: string | null;
+    }
   | { kind: 'plain'; value: string; comment: string | null };
 
 const line: fc.Arbitrary<Line> = fc.oneof(
@@ -348,10 +420,13 @@ function buildToml(spec: typeof tomlFile extends fc.Arbitrary<infer T> ? T : nev
       const lineEnd = last && !spec.finalEol ? '' : end;
       if (entry.kind === 'blank') text(entry.space + lineEnd);
       if (entry.kind === 'comment') text(`${entry.space}#${entry.text}${lineEnd}`);
-      if (entry.kind === 'plain') text(`plain${n++} = ${JSON.stringify(entry.value)}${entry.comment === null ? '' : ` #${entry.comment}`}${lineEnd}`);
+      if (entry.kind === 'plain')
+        text(`plain${n++} = ${JSON.stringify(entry.value)}${entry.comment === null ? '' : ` #${entry.comment}`}${lineEnd}`);
       if (entry.kind === 'blob') {
         const blob =
-          entry.sealedWith === 'old-legacy' ? sealLegacy(LEGACY_PASSPHRASE, entry.plaintext) : seal(entry.sealedWith === 'current' ? KEY_A : KEY_B, entry.plaintext);
+          entry.sealedWith === 'old-legacy'
+            ? sealLegacy(LEGACY_PASSPHRASE, entry.plaintext)
+            : seal(entry.sealedWith === 'current' ? KEY_A : KEY_B, entry.plaintext);
         const token = entry.literal ? `'${blob}'` : `"${blob}"`;
         const key = entry.literal ? `'field ${n++}'` : `field${n++}`;
         text(`${entry.before}${key}${entry.around}=${entry.around}`);
@@ -360,7 +435,8 @@ function buildToml(spec: typeof tomlFile extends fc.Arbitrary<infer T> ? T : nev
           text('[');
           segments.push({ kind: 'target', token, plaintext: entry.plaintext });
           text(']');
-        } else if (entry.sealedWith === 'current') text(token); // already v2 under the master: left alone
+        } else if (entry.sealedWith === 'current')
+          text(token); // already v2 under the master: left alone
         else segments.push({ kind: 'target', token, plaintext: entry.plaintext });
         text(`${entry.after}${entry.comment === null ? '' : `#${entry.comment}`}${lineEnd}`);
       }
@@ -378,7 +454,9 @@ describe('rewrap through the CLI on random TOML files', () => {
       settings?.cleanup();
       const { dir } = cliSettings();
       const documents = specs.map(buildToml);
-      documents.forEach((segments, f) => writeFileSync(join(dir, `f${f}.toml`), segments.map((s) => (s.kind === 'text' ? s.text : s.token)).join('')));
+      documents.forEach((segments, f) =>
+        writeFileSync(join(dir, `f${f}.toml`), segments.map((s) => (s.kind === 'text' ? s.text : s.token)).join('')),
+      );
       const result = await runCli(['rewrap', '-s', dir, '--json'], { env: cliEnv });
       expect(result.code, `run ${run}: ${result.stdout}`).toBe(0);
       const expected = documents.reduce((total, segments) => total + segments.filter((s) => s.kind === 'target').length, 0);

@@ -9,7 +9,12 @@ import { KEY_A, KEY_B, LEGACY_PASSPHRASE } from '../support/cli.js';
 const keyring = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: ['L', 'P'] }), { M: KEY_A, L: KEY_B, P: LEGACY_PASSPHRASE });
 
 /** Any text, including lone surrogates replaced by the encoder: what a TOML string can hold. */
-const plaintexts = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary', maxLength: 64 }), fc.constant(''), fc.string({ minLength: 2000, maxLength: 5000 }));
+const plaintexts = fc.oneof(
+  fc.string({ unit: 'grapheme' }),
+  fc.string({ unit: 'binary', maxLength: 64 }),
+  fc.constant(''),
+  fc.string({ minLength: 2000, maxLength: 5000 }),
+);
 
 async function outcome(text: string): Promise<{ ok: true; plaintext: string } | { ok: false; error: unknown }> {
   try {
@@ -34,18 +39,22 @@ describe('blob properties', () => {
   it('any accepted blob re-encodes to the same text', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.string({ maxLength: 120 }), fc.stringMatching(/^[A-Za-z0-9_-]{36,80}$/), fc.stringMatching(/^[A-Za-z0-9+/]{128,160}={0,2}$/)),
+        fc.oneof(
+          fc.string({ maxLength: 120 }),
+          fc.stringMatching(/^[A-Za-z0-9_-]{36,80}$/),
+          fc.stringMatching(/^[A-Za-z0-9+/]{128,160}={0,2}$/),
+        ),
         fc.constantFrom('ENC:v2:439d87b0:', 'ENC:', 'ENC:v2:'),
         (tail, prefix) => {
-        const text = prefix + tail;
-        let parsed;
-        try {
-          parsed = parseBlob(text);
-        } catch (error) {
-          expect(error).toBeInstanceOf(LibertyError);
-          return;
-        }
-        expect(formatBlob(parsed)).toBe(text);
+          const text = prefix + tail;
+          let parsed;
+          try {
+            parsed = parseBlob(text);
+          } catch (error) {
+            expect(error).toBeInstanceOf(LibertyError);
+            return;
+          }
+          expect(formatBlob(parsed)).toBe(text);
         },
       ),
       { numRuns: 2000 },

@@ -35,7 +35,11 @@ export function baseEnv(extra: Record<string, string | undefined> = {}): Record<
 
 /** Spawns the built binary; stdin is the given input (or empty), never a terminal. */
 export function runCli(args: string[], options: RunOptions = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO, env: baseEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: baseEnv(options.env),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   child.stdin.end(options.input ?? '');
   return collectOutput(child);
 }

@@ -28,26 +28,61 @@ interface Inventory {
 }
 
 const INVENTORY: Inventory = /* json-begin */ {
-  "passphrases": {
-    "LIBERTY_MASTER_KEY": "ht0GDiVT3TKOdYJ3o5F4OgsXzKuggXTp",
-    "LIBERTY_MASTER_KEY_2023": "vN4rM0YG8XJaaziiXR7jIHA7Kf1Bk2tW"
+  passphrases: {
+    LIBERTY_MASTER_KEY: 'ht0GDiVT3TKOdYJ3o5F4OgsXzKuggXTp',
+    LIBERTY_MASTER_KEY_2023: 'vN4rM0YG8XJaaziiXR7jIHA7Kf1Bk2tW',
   },
-  "blobs": [
-    { "field": "app.toml:auth.ldap.password", "key": "LIBERTY_MASTER_KEY", "style": "basic", "plaintext": "ldap-bind-Ω-2024!" },
-    { "field": "connectors.toml:pools.main.password", "key": "LIBERTY_MASTER_KEY", "style": "basic", "plaintext": "pg-main-Pässwörd-42" },
-    { "field": "connectors.toml:pools.oracle.url", "key": "LIBERTY_MASTER_KEY_2023", "style": "basic", "plaintext": "Orcl7sys2023",
-      "around": ["oracle+oracledb://system:", "@db-prod.internal:1521/?service_name=LIBPROD"] },
-    { "field": "connectors.toml:pools.warehouse.password", "key": "LIBERTY_MASTER_KEY_2023", "style": "literal", "plaintext": "wh 'single' \"double\" \\ back" },
-    { "field": "connectors.toml:pools.replica.password", "key": "LIBERTY_MASTER_KEY", "style": "multiline-basic", "plaintext": "replica-пароль-7" },
-    { "field": "connectors.toml:connectors.crm.auth_password", "key": "LIBERTY_MASTER_KEY", "style": "basic", "plaintext": "crm-svc-2h7Kq" },
-    { "field": "connectors.toml:connectors.erp.auth_password", "key": "LIBERTY_MASTER_KEY_2023", "style": "multiline-literal", "plaintext": "erp#svc:9!Zz" },
-    { "field": "connectors.toml:connectors.billing.auth_token", "key": "LIBERTY_MASTER_KEY", "style": "basic", "plaintext": "bill_tok_8c1f0e5a" },
-    { "field": "connectors.toml:connectors.maps.endpoints.0.api_key", "key": "LIBERTY_MASTER_KEY", "style": "basic", "plaintext": "maps-geocode-key-1" },
-    { "field": "connectors.toml:connectors.maps.endpoints.1.api_key", "key": "LIBERTY_MASTER_KEY", "style": "basic", "plaintext": "  maps tiles key 2  " },
-    { "field": "notifications.toml:notifications.slack.webhook_url", "key": "LIBERTY_MASTER_KEY", "style": "basic", "plaintext": "https://hooks.slack.com/services/T0LIBRTY/B0OPSALRT/q9Yx2wV7mN3kP8sR" },
-    { "field": "notifications.toml:notifications.email.password", "key": "LIBERTY_MASTER_KEY_2023", "style": "basic", "plaintext": "smtp-relay-🔑-pw" }
-  ]
-} /* json-end */;
+  blobs: [
+    { field: 'app.toml:auth.ldap.password', key: 'LIBERTY_MASTER_KEY', style: 'basic', plaintext: 'ldap-bind-Ω-2024!' },
+    { field: 'connectors.toml:pools.main.password', key: 'LIBERTY_MASTER_KEY', style: 'basic', plaintext: 'pg-main-Pässwörd-42' },
+    {
+      field: 'connectors.toml:pools.oracle.url',
+      key: 'LIBERTY_MASTER_KEY_2023',
+      style: 'basic',
+      plaintext: 'Orcl7sys2023',
+      around: ['oracle+oracledb://system:', '@db-prod.internal:1521/?service_name=LIBPROD'],
+    },
+    {
+      field: 'connectors.toml:pools.warehouse.password',
+      key: 'LIBERTY_MASTER_KEY_2023',
+      style: 'literal',
+      plaintext: 'wh \'single\' "double" \\ back',
+    },
+    { field: 'connectors.toml:pools.replica.password', key: 'LIBERTY_MASTER_KEY', style: 'multiline-basic', plaintext: 'replica-пароль-7' },
+    { field: 'connectors.toml:connectors.crm.auth_password', key: 'LIBERTY_MASTER_KEY', style: 'basic', plaintext: 'crm-svc-2h7Kq' },
+    {
+      field: 'connectors.toml:connectors.erp.auth_password',
+      key: 'LIBERTY_MASTER_KEY_2023',
+      style: 'multiline-literal',
+      plaintext: 'erp#svc:9!Zz',
+    },
+    { field: 'connectors.toml:connectors.billing.auth_token', key: 'LIBERTY_MASTER_KEY', style: 'basic', plaintext: 'bill_tok_8c1f0e5a' },
+    {
+      field: 'connectors.toml:connectors.maps.endpoints.0.api_key',
+      key: 'LIBERTY_MASTER_KEY',
+      style: 'basic',
+      plaintext: 'maps-geocode-key-1',
+    },
+    {
+      field: 'connectors.toml:connectors.maps.endpoints.1.api_key',
+      key: 'LIBERTY_MASTER_KEY',
+      style: 'basic',
+      plaintext: '  maps tiles key 2  ',
+    },
+    {
+      field: 'notifications.toml:notifications.slack.webhook_url',
+      key: 'LIBERTY_MASTER_KEY',
+      style: 'basic',
+      plaintext: 'https://hooks.slack.com/services/T0LIBRTY/B0OPSALRT/q9Yx2wV7mN3kP8sR',
+    },
+    {
+      field: 'notifications.toml:notifications.email.password',
+      key: 'LIBERTY_MASTER_KEY_2023',
+      style: 'basic',
+      plaintext: 'smtp-relay-🔑-pw',
+    },
+  ],
+}; /* json-end */
 
 export const LIBERTY_INSTALL_FIXTURE = 'liberty-install';
 export const MASTER_ENV = 'LIBERTY_MASTER_KEY';
@@ -61,10 +96,14 @@ export const LEGACY_2023_PASSPHRASE = INVENTORY.passphrases.LIBERTY_MASTER_KEY_2
 export const PLAINTEXTS: Readonly<Record<string, string>> = Object.fromEntries(INVENTORY.blobs.map((blob) => [blob.field, blob.plaintext]));
 
 /** FILE:KEY -> the env var of the passphrase that sealed the blob. */
-export const SEALED_BY: Readonly<Record<string, InventoryBlob['key']>> = Object.fromEntries(INVENTORY.blobs.map((blob) => [blob.field, blob.key]));
+export const SEALED_BY: Readonly<Record<string, InventoryBlob['key']>> = Object.fromEntries(
+  INVENTORY.blobs.map((blob) => [blob.field, blob.key]),
+);
 
 /** FILE:KEY -> the quote style of the value in the file. */
-export const STYLE: Readonly<Record<string, InventoryBlob['style']>> = Object.fromEntries(INVENTORY.blobs.map((blob) => [blob.field, blob.style]));
+export const STYLE: Readonly<Record<string, InventoryBlob['style']>> = Object.fromEntries(
+  INVENTORY.blobs.map((blob) => [blob.field, blob.style]),
+);
 
 /** The field whose value holds a blob inside a URL, and the whole value with the blob opened. */
 export const EMBEDDED_FIELD = 'connectors.toml:pools.oracle.url';

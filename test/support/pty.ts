@@ -69,7 +69,13 @@ export function spawnCliPty(args: string[], options: PtyOptions = {}): PtySessio
   const cols = options.cols ?? 80;
   const rows = options.rows ?? 24;
   // erased screens go to the scrollback (PuTTY's way): a secret cleared on the normal screen would show up there
-  const terminal = new xterm.Terminal({ cols, rows, scrollback: options.scrollback ?? 1000, allowProposedApi: true, scrollOnEraseInDisplay: true });
+  const terminal = new xterm.Terminal({
+    cols,
+    rows,
+    scrollback: options.scrollback ?? 1000,
+    allowProposedApi: true,
+    scrollOnEraseInDisplay: true,
+  });
   const child = pty.spawn(process.execPath, [BIN, ...args], {
     name: 'xterm-256color',
     cols,

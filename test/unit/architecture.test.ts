@@ -13,7 +13,8 @@ function sources(dir: string): string[] {
     .map((file) => join(dir, file));
 }
 
-const importsOf = (file: string) => [...readFileSync(join(REPO, file), 'utf8').matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]);
+const importsOf = (file: string) =>
+  [...readFileSync(join(REPO, file), 'utf8').matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]);
 
 /** The source file (relative to the repository) a relative import of `file` names; undefined for a package. */
 function resolveImport(file: string, spec: string): string | undefined {

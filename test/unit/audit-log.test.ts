@@ -103,7 +103,21 @@ describe('appendAuditEvent', () => {
     const lines = readLines();
     expect(lines).toHaveLength(1);
     const parsed = JSON.parse(lines[0]);
-    expect(Object.keys(parsed)).toEqual(['v', 'seq', 'ts', 'event', 'outcome', 'operator', 'osUser', 'host', 'pid', 'field', 'keyId', 'details', 'prev']);
+    expect(Object.keys(parsed)).toEqual([
+      'v',
+      'seq',
+      'ts',
+      'event',
+      'outcome',
+      'operator',
+      'osUser',
+      'host',
+      'pid',
+      'field',
+      'keyId',
+      'details',
+      'prev',
+    ]);
     expect(parsed).toEqual({
       v: 1,
       seq: 1,
@@ -124,7 +138,18 @@ describe('appendAuditEvent', () => {
 
   it('leaves out optional keys that are not given', async () => {
     await appendAuditEvent(log, { event: 'keys.rotate', outcome: 'failed' }, { clock: tickingClock(), identity });
-    expect(Object.keys(JSON.parse(readLines()[0]))).toEqual(['v', 'seq', 'ts', 'event', 'outcome', 'operator', 'osUser', 'host', 'pid', 'prev']);
+    expect(Object.keys(JSON.parse(readLines()[0]))).toEqual([
+      'v',
+      'seq',
+      'ts',
+      'event',
+      'outcome',
+      'operator',
+      'osUser',
+      'host',
+      'pid',
+      'prev',
+    ]);
   });
 
   it('chains each line to the hash of the one before and numbers them', async () => {
@@ -183,7 +208,12 @@ describe('appendAuditEvent', () => {
     const lines = readLines();
     const broken = lines[1].slice(0, 30);
     writeLines([lines[0], broken], false);
-    const events: AuditEvent[] = ['a', 'b', 'c'].map((name) => ({ event: 'encrypt', outcome: 'ok', field: `c.toml:${name}.password`, keyId: 'k1' }));
+    const events: AuditEvent[] = ['a', 'b', 'c'].map((name) => ({
+      event: 'encrypt',
+      outcome: 'ok',
+      field: `c.toml:${name}.password`,
+      keyId: 'k1',
+    }));
     const entries = await appendAuditEvents(log, events, { clock: tickingClock(), identity });
     expect(entries.map((entry) => entry.seq)).toEqual([3, 4, 5]);
     const after = readLines();
@@ -340,7 +370,10 @@ describe('verifyAuditLog', () => {
   it('reports invalid UTF-8', async () => {
     await appendMany(2);
     const lines = readLines();
-    writeFileSync(log, Buffer.concat([Buffer.from(`${lines[0]}\n`), Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), Buffer.from(`\n${lines[1]}\n`)]));
+    writeFileSync(
+      log,
+      Buffer.concat([Buffer.from(`${lines[0]}\n`), Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), Buffer.from(`\n${lines[1]}\n`)]),
+    );
     expect(await verifyAuditLog(log)).toMatchObject({ ok: false, firstBadLine: 2 });
   });
 });
@@ -390,9 +423,12 @@ describe('verifyAuditLog with an earlier head', () => {
     expect(report.reason).toBe('line 2: not a json object');
   });
 
-  it.each(['', 'abc', 'g'.repeat(64), 'a'.repeat(63), 'a'.repeat(65), ` ${'a'.repeat(64)}`])('refuses the head %j with E_USAGE', async (head) => {
-    expect(await rejection(verifyAuditLog(log, { head }))).toMatchObject({ code: 'E_USAGE', exitCode: 2 });
-  });
+  it.each(['', 'abc', 'g'.repeat(64), 'a'.repeat(63), 'a'.repeat(65), ` ${'a'.repeat(64)}`])(
+    'refuses the head %j with E_USAGE',
+    async (head) => {
+      expect(await rejection(verifyAuditLog(log, { head }))).toMatchObject({ code: 'E_USAGE', exitCode: 2 });
+    },
+  );
 });
 
 describe('verifyAuditLog when app.toml stores a fingerprint', () => {
@@ -468,7 +504,19 @@ describe('parseEventFilter', () => {
 
 describe('filterAuditEntries', () => {
   const make = (seq: number, ts: string, event: string, operator: string, field?: string): AuditEntry =>
-    ({ v: 1, seq, ts, event, outcome: 'ok', operator, osUser: operator, host: 'h', pid: 1, ...(field ? { field } : {}), prev: '' }) as AuditEntry;
+    ({
+      v: 1,
+      seq,
+      ts,
+      event,
+      outcome: 'ok',
+      operator,
+      osUser: operator,
+      host: 'h',
+      pid: 1,
+      ...(field ? { field } : {}),
+      prev: '',
+    }) as AuditEntry;
   const entries = [
     make(1, '2024-05-01T10:00:00.000Z', 'reveal', 'alice', 'connectors.toml:pools.main.password'),
     make(2, '2024-05-02T10:00:00.000Z', 'keys.rotate', 'bob'),
@@ -525,26 +573,40 @@ describe('parseTimeBound', () => {
     expect(parseTimeBound(text, now).toISOString()).toBe(expected);
   });
 
-  it.each(['', 'yesterday', '7', 'd7', '7 days', '1.5h', '7y', '2024-02-30', '2023-02-29', '2024-13-01', '2024-05-01T24:00', '2024-05-01T10:61', '2024/05/01', '05/01/2024', '999999999999w'])(
-    'rejects %j with E_USAGE',
-    (text) => {
-      const error = (() => {
-        try {
-          parseTimeBound(text, now);
-        } catch (e) {
-          return e as LibertyError;
-        }
-        throw new Error('expected an error');
-      })();
-      expect(error).toBeInstanceOf(LibertyError);
-      expect(error.code).toBe('E_USAGE');
-      expect(error.exitCode).toBe(2);
-    },
-  );
+  it.each([
+    '',
+    'yesterday',
+    '7',
+    'd7',
+    '7 days',
+    '1.5h',
+    '7y',
+    '2024-02-30',
+    '2023-02-29',
+    '2024-13-01',
+    '2024-05-01T24:00',
+    '2024-05-01T10:61',
+    '2024/05/01',
+    '05/01/2024',
+    '999999999999w',
+  ])('rejects %j with E_USAGE', (text) => {
+    const error = (() => {
+      try {
+        parseTimeBound(text, now);
+      } catch (e) {
+        return e as LibertyError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(error).toBeInstanceOf(LibertyError);
+    expect(error.code).toBe('E_USAGE');
+    expect(error.exitCode).toBe(2);
+  });
 });
 
 describe('a log someone planted or padded', () => {
-  const append = (within?: string) => appendAuditEvent(log, { event: 'reveal', outcome: 'ok' }, { clock: tickingClock(), identity, within });
+  const append = (within?: string) =>
+    appendAuditEvent(log, { event: 'reveal', outcome: 'ok' }, { clock: tickingClock(), identity, within });
   // every way in: the write-ahead check, the append, the listing and the verification
   const everyUse = () => [() => checkAuditLogWritable(log), () => append(), () => readAuditLog(log), () => verifyAuditLog(log)];
 

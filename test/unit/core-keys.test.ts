@@ -9,7 +9,6 @@ import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE } from '../support/
 import { cryptoConfig } from '../support/settings.js';
 import { thrown } from '../support/errors.js';
 
-
 describe('keys', () => {
   it('fingerprints hex keys by their bytes and passphrases by their UTF-8 bytes', () => {
     expect(parseKey('K', KEY_A).fingerprint).toBe(KEY_A_FP);
@@ -96,14 +95,20 @@ describe('crypto config', () => {
 
 describe('keyring', () => {
   it('needs a set master, matching the stored fingerprint, hex to encrypt', () => {
-    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), {}))).code).toBe('E_MASTER_KEY_NOT_SET');
-    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: '' }))).code).toBe('E_MASTER_KEY_NOT_SET');
-    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], storedFingerprint: KEY_B_FP }), { M: KEY_A }))).code).toBe(
-      'E_FINGERPRINT_MISMATCH',
+    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), {}))).code).toBe(
+      'E_MASTER_KEY_NOT_SET',
     );
-    expect(thrown(() => requireSealingKey(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: 'an old install passphrase' }))).code).toBe(
-      'E_MASTER_KEY_MALFORMED',
+    expect(thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: '' }))).code).toBe(
+      'E_MASTER_KEY_NOT_SET',
     );
+    expect(
+      thrown(() => requireMaster(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], storedFingerprint: KEY_B_FP }), { M: KEY_A })))
+        .code,
+    ).toBe('E_FINGERPRINT_MISMATCH');
+    expect(
+      thrown(() => requireSealingKey(loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [] }), { M: 'an old install passphrase' })))
+        .code,
+    ).toBe('E_MASTER_KEY_MALFORMED');
   });
 
   it.each([
@@ -128,7 +133,7 @@ describe('keyring', () => {
     expect(await openBlob(v1, sealValue(v2, 'new'))).toMatchObject({ plaintext: 'new', format: 'v2' });
   });
 
-  it('under v1 an upper-case spelling of a hex key opens none of the lower-case spelling\'s blobs', async () => {
+  it("under v1 an upper-case spelling of a hex key opens none of the lower-case spelling's blobs", async () => {
     const lower = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], format: 'v1' }), { M: KEY_A });
     const upper = loadKeyring(cryptoConfig({ masterEnv: 'M', legacyEnvs: [], format: 'v2' }), { M: KEY_A.toUpperCase() });
     await expect(openBlob(upper, sealValue(lower, 'x'))).rejects.toMatchObject({ code: 'E_AUTH_FAILED' });
@@ -177,7 +182,10 @@ describe('secret fields', () => {
 describe('field references', () => {
   it('splits FILE.toml:KEY with quoted parts', () => {
     expect(parseFieldRef('connectors.toml:pools.main.password')).toEqual({ file: 'connectors.toml', path: ['pools', 'main', 'password'] });
-    expect(parseFieldRef('sub/dir.toml:pools."eu west".password')).toEqual({ file: 'sub/dir.toml', path: ['pools', 'eu west', 'password'] });
+    expect(parseFieldRef('sub/dir.toml:pools."eu west".password')).toEqual({
+      file: 'sub/dir.toml',
+      path: ['pools', 'eu west', 'password'],
+    });
     expect(parseFieldRef('sub/../connectors.toml:a.b').file).toBe('connectors.toml');
     expect(parseFieldRef('./connectors.toml:a.b').file).toBe('connectors.toml');
     expect(thrown(() => parseFieldRef('/etc/liberty/connectors.toml:a.b')).code).toBe('E_USAGE');

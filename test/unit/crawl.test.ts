@@ -137,14 +137,11 @@ describe('resolveInside', () => {
     expect(resolveInside(dir, 'alias.toml')).toBe(join(dir, 'alias.toml'));
   });
 
-  it.each(['../outside/secret.toml', 'sub/../../outside/secret.toml', '..', resolve('/etc/passwd')])(
-    'rejects %s with E_USAGE',
-    (given) => {
-      const error = thrown(() => resolveInside(dir, given));
-      expect(error.code).toBe('E_USAGE');
-      expect(error.exitCode).toBe(2);
-    },
-  );
+  it.each(['../outside/secret.toml', 'sub/../../outside/secret.toml', '..', resolve('/etc/passwd')])('rejects %s with E_USAGE', (given) => {
+    const error = thrown(() => resolveInside(dir, given));
+    expect(error.code).toBe('E_USAGE');
+    expect(error.exitCode).toBe(2);
+  });
 
   it('rejects an empty path with E_USAGE', () => {
     expect(thrown(() => resolveInside(dir, '')).code).toBe('E_USAGE');
@@ -176,14 +173,22 @@ describe('canonicalSettingsPath', () => {
     expect(canonicalSettingsPath(given)).toBe(expected);
   });
 
-  it.each(['/etc/passwd.toml', '/tmp/config/connectors.toml', '\\server\\share\\a.toml', 'C:/x.toml', '../x.toml', 'sub/../../x.toml', '..', '.', '', '  '])(
-    'refuses %j with E_USAGE (exit 2)',
-    (given) => {
-      const error = thrown(() => canonicalSettingsPath(given));
-      expect(error.code).toBe('E_USAGE');
-      expect(error.exitCode).toBe(2);
-    },
-  );
+  it.each([
+    '/etc/passwd.toml',
+    '/tmp/config/connectors.toml',
+    '\\server\\share\\a.toml',
+    'C:/x.toml',
+    '../x.toml',
+    'sub/../../x.toml',
+    '..',
+    '.',
+    '',
+    '  ',
+  ])('refuses %j with E_USAGE (exit 2)', (given) => {
+    const error = thrown(() => canonicalSettingsPath(given));
+    expect(error.code).toBe('E_USAGE');
+    expect(error.exitCode).toBe(2);
+  });
 });
 
 describe('locateSettingsFile', () => {
@@ -192,7 +197,11 @@ describe('locateSettingsFile', () => {
     symlinkSync('real/a.toml', join(dir, 'alias.toml'));
     symlinkSync(dir, join(base, 'via-link'));
     const real = realpathSync(dir);
-    expect(locateSettingsFile(join(base, 'via-link'), './sub/../alias.toml')).toEqual({ file: 'alias.toml', root: real, path: join(real, 'real', 'a.toml') });
+    expect(locateSettingsFile(join(base, 'via-link'), './sub/../alias.toml')).toEqual({
+      file: 'alias.toml',
+      root: real,
+      path: join(real, 'real', 'a.toml'),
+    });
   });
 
   it('gives where a missing file would be created', () => {

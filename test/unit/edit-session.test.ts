@@ -34,7 +34,9 @@ const valueOf = (text: string, path: string[]) => path.reduce<any>((table, key) 
 describe('edit session', () => {
   it('opens every blob in place, quoting kept', async () => {
     const { opening } = await plan((text) => text);
-    expect(opening.text).toBe(['[pools.main]', 'password = "s3cret" # kept', "url = 'postgresql://svc:url-pw@db:5432/app'", 'host = "db"', ''].join('\n'));
+    expect(opening.text).toBe(
+      ['[pools.main]', 'password = "s3cret" # kept', "url = 'postgresql://svc:url-pw@db:5432/app'", 'host = "db"', ''].join('\n'),
+    );
     expect(opening.opened.map((entry) => entry.field)).toEqual(['c.toml:pools.main.password', 'c.toml:pools.main.url']);
   });
 
@@ -45,14 +47,29 @@ describe('edit session', () => {
     ['the URL host keeps the blob', (t: string) => t.replace('@db:5432', '@db2:5433'), [['pools.main.url', 'changed', false]]],
     ['the URL password', (t: string) => t.replace(':url-pw@', ':n3w-pw@'), [['pools.main.url', 'changed', true]]],
     ['host and password of the URL', (t: string) => t.replace(':url-pw@db:', ':n3w-pw@db2:'), [['pools.main.url', 'changed', true]]],
-    ['an added secret, a reference, an empty one', (t: string) => `${t}api_key = "k"\nauth_token = "\${TOKEN}"\nclient_secret = ""\n`, [
-      ['pools.main.api_key', 'added', true], ['pools.main.auth_token', 'added', false], ['pools.main.client_secret', 'added', false],
-    ]],
-    ['an encrypted value turned into a ${NAME} reference is not sealed', (t: string) => t.replace('"s3cret"', '"${DB_PASSWORD}"'), [['pools.main.password', 'changed', false]]],
+    [
+      'an added secret, a reference, an empty one',
+      (t: string) => `${t}api_key = "k"\nauth_token = "\${TOKEN}"\nclient_secret = ""\n`,
+      [
+        ['pools.main.api_key', 'added', true],
+        ['pools.main.auth_token', 'added', false],
+        ['pools.main.client_secret', 'added', false],
+      ],
+    ],
+    [
+      'an encrypted value turned into a ${NAME} reference is not sealed',
+      (t: string) => t.replace('"s3cret"', '"${DB_PASSWORD}"'),
+      [['pools.main.password', 'changed', false]],
+    ],
     ['an encrypted value emptied is not sealed', (t: string) => t.replace('"s3cret"', '""'), [['pools.main.password', 'changed', false]]],
-    ['a secret moved to another key stays sealed', (t: string) => t.replace('password = "s3cret" # kept', 'pw = "s3cret"'), [
-      ['pools.main.pw', 'added', true], ['pools.main.password', 'removed', false],
-    ]],
+    [
+      'a secret moved to another key stays sealed',
+      (t: string) => t.replace('password = "s3cret" # kept', 'pw = "s3cret"'),
+      [
+        ['pools.main.pw', 'added', true],
+        ['pools.main.password', 'removed', false],
+      ],
+    ],
   ] as const)('%s', async (_label, edit, expected) => {
     const { result } = await plan(edit);
     expect(result.changed).toBe(expected.length > 0);
@@ -64,12 +81,17 @@ describe('edit session', () => {
     expect(kept.length).toBeGreaterThanOrEqual(ORIGINAL.split('\n').length - 3);
     for (const change of result.changes.filter((c) => c.sealed)) {
       const path = change.field.slice('c.toml:'.length).split('.');
-      expect((await openValue(keyring, valueOf(result.text, path))).text).toBe(valueOf(edit(ORIGINAL.replace(BLOB, 's3cret').replace(URL_BLOB, 'url-pw')), path));
+      expect((await openValue(keyring, valueOf(result.text, path))).text).toBe(
+        valueOf(edit(ORIGINAL.replace(BLOB, 's3cret').replace(URL_BLOB, 'url-pw')), path),
+      );
     }
   });
 
   it('refuses invalid TOML with E_INVALID_TOML naming the file, never the text', async () => {
-    await expect(plan((text) => `${text}[broken\n`)).rejects.toMatchObject({ code: 'E_INVALID_TOML', message: expect.stringMatching(/^c\.toml: invalid toml at line \d+, column \d+: [^"]*$/) });
+    await expect(plan((text) => `${text}[broken\n`)).rejects.toMatchObject({
+      code: 'E_INVALID_TOML',
+      message: expect.stringMatching(/^c\.toml: invalid toml at line \d+, column \d+: [^"]*$/),
+    });
   });
 
   it('diffFields tells types apart and lists removed fields last', () => {

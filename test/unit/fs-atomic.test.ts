@@ -1,10 +1,30 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { LibertyError } from '../../src/core/errors.js';
-import { findTempFiles, isTempFileName, makeTempName, removeStaleTempFiles, tempFileWriter, writeFileAtomic } from '../../src/core/fs-atomic.js';
+import {
+  findTempFiles,
+  isTempFileName,
+  makeTempName,
+  removeStaleTempFiles,
+  tempFileWriter,
+  writeFileAtomic,
+} from '../../src/core/fs-atomic.js';
 import { bundleWorker } from '../support/esbuild-worker.js';
 import { giveToUnprivileged, NOBODY, runningAsRoot, runUnprivileged, unprivilegedUserAvailable } from '../support/unprivileged.js';
 
@@ -130,8 +150,7 @@ describe('writeFileAtomic', () => {
     const target = join(dir, 'app.toml');
     writeFileSync(target, 'original\n');
     const failure = Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
-    vi.mocked(fs.rename).mockImplementationOnce((_from: unknown, _to: unknown, callback: (error: Error) => void) =>
-      callback(failure));
+    vi.mocked(fs.rename).mockImplementationOnce((_from: unknown, _to: unknown, callback: (error: Error) => void) => callback(failure));
     const error = await expectIoError(writeFileAtomic(target, 'new\n'), target);
     expect(error.message).toContain('ENOSPC');
     expect(error.message).not.toContain('new');
@@ -271,7 +290,8 @@ describe('findTempFiles', () => {
   it('lists temporary files recursively, relative, skipping hidden folders and links', async () => {
     mkdirSync(join(dir, 'sub'));
     mkdirSync(join(dir, '.hidden'));
-    for (const rel of ['app.toml', '.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb', '.hidden/.c.toml.lc-tmp-1-ab']) writeFileSync(join(dir, rel), 'x');
+    for (const rel of ['app.toml', '.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb', '.hidden/.c.toml.lc-tmp-1-ab'])
+      writeFileSync(join(dir, rel), 'x');
     symlinkSync('/etc/passwd', join(dir, '.x.toml.lc-tmp-13-cc'));
     expect((await findTempFiles(dir)).sort()).toEqual(['.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb']);
     expect(tempFileWriter('.app.toml.lc-tmp-11-aa')).toBe(11);

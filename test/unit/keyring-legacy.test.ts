@@ -22,7 +22,9 @@ vi.mock('node:crypto', async (importOriginal) => {
 function sealLegacy(secret: string, plaintext: string): string {
   const salt = randomBytes(64);
   const iv = randomBytes(16);
-  const cipher = createCipheriv('aes-256-gcm', pbkdf2Sync(Buffer.from(secret, 'utf8'), salt, 2145, 32, 'sha512'), iv, { authTagLength: 16 });
+  const cipher = createCipheriv('aes-256-gcm', pbkdf2Sync(Buffer.from(secret, 'utf8'), salt, 2145, 32, 'sha512'), iv, {
+    authTagLength: 16,
+  });
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
   return `ENC:${Buffer.concat([salt, iv, cipher.getAuthTag(), ciphertext]).toString('base64')}`;
 }
@@ -53,7 +55,8 @@ describe('opening legacy blobs all at once', () => {
 });
 
 describe('trialOrder: which configured key is tried on a blob, in which order', () => {
-  const slot = (env: string, role: KeySlot['role'], value?: string): KeySlot => (value === undefined ? { env, role } : { env, role, key: parseKey(env, value) });
+  const slot = (env: string, role: KeySlot['role'], value?: string): KeySlot =>
+    value === undefined ? { env, role } : { env, role, key: parseKey(env, value) };
   const M = slot('M', 'master', KEY_A);
   const OLD = slot('OLD', 'legacy', KEY_B);
   const PASS = slot('PASS', 'legacy', LEGACY_PASSPHRASE);

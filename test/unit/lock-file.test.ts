@@ -1,11 +1,30 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { removeStaleTempFiles } from '../../src/core/fs-atomic.js';
-import { acquireLockFile, acquireSettingsLock, LOCK_FILE_NAME, MAX_LOCK_FILE_BYTES, realWorld, type LockHolder, type LockWorld } from '../../src/core/lock-file.js';
+import {
+  acquireLockFile,
+  acquireSettingsLock,
+  LOCK_FILE_NAME,
+  MAX_LOCK_FILE_BYTES,
+  realWorld,
+  type LockHolder,
+  type LockWorld,
+} from '../../src/core/lock-file.js';
 import { bundleWorker, runWorker } from '../support/esbuild-worker.js';
 import { rejection } from '../support/errors.js';
 
@@ -132,7 +151,14 @@ describe('acquireSettingsLock', () => {
   });
 
   it('never takes over a lock held on another host', async () => {
-    const remote = { pid: await deadPid(), host: `${HOST}-elsewhere`, user: 'bob', command: 'rewrap', since: '2024-01-01T00:00:00.000Z', token: '9-ee' };
+    const remote = {
+      pid: await deadPid(),
+      host: `${HOST}-elsewhere`,
+      user: 'bob',
+      command: 'rewrap',
+      since: '2024-01-01T00:00:00.000Z',
+      token: '9-ee',
+    };
     writeFileSync(join(dir, LOCK_FILE_NAME), JSON.stringify(remote));
     const error = await rejection(acquireSettingsLock(dir, { holder: holder('b'), waitMs: 200 }));
     expect(error.code).toBe('E_LOCK_HELD');
@@ -214,7 +240,11 @@ describe('a lock someone planted', () => {
     ['a FIFO', () => execFileSync('mkfifo', [lockPath()]), (path) => lstatSync(path).isFIFO()],
     ['a link to /dev/zero', () => symlinkSync('/dev/zero', lockPath()), (path) => lstatSync(path).isSymbolicLink()],
     ['a directory', () => mkdirSync(lockPath()), (path) => lstatSync(path).isDirectory()],
-    ['a file larger than any lock record', () => writeFileSync(lockPath(), 'x'.repeat(MAX_LOCK_FILE_BYTES + 1)), (path) => lstatSync(path).isFile()],
+    [
+      'a file larger than any lock record',
+      () => writeFileSync(lockPath(), 'x'.repeat(MAX_LOCK_FILE_BYTES + 1)),
+      (path) => lstatSync(path).isFile(),
+    ],
   ])('refuses %s at once with E_LOCK_HELD naming it, and leaves it there', async (_name, plant, stillThere) => {
     plant();
     const error = await rejection(acquire());

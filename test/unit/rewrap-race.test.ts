@@ -51,7 +51,6 @@ function swapAfterRead(file: string, swap: () => void): void {
   });
 }
 
-
 describe('rewrap: the file swapped right after it was read', () => {
   it('for a link to a file outside: refused with E_IO, the outside file unchanged, nothing left behind', async () => {
     writeFileSync(join(dir, 'connectors.toml'), TEXT);

@@ -1,7 +1,20 @@
 // Reading a settings file and writing it back (src/core/settings.ts): the read goes to the real path
 // inside the directory and only to a regular file of bounded size; the write goes only to the file read.
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -24,7 +37,6 @@ afterEach(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-
 const settingsOf = (): Settings => ({ dir, crypto: {} as Settings['crypto'], fields: {} as Settings['fields'] });
 
 describe('readSettingsFile', () => {
@@ -36,16 +48,24 @@ describe('readSettingsFile', () => {
     const real = realpathSync(join(dir, 'real', 'a.toml'));
     expect(document.file).toBe('alias.toml');
     expect(document.data).toEqual({ a: '1' });
-    expect(document.origin).toEqual({ file: 'alias.toml', root: realpathSync(dir), path: real, identity: { dev: statSync(real).dev, ino: statSync(real).ino } });
+    expect(document.origin).toEqual({
+      file: 'alias.toml',
+      root: realpathSync(dir),
+      path: real,
+      identity: { dev: statSync(real).dev, ino: statSync(real).ino },
+    });
   });
 
   it.each([
     ['a FIFO', () => execFileSync('mkfifo', [join(dir, 'evil.toml')])],
     ['a directory', () => mkdirSync(join(dir, 'evil.toml'))],
-    ['a file over the size bound', () => {
-      writeFileSync(join(dir, 'evil.toml'), '');
-      truncateSync(join(dir, 'evil.toml'), MAX_SETTINGS_FILE_BYTES + 1);
-    }],
+    [
+      'a file over the size bound',
+      () => {
+        writeFileSync(join(dir, 'evil.toml'), '');
+        truncateSync(join(dir, 'evil.toml'), MAX_SETTINGS_FILE_BYTES + 1);
+      },
+    ],
   ])('refuses %s with E_IO naming the file, without hanging', async (_what, plant) => {
     plant();
     const error = await rejection(readSettingsFile(dir, 'evil.toml'));

@@ -33,11 +33,14 @@ describe('renderTable', () => {
     ['a combining accent', 're\u0301seau.toml:db.password'],
   ])('keeps the columns aligned with %s', (_name, field) => {
     expect(field.length).toBeGreaterThan(0);
-    const lines = renderTable(['seq', 'field', 'outcome'], [
-      ['1', 'a.toml:x', 'ok'],
-      ['2', field, 'failed'],
-      ['10', 'short.toml:y', 'ok'],
-    ]);
+    const lines = renderTable(
+      ['seq', 'field', 'outcome'],
+      [
+        ['1', 'a.toml:x', 'ok'],
+        ['2', field, 'failed'],
+        ['10', 'short.toml:y', 'ok'],
+      ],
+    );
     const outcomeColumn = columnOf(lines[0], 'outcome');
     expect(outcomeColumn).toBe(3 + 2 + displayWidth(field) + 2);
     expect(columnOf(lines[1], 'ok')).toBe(outcomeColumn);
@@ -46,7 +49,13 @@ describe('renderTable', () => {
   });
 
   it('pads no last column and leaves no trailing space', () => {
-    const lines = renderTable(['a', 'b'], [['x', ''], ['yyyy', 'z']]);
+    const lines = renderTable(
+      ['a', 'b'],
+      [
+        ['x', ''],
+        ['yyyy', 'z'],
+      ],
+    );
     expect(lines).toEqual(['a     b', 'x', 'yyyy  z']);
   });
 
@@ -59,10 +68,13 @@ describe('renderTable', () => {
 describe('renderTable with control characters', () => {
   it('escapes them in every cell and keeps the columns aligned on what is shown', () => {
     const hostile = '\x1b]0;PWNED\x07\x1b[2Jx.toml:svc.password';
-    const lines = renderTable(['operator', 'field', 'outcome'], [
-      ['\u009b2Jmallory', hostile, 'ok'],
-      ['root', 'a.toml:x', 'ok'],
-    ]);
+    const lines = renderTable(
+      ['operator', 'field', 'outcome'],
+      [
+        ['\u009b2Jmallory', hostile, 'ok'],
+        ['root', 'a.toml:x', 'ok'],
+      ],
+    );
     expect(lines.join('\n')).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
     expect(lines[1]).toContain('\\u009b2Jmallory');
     expect(lines[1]).toContain('\\x1b]0;PWNED\\x07\\x1b[2Jx.toml:svc.password');

@@ -336,7 +336,12 @@ describe('applyEdits on existing values: only the token changes', () => {
     ['array of tables, first element', ['servers', '0', 'password'], '"a-pw"', '"NEW"'],
     ['array of tables, second element', ['servers', '1', 'password'], '"b-pw"', '"NEW"'],
     ['sub-table of an element', ['servers', '0', 'tls', 'cert'], '"c1"', '"NEW"'],
-    ['unicode key and value', ['\u043a\u043b\u044e\u0447', '\u043f\u0430\u0440\u043e\u043b\u044c'], '"\u0441\u0435\u043a\u0440\u0435\u0442 \u{1F511}"', '"NEW"'],
+    [
+      'unicode key and value',
+      ['\u043a\u043b\u044e\u0447', '\u043f\u0430\u0440\u043e\u043b\u044c'],
+      '"\u0441\u0435\u043a\u0440\u0435\u0442 \u{1F511}"',
+      '"NEW"',
+    ],
     ['under an implicit table', ['implicit', 'child', 'k'], 'k = "v"', 'k = "NEW"'],
     ['element of an inline array', ['list', '1'], 'list = ["in", "array"]', 'list = ["in", "NEW"]'],
   ])('%s', (_name, path, from, to) => {
@@ -408,7 +413,12 @@ describe('applyEdits creating fields', () => {
   const lf = loadFixture(LF);
 
   it.each([
-    ['in a [table], after its last key, with its indentation', ['pools', 'main', 'new'], '  host = "db.local"\r\n', '  host = "db.local"\r\n  new = "N"\r\n'],
+    [
+      'in a [table], after its last key, with its indentation',
+      ['pools', 'main', 'new'],
+      '  host = "db.local"\r\n',
+      '  host = "db.local"\r\n  new = "N"\r\n',
+    ],
     ['at the root, after the last root key', ['zz'], 'port = 5432\r\n', 'port = 5432\r\nzz = "N"\r\n'],
     ['in an empty [table]', ['empty', 'k'], '[empty]\r\n', '[empty]\r\nk = "N"\r\n'],
     ['in an array-of-tables element', ['servers', '0', 'new'], 'password = "a-pw"\r\n', 'password = "a-pw"\r\nnew = "N"\r\n'],
@@ -475,7 +485,13 @@ describe('applyEdits creating fields', () => {
 
   it('writes into an empty file', () => {
     const doc = parseTomlDocument('e.toml', Buffer.alloc(0));
-    expectBytes(applyEdits(doc, [{ path: ['a', 'b'], value: 'x' }, { path: ['top'], value: 't' }]), 'top = "t"\n\n[a]\nb = "x"\n');
+    expectBytes(
+      applyEdits(doc, [
+        { path: ['a', 'b'], value: 'x' },
+        { path: ['top'], value: 't' },
+      ]),
+      'top = "t"\n\n[a]\nb = "x"\n',
+    );
   });
 
   it('inserts after a multi-line value and its comment', () => {
@@ -496,9 +512,30 @@ describe('applyEdits refusals', () => {
     ['a parent that is an inline array', [{ path: ['list', '0', 'x'], value: 'x' }], 'E_BAD_SETTINGS'],
     ['a missing element of an array of tables', [{ path: ['servers', '2', 'x'], value: 'x' }], 'E_BAD_SETTINGS'],
     ['a value with a lone surrogate', [{ path: ['title'], value: '\udc00' }], 'E_BAD_SETTINGS'],
-    ['the same field twice', [{ path: ['title'], value: 'a' }, { path: ['title'], value: 'b' }], 'E_BAD_FIELD_REF'],
-    ['a field and its parent', [{ path: ['n', 'x'], value: 'a' }, { path: ['n'], value: 'b' }], 'E_BAD_FIELD_REF'],
-    ['a parent and its field', [{ path: ['n'], value: 'b' }, { path: ['n', 'x'], value: 'a' }], 'E_BAD_FIELD_REF'],
+    [
+      'the same field twice',
+      [
+        { path: ['title'], value: 'a' },
+        { path: ['title'], value: 'b' },
+      ],
+      'E_BAD_FIELD_REF',
+    ],
+    [
+      'a field and its parent',
+      [
+        { path: ['n', 'x'], value: 'a' },
+        { path: ['n'], value: 'b' },
+      ],
+      'E_BAD_FIELD_REF',
+    ],
+    [
+      'a parent and its field',
+      [
+        { path: ['n'], value: 'b' },
+        { path: ['n', 'x'], value: 'a' },
+      ],
+      'E_BAD_FIELD_REF',
+    ],
     ['an empty path', [{ path: [], value: 'b' }], 'E_BAD_FIELD_REF'],
     ['a field name with a lone surrogate', [{ path: ['a\ud800'], value: 'b' }], 'E_BAD_FIELD_REF'],
   ] as const)('%s', (_name, edits, code) => {
@@ -548,8 +585,18 @@ describe('applyEdits swapping string tokens without the syntax tree', () => {
   it.each([
     ['a basic string', 'a = 1\n[t]\nx = "ENC:v2:a"   # c\n', ['t', 'x'], 'a = 1\n[t]\nx = "NEW"   # c\n'],
     ['a literal string, kept literal', "x = 'ENC:v2:a'\r\ny = 2\r\n", ['x'], "x = 'NEW'\r\ny = 2\r\n"],
-    ['a value also in a comment, written with an escape', '# was "ENC:v2:a"\nx = "ENC:v2:\\u0061"\n', ['x'], '# was "ENC:v2:a"\nx = "NEW"\n'],
-    ['a value also inside another string', 'note = \'see "ENC:v2:a"\'\nx = "ENC:v2:\\u0061"\n', ['x'], 'note = \'see "ENC:v2:a"\'\nx = "NEW"\n'],
+    [
+      'a value also in a comment, written with an escape',
+      '# was "ENC:v2:a"\nx = "ENC:v2:\\u0061"\n',
+      ['x'],
+      '# was "ENC:v2:a"\nx = "NEW"\n',
+    ],
+    [
+      'a value also inside another string',
+      'note = \'see "ENC:v2:a"\'\nx = "ENC:v2:\\u0061"\n',
+      ['x'],
+      'note = \'see "ENC:v2:a"\'\nx = "NEW"\n',
+    ],
     ['a value written twice', 'x = "ENC:v2:a"\ny = "ENC:v2:a"\n', ['y'], 'x = "ENC:v2:a"\ny = "NEW"\n'],
     ['a multi-line string, kept multi-line', 'x = """ENC:v2:a"""\n', ['x'], 'x = """NEW"""\n'],
     ['a value inside a longer one', 'y = "ENC:v2:ab"\nx = "ENC:v2:a"\n', ['x'], 'y = "ENC:v2:ab"\nx = "NEW"\n'],
@@ -570,10 +617,20 @@ describe('applyEdits swapping string tokens without the syntax tree', () => {
     ['a literal string that cannot hold the value becomes basic', "x = 'old'\n", "it's", `x = "it's"\n`],
     ['a multi-line literal that cannot hold the value becomes multi-line basic', "x = '''\nold'''\n", "a'''b", `x = """\na'''b"""\n`],
     ['a multi-line basic string keeps its lines', 'x = """\nold"""\n', 'one\ntwo "q"', `x = """\none\ntwo \\"q\\""""\n`],
-    ['a blob inside a URL: only the blob changes, escapes elsewhere kept', 'url = "p://u:ENC:v2:aaaaaaaa:old@h/\\u0041"\n', 'p://u:ENC:v2:aaaaaaaa:new@h/A', 'url = "p://u:ENC:v2:aaaaaaaa:new@h/\\u0041"\n'],
+    [
+      'a blob inside a URL: only the blob changes, escapes elsewhere kept',
+      'url = "p://u:ENC:v2:aaaaaaaa:old@h/\\u0041"\n',
+      'p://u:ENC:v2:aaaaaaaa:new@h/A',
+      'url = "p://u:ENC:v2:aaaaaaaa:new@h/\\u0041"\n',
+    ],
     ['a multi-line string keeps a value that starts with a newline', 'x = """old"""\n', '\nnew', 'x = """\n\nnew"""\n'],
     ['a multi-line literal keeps a value that starts with a newline', "x = '''old'''\n", '\nnew', "x = '''\n\nnew'''\n"],
-    ['a blob inside a literal URL', "url = 'p://u:ENC:v2:aaaaaaaa:old@h/'\n", 'p://u:ENC:v2:aaaaaaaa:new@h/', "url = 'p://u:ENC:v2:aaaaaaaa:new@h/'\n"],
+    [
+      'a blob inside a literal URL',
+      "url = 'p://u:ENC:v2:aaaaaaaa:old@h/'\n",
+      'p://u:ENC:v2:aaaaaaaa:new@h/',
+      "url = 'p://u:ENC:v2:aaaaaaaa:new@h/'\n",
+    ],
   ])('%s', (_name, text, value, expected) => {
     expectBytes(applyEdits(parseTomlDocument('f.toml', text), [{ path: [text.split(' ')[0]], value }]), expected);
   });

@@ -42,8 +42,7 @@ describe('Wycheproof AES-GCM (256-bit key, 96-bit iv, 128-bit tag)', () => {
   });
 });
 
-const isOurShape = (record: Record<string, unknown>) =>
-  record.Keylen === '256' && record.IVlen === '96' && record.Taglen === '128';
+const isOurShape = (record: Record<string, unknown>) => record.Keylen === '256' && record.IVlen === '96' && record.Taglen === '128';
 
 describe('NIST CAVP gcmEncryptExtIV256', () => {
   const records = parseRsp(readVector('gcmEncryptExtIV256.rsp')).filter(isOurShape);
@@ -69,8 +68,7 @@ describe('NIST CAVP gcmDecrypt256', () => {
 
   it('opens every valid record and rejects every FAIL record', () => {
     for (const record of records) {
-      const open = () =>
-        openGcm(hex(record.Key), hex(record.IV), { ciphertext: hex(record.CT), tag: hex(record.Tag) }, hex(record.AAD));
+      const open = () => openGcm(hex(record.Key), hex(record.IV), { ciphertext: hex(record.CT), tag: hex(record.Tag) }, hex(record.AAD));
       if (record.FAIL) expectAuthFailure(open);
       else expect(open().toString('hex')).toBe(record.PT);
     }

@@ -17,7 +17,10 @@ export default class Audit extends BaseCommand {
   static override examples = [
     { description: 'the last day', command: '<%= config.bin %> audit --since 24h' },
     { description: 'who revealed what, for a script', command: '<%= config.bin %> audit --event reveal --json' },
-    { description: 'every access to one secret', command: '<%= config.bin %> audit --field connectors.toml:pools.main.password --limit 20' },
+    {
+      description: 'every access to one secret',
+      command: '<%= config.bin %> audit --field connectors.toml:pools.main.password --limit 20',
+    },
   ];
   static override flags = {
     ...settingsFlag,
@@ -45,13 +48,15 @@ export default class Audit extends BaseCommand {
     if (entries.length === 0) this.note('no matching events');
     const rows = entries.map((entry) => [String(entry.seq), entry.ts, entry.operator, entry.event, entry.field ?? '-', entry.outcome]);
     if (rows.length > 0) renderTable(['seq', 'time', 'operator', 'event', 'field', 'outcome'], rows).forEach((line) => this.say(line));
-    for (const bad of listing.badLines) this.note(`liberty-crypto: problem: audit log line ${bad.line} is not an entry (${bad.reason}): left out`);
+    for (const bad of listing.badLines)
+      this.note(`liberty-crypto: problem: audit log line ${bad.line} is not an entry (${bad.reason}): left out`);
     const unnamed = listing.badLineCount - listing.badLines.length;
     if (unnamed > 0) this.note(`liberty-crypto: problem: ${plural(unnamed, 'more audit log line')} left out: not entries either`);
     const broken = listing.chainBreak;
     // a line left out breaks the chain where it is: its reason was just given
     const why = broken && broken.line !== listing.badLines[0]?.line ? ` (${broken.reason})` : '';
-    if (broken) this.note(`liberty-crypto: warning: the audit log's hash chain breaks at line ${broken.line}${why}: run liberty-crypto audit verify`);
+    if (broken)
+      this.note(`liberty-crypto: warning: the audit log's hash chain breaks at line ${broken.line}${why}: run liberty-crypto audit verify`);
     if (listing.badLineCount > 0) this.reportProblems();
     return entries;
   }

@@ -14,7 +14,10 @@ export default class AuditVerify extends BaseCommand {
     'off or rewritten). A missing or empty log is exit 1 with --head, or when app.toml stores a fingerprint.';
   static override examples = [
     { description: 'check the chain', command: '<%= config.bin %> audit verify --settings ./config' },
-    { description: 'nightly: verify and record the head (then copy that file off the host)', command: '<%= config.bin %> audit verify --json | jq -r .head >> ~/liberty-audit-heads' },
+    {
+      description: 'nightly: verify and record the head (then copy that file off the host)',
+      command: '<%= config.bin %> audit verify --json | jq -r .head >> ~/liberty-audit-heads',
+    },
   ];
   static override flags = {
     ...settingsFlag,
@@ -34,7 +37,10 @@ export default class AuditVerify extends BaseCommand {
       this.reportProblems();
     }
     const earlier = report.earlierHead;
-    if (earlier) this.say(`earlier head ${earlier.hash}: ${earlier.line === null ? 'not in the log' : `still in the log (line ${earlier.line} of ${report.entries})`}`);
+    if (earlier)
+      this.say(
+        `earlier head ${earlier.hash}: ${earlier.line === null ? 'not in the log' : `still in the log (line ${earlier.line} of ${report.entries})`}`,
+      );
     return report;
   }
 }

@@ -35,7 +35,9 @@ export default class KeysAddLegacy extends BaseCommand {
     const settings = await loadSettingsDirectory(this.settingsLocation(flags.settings));
     await requirePermission(settings, 'settings:framework', { event: 'keys.add-legacy', details: envNameDetail('env', args.name) });
     const audit = auditWrites(settings, (legacy: string[]) => ({ event: 'keys.add-legacy', details: { env: args.name, legacy } }));
-    const legacy = await withSettingsLock(settings, 'keys add-legacy', () => addLegacyKey(settings, currentEnvironment(), args.name, audit));
+    const legacy = await withSettingsLock(settings, 'keys add-legacy', () =>
+      addLegacyKey(settings, currentEnvironment(), args.name, audit),
+    );
     this.say(`${args.name} is now a legacy key (legacy keys: ${legacy.join(', ')})`);
     this.say('next: restart the framework, then run liberty-crypto rewrap');
     return { added: args.name, legacy };

@@ -123,7 +123,7 @@ function appendLocked(logPath: string, events: readonly AuditEvent[], options: A
       entries.push(entry);
     }
     const buffer = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-    for (let written = 0; written < buffer.length; ) written += writeSync(opened.fd, buffer, written, buffer.length - written);
+    for (let written = 0; written < buffer.length;) written += writeSync(opened.fd, buffer, written, buffer.length - written);
     fsyncSync(opened.fd);
   } catch (error) {
     throw auditError('append to', logPath, error);

@@ -113,7 +113,8 @@ export function readEntry(line: Buffer): ReadLine {
 /** Why an entry on line `lineNo` does not continue the chain, or undefined when it does. */
 export function chainProblem(entry: AuditEntry, lineNo: number, expectedPrev: string): string | undefined {
   if (entry.seq !== lineNo) return `seq is not ${lineNo}`;
-  if (entry.prev !== expectedPrev) return lineNo === 1 ? 'prev is not the genesis hash' : `prev does not match the hash of line ${lineNo - 1}`;
+  if (entry.prev !== expectedPrev)
+    return lineNo === 1 ? 'prev is not the genesis hash' : `prev does not match the hash of line ${lineNo - 1}`;
   return undefined;
 }
 

@@ -38,7 +38,12 @@ export interface LogScan {
  * Calls `onLine` for each line of the file open at `fd`, from its start to its end, splitting at `\n`; a
  * last line without newline counts. Throws what `tooLarge` returns once more than `maxBytes` were read.
  */
-export function forEachLogLine(fd: number, onLine: (line: LogLine) => void, tooLarge: () => Error, maxBytes = MAX_AUDIT_LOG_BYTES): LogScan {
+export function forEachLogLine(
+  fd: number,
+  onLine: (line: LogLine) => void,
+  tooLarge: () => Error,
+  maxBytes = MAX_AUDIT_LOG_BYTES,
+): LogScan {
   const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
   const line = new LineBuffer();
   let number = 0;
@@ -131,7 +136,7 @@ export function readLogTail(fd: number, size: number, seqOf: (line: Buffer) => n
 
 function readAt(fd: number, position: number, length: number): Buffer {
   const buffer = Buffer.alloc(length);
-  for (let offset = 0; offset < length; ) {
+  for (let offset = 0; offset < length;) {
     const read = readSync(fd, buffer, offset, length - offset, position + offset);
     if (read === 0) throw new Error('the audit log shrank while it was read');
     offset += read;
@@ -200,9 +205,15 @@ export function auditError(action: string, logPath: string, error: unknown): Lib
   if (error instanceof LibertyError && error.code === 'E_AUDIT_LOG') return error;
   const errno = errnoCode(error);
   if (errno !== undefined || !(error instanceof LibertyError)) {
-    return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log ${logPath}${errno ? ` (${errno})` : ''}`, { hint: AUDIT_IO_HINT, cause: error });
+    return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log ${logPath}${errno ? ` (${errno})` : ''}`, {
+      hint: AUDIT_IO_HINT,
+      cause: error,
+    });
   }
-  return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log: ${error.message}`, { hint: error.hint ?? AUDIT_IO_HINT, cause: error });
+  return new LibertyError('E_AUDIT_LOG', `cannot ${action} the audit log: ${error.message}`, {
+    hint: error.hint ?? AUDIT_IO_HINT,
+    cause: error,
+  });
 }
 
 const AUDIT_IO_HINT = 'check the path, the owner and mode of the log and its directory, and free space';

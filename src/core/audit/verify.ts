@@ -57,7 +57,9 @@ function verifyProblem(logPath: string, scan: EntryScan, options: AuditVerifyOpt
   const wantsHead = options.head !== undefined;
   if (scan.lines === 0 && (wantsHead || options.fingerprintStored)) {
     const log = scan.exists ? `the audit log ${logPath} is empty` : `no audit log at ${logPath}`;
-    return wantsHead ? `${log}: the earlier head cannot be in it` : `${log}, but app.toml stores a master fingerprint: writes have happened`;
+    return wantsHead
+      ? `${log}: the earlier head cannot be in it`
+      : `${log}, but app.toml stores a master fingerprint: writes have happened`;
   }
   if (wantsHead && found === null) return 'the earlier head is not in the log: lines were cut off, or the log was rewritten';
   return undefined;

@@ -42,7 +42,12 @@ const INLINE_TABLE_OPENER = /(?:^|[^$])\{/;
 const ESCAPE_NOT_IN_TOML_1_0 = /\\[xe]/;
 
 /** Walks tables; false when a value needs the syntax tree (a date or time, a table inside an array). */
-function collectStrings(table: Readonly<Record<string, unknown>>, path: KeyPath, accept: (value: string) => boolean, found: FoundString[]): boolean {
+function collectStrings(
+  table: Readonly<Record<string, unknown>>,
+  path: KeyPath,
+  accept: (value: string) => boolean,
+  found: FoundString[],
+): boolean {
   const keys = Object.keys(table); // faster than for-in over smol-toml's prototype-less tables
   for (let i = 0; i < keys.length; i += 1) {
     const key = keys[i];

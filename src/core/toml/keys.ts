@@ -180,7 +180,10 @@ export function valueAt(data: unknown, path: KeyPath): unknown {
 
 /** `container[key]` when the container is a table or an array that has that key of its own. */
 export function readOwn(container: unknown, key: string): unknown {
-  return typeof container === 'object' && container !== null && !(container instanceof Date) && Object.prototype.hasOwnProperty.call(container, key)
+  return typeof container === 'object' &&
+    container !== null &&
+    !(container instanceof Date) &&
+    Object.prototype.hasOwnProperty.call(container, key)
     ? (container as Record<string, unknown>)[key]
     : undefined;
 }

@@ -63,7 +63,8 @@ function findInvalidUtf8(bytes: Uint8Array): number {
   let i = 0;
   while (i < bytes.length) {
     const lead = bytes[i];
-    const size = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const size =
+      lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
     if (size === 0) return i;
     // the second byte's range excludes overlong forms, surrogates and code points above U+10FFFF
     const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
@@ -107,16 +108,32 @@ function invalidToml(file: string, line: number, column: number, reason: string)
 
 /** toml-eslint-parser's fixed messages; two others embed a code point, and anything else is generic. */
 const SYNTAX_REASONS = new Set([
-  'Unterminated string constant', 'Unterminated table-key', 'Unterminated array', 'Unterminated inline table',
-  'Empty bare keys are not allowed', 'Must be a newline', 'Expected equal (=) token', 'Unspecified values are invalid',
-  'Expected comma (,) token', 'Defining a key multiple times is invalid', 'Unexpected character', 'Unexpected token',
+  'Unterminated string constant',
+  'Unterminated table-key',
+  'Unterminated array',
+  'Unterminated inline table',
+  'Empty bare keys are not allowed',
+  'Must be a newline',
+  'Expected equal (=) token',
+  'Unspecified values are invalid',
+  'Expected comma (,) token',
+  'Defining a key multiple times is invalid',
+  'Unexpected character',
+  'Unexpected token',
   'Control characters (codes < 0x1f and 0x7f) are not allowed',
   'The key, equals sign, and value must be on the same line',
   'No newlines are allowed between the curly braces unless they are valid within a value',
-  'Underscores are allowed between digits', 'Unexpected spaces', 'Three or more quotes are not permitted',
-  'Unexpected invalid date', 'Unexpected invalid time', 'Leading zeros are not allowed',
-  'Trailing comma is not permitted in an inline table', 'Invalid character in escape sequence',
-  'Consecutive dots are not permitted in keys', 'Keys cannot end with a dot', 'Keys cannot start with a dot',
+  'Underscores are allowed between digits',
+  'Unexpected spaces',
+  'Three or more quotes are not permitted',
+  'Unexpected invalid date',
+  'Unexpected invalid time',
+  'Leading zeros are not allowed',
+  'Trailing comma is not permitted in an inline table',
+  'Invalid character in escape sequence',
+  'Consecutive dots are not permitted in keys',
+  'Keys cannot end with a dot',
+  'Keys cannot start with a dot',
 ]);
 
 function describeSyntaxError(message: string): string {
@@ -128,17 +145,35 @@ function describeSyntaxError(message: string): string {
 
 /** smol-toml's fixed reasons; its message also carries a code block of source lines, never copied. */
 const DATA_REASONS = new Set([
-  'control characters are not allowed in comments', 'control characters are not allowed in strings',
-  'document contains an unsafe property', 'document contains excessively nested structures. aborting.',
-  'each key-value declaration must be followed by an end-of-line', 'expected comma or end of structure',
-  'expected end of table array declaration', 'illegal character in key', 'illegal empty bare key',
-  'illegal leading zero', 'illegal quoted key: multiline strings are not allowed', 'illegal underscore',
-  'incomplete key-value: cannot find end of key', 'integer value cannot be represented losslessly', 'invalid date',
-  'invalid date-time: date part is malformed', 'invalid date-time: time part is malformed',
-  'invalid escape: only line-ending whitespace may be escaped', 'invalid non-hex character in unicode escape',
-  'invalid unicode escape', 'invalid value', 'trying to redefine an already defined value',
-  'trying to redefine an already defined table or value', 'unexpected end of key', 'unfinished array',
-  'unfinished numeric value', 'unfinished string', 'unfinished table', 'unrecognised escape sequence',
+  'control characters are not allowed in comments',
+  'control characters are not allowed in strings',
+  'document contains an unsafe property',
+  'document contains excessively nested structures. aborting.',
+  'each key-value declaration must be followed by an end-of-line',
+  'expected comma or end of structure',
+  'expected end of table array declaration',
+  'illegal character in key',
+  'illegal empty bare key',
+  'illegal leading zero',
+  'illegal quoted key: multiline strings are not allowed',
+  'illegal underscore',
+  'incomplete key-value: cannot find end of key',
+  'integer value cannot be represented losslessly',
+  'invalid date',
+  'invalid date-time: date part is malformed',
+  'invalid date-time: time part is malformed',
+  'invalid escape: only line-ending whitespace may be escaped',
+  'invalid non-hex character in unicode escape',
+  'invalid unicode escape',
+  'invalid value',
+  'trying to redefine an already defined value',
+  'trying to redefine an already defined table or value',
+  'unexpected end of key',
+  'unfinished array',
+  'unfinished numeric value',
+  'unfinished string',
+  'unfinished table',
+  'unrecognised escape sequence',
   'illegal character in numeric literal',
 ]);
 

@@ -86,7 +86,7 @@ export class SplicePlanner {
       const text =
         typeof value === 'string'
           ? restyleToken(raw, entry.node as AST.TOMLStringValue, value)
-          : editArrayToken(raw, entry.node as AST.TOMLArray, value, this.eol) ?? token;
+          : (editArrayToken(raw, entry.node as AST.TOMLArray, value, this.eol) ?? token);
       this.replacements.push({ start, end, text, atLineStart: false, order: this.order++ });
       return;
     }

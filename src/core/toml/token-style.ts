@@ -35,7 +35,12 @@ function swapInsideToken(raw: string, old: string, value: string): string | unde
   let prefix = 0;
   while (prefix < old.length && prefix < value.length && old[prefix] === value[prefix]) prefix += 1;
   let suffix = 0;
-  while (suffix < old.length - prefix && suffix < value.length - prefix && old[old.length - 1 - suffix] === value[value.length - 1 - suffix]) suffix += 1;
+  while (
+    suffix < old.length - prefix &&
+    suffix < value.length - prefix &&
+    old[old.length - 1 - suffix] === value[value.length - 1 - suffix]
+  )
+    suffix += 1;
   const oldPart = old.slice(prefix, old.length - suffix);
   const newPart = value.slice(prefix, value.length - suffix);
   // only text that reads the same in every string style: what blobs are made of
