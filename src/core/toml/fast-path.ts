@@ -89,13 +89,14 @@ function isPlainArray(items: readonly unknown[]): boolean {
 }
 
 /**
- * The common edit, a string value replaced by another (rewrap), without the strict syntax tree: when
- * findStringValues can answer for the document (smol-toml's acceptance stands for both parsers), each old
- * value occurs exactly once in the text, right between a pair of single quote characters (`"..."` or
- * `'...'`, not a multi-line string), that token is the candidate. The result must then parse to the old
- * data with exactly the edited fields changed; a candidate that was not the field's own token (the text of
- * a comment or of another string) changes some other data or leaves the field as it was, and fails that.
- * Undefined whenever any of this does not hold: applyEdits then takes the ranges from the syntax tree.
+ * The common edit, a string value replaced by another (rewrap, encrypt --all), without the strict syntax
+ * tree: when findStringValues can answer for the document (smol-toml's acceptance stands for both
+ * parsers) and each old value, quoted (`"..."` or `'...'`, not part of a multi-line string's quotes),
+ * occurs exactly once in the text, that occurrence is the candidate token. The result must then parse to
+ * the old data with exactly the edited fields changed; a candidate that was not the field's own token (the
+ * text of a comment or of another string) changes some other data or leaves the field as it was, and
+ * fails that. Undefined whenever any of this does not hold: applyEdits then takes the ranges from the
+ * syntax tree.
  */
 export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
   if (findStringValues(doc, () => false) === undefined) return undefined;
@@ -103,15 +104,13 @@ export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]
   const splices: Array<{ start: number; end: number; token: string }> = [];
   for (const { path, value } of edits) {
     const old = valueAt(doc.data, path);
-    if (typeof value !== 'string' || typeof old !== 'string' || old === '') return undefined;
-    const at = text.indexOf(old);
-    if (at < 1 || text.indexOf(old, at + 1) !== -1) return undefined;
-    const end = at + old.length;
-    const quote = text[at - 1];
-    if ((quote !== '"' && quote !== "'") || text[end] !== quote || text[at - 2] === quote || text[end + 1] === quote) return undefined;
+    if (typeof value !== 'string' || typeof old !== 'string') return undefined;
+    const start = uniqueQuotedStart(text, old);
+    if (start === -1) return undefined;
+    const quote = text[start];
     // a literal string stays literal when the new value can be one
     const token = quote === "'" && fitsLiteral(value) ? `'${value}'` : encodeTomlString(value);
-    splices.push({ start: at - 1, end: end + 1, token });
+    splices.push({ start, end: start + old.length + 2, token });
   }
   splices.sort((a, b) => a.start - b.start);
   const parts: string[] = [];
@@ -130,4 +129,42 @@ export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]
     return undefined;
   }
   return isDeepEqual(dataWithEdits(doc.data, edits), actual) ? result : undefined;
+}
+
+/**
+ * Where the token of each value starts (its opening quote), for a document findStringValues answers for,
+ * by swapTokensInPlace's rule: the value, quoted, occurs exactly once. Undefined when one does not, and for
+ * a text with a backslash or a multi-line string's quotes. Without those every string token is `"value"` or
+ * `'value'` as it is, so a field's token is an occurrence of its quoted value, and the only one is it: the
+ * offsets are the tokens', and sorting by them gives the document order without the syntax tree.
+ */
+export function locateStringTokens(doc: TomlDocument, values: readonly string[]): number[] | undefined {
+  const { text } = doc;
+  if (text.includes('\\') || text.includes('"""') || text.includes("'''")) return undefined;
+  const starts: number[] = [];
+  for (const value of values) {
+    const start = uniqueQuotedStart(text, value);
+    if (start === -1) return undefined;
+    starts.push(start);
+  }
+  return starts;
+}
+
+/** The offset of `"value"` or `'value'` when exactly one of them occurs in `text`, once, and not as part of `"""`/`'''`; else -1. */
+function uniqueQuotedStart(text: string, value: string): number {
+  if (value === '') return -1; // "" occurs wherever any string is empty: it cannot be told apart
+  const double = onlyOccurrence(text, `"${value}"`);
+  const single = onlyOccurrence(text, `'${value}'`);
+  if (double === -2 || single === -2 || (double === -1) === (single === -1)) return -1;
+  const start = double === -1 ? single : double;
+  const quote = text[start];
+  // a quote right before or after: the start or end of a multi-line string, whose text is not the value's encoding
+  return text[start - 1] === quote || text[start + value.length + 2] === quote ? -1 : start;
+}
+
+/** The offset of `needle`'s one occurrence in `text`; -1 when it does not occur, -2 when it occurs again. */
+function onlyOccurrence(text: string, needle: string): number {
+  const at = text.indexOf(needle);
+  if (at === -1) return -1;
+  return text.indexOf(needle, at + 1) === -1 ? at : -2;
 }
