@@ -101,11 +101,12 @@ function isPlainArray(items: readonly unknown[]): boolean {
 export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
   if (findStringValues(doc, () => false) === undefined) return undefined;
   const { text } = doc;
+  const quoted = new QuotedOccurrences(text);
   const splices: Array<{ start: number; end: number; token: string }> = [];
   for (const { path, value } of edits) {
     const old = valueAt(doc.data, path);
     if (typeof value !== 'string' || typeof old !== 'string') return undefined;
-    const start = uniqueQuotedStart(text, old);
+    const start = quoted.uniqueStart(old);
     if (start === -1) return undefined;
     const quote = text[start];
     // a literal string stays literal when the new value can be one
@@ -141,30 +142,59 @@ export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]
 export function locateStringTokens(doc: TomlDocument, values: readonly string[]): number[] | undefined {
   const { text } = doc;
   if (text.includes('\\') || text.includes('"""') || text.includes("'''")) return undefined;
+  const quoted = new QuotedOccurrences(text);
   const starts: number[] = [];
   for (const value of values) {
-    const start = uniqueQuotedStart(text, value);
+    const start = quoted.uniqueStart(value);
     if (start === -1) return undefined;
     starts.push(start);
   }
   return starts;
 }
 
-/** The offset of `"value"` or `'value'` when exactly one of them occurs in `text`, once, and not as part of `"""`/`'''`; else -1. */
-function uniqueQuotedStart(text: string, value: string): number {
-  if (value === '') return -1; // "" occurs wherever any string is empty: it cannot be told apart
-  const double = onlyOccurrence(text, `"${value}"`);
-  const single = onlyOccurrence(text, `'${value}'`);
-  if (double === -2 || single === -2 || (double === -1) === (single === -1)) return -1;
-  const start = double === -1 ? single : double;
-  const quote = text[start];
-  // a quote right before or after: the start or end of a multi-line string, whose text is not the value's encoding
-  return text[start - 1] === quote || text[start + value.length + 2] === quote ? -1 : start;
-}
+/**
+ * Where `"value"` and `'value'` occur in a text. A value without the quote character occurs quoted only
+ * between two consecutive quote characters, so one pass over the text's quotes finds every such
+ * occurrence; looking each value up is then a map access, not a search of the whole text (a file of a
+ * thousand secrets would otherwise be searched thousands of times).
+ */
+class QuotedOccurrences {
+  private readonly between = new Map<string, number[]>();
 
-/** The offset of `needle`'s one occurrence in `text`; -1 when it does not occur, -2 when it occurs again. */
-function onlyOccurrence(text: string, needle: string): number {
-  const at = text.indexOf(needle);
-  if (at === -1) return -1;
-  return text.indexOf(needle, at + 1) === -1 ? at : -2;
+  constructor(private readonly text: string) {
+    for (const quote of ['"', "'"]) {
+      for (
+        let open = text.indexOf(quote), close = text.indexOf(quote, open + 1);
+        close !== -1;
+        open = close, close = text.indexOf(quote, open + 1)
+      ) {
+        const token = text.slice(open, close + 1);
+        const starts = this.between.get(token);
+        if (starts) starts.push(open);
+        else this.between.set(token, [open]);
+      }
+    }
+  }
+
+  /** The offset of `"value"` or `'value'` when exactly one of them occurs, once, and not as part of `"""`/`'''`; else -1. */
+  uniqueStart(value: string): number {
+    if (value === '') return -1; // "" occurs wherever any string is empty: it cannot be told apart
+    const double = this.occurrences(`"${value}"`);
+    const single = this.occurrences(`'${value}'`);
+    if (double.length + single.length !== 1) return -1;
+    const start = double.length === 1 ? double[0] : single[0];
+    const quote = this.text[start];
+    // a quote right before or after: the start or end of a multi-line string, whose text is not the value's encoding
+    return this.text[start - 1] === quote || this.text[start + value.length + 2] === quote ? -1 : start;
+  }
+
+  /** Up to two offsets of `token` (quote, text, the same quote). */
+  private occurrences(token: string): number[] {
+    const quote = token[0];
+    if (!token.slice(1, -1).includes(quote)) return this.between.get(token) ?? [];
+    const first = this.text.indexOf(token);
+    if (first === -1) return [];
+    const second = this.text.indexOf(token, first + 1);
+    return second === -1 ? [first] : [first, second];
+  }
 }
