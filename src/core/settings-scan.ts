@@ -11,6 +11,7 @@ import { readSettingsFile, type SettingsDocument } from './settings.js';
 import {
   findStringValues,
   listStringValues,
+  listStringValuesByTokens,
   locateStringTokens,
   type FoundString,
   type KeyPath,
@@ -34,9 +35,13 @@ export interface ScannedField {
 export type ScannedFile<Field = ScannedField> =
   { file: string; ok: true; document: SettingsDocument; fields: Field[] } | { file: string; ok: false; error: LibertyError };
 
-/** Every string field of the document, in document order, classified. */
+/**
+ * Every string field of the document, in document order, classified. From the text when it can tell every
+ * value's place (listStringValuesByTokens: a small file of unique values, the common case), which spares
+ * status and the other readers the strict syntax tree; from the tree otherwise.
+ */
 export function scanDocument(document: TomlDocument, rules: FieldRules): ScannedField[] {
-  return listStringValues(document).map((entry) => scannedField(entry, rules));
+  return (listStringValuesByTokens(document) ?? listStringValues(document)).map((entry) => scannedField(entry, rules));
 }
 
 /** A field encrypt --all may seal: a plain value in a secret or locked field (the line is not needed there). */

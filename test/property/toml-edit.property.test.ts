@@ -7,6 +7,7 @@ import {
   findStringValues,
   formatKeyPath,
   listStringValues,
+  listStringValuesByTokens,
   locateStringTokens,
   parseKeyPath,
   parseTomlDocument,
@@ -265,6 +266,21 @@ describe('random documents', () => {
       { numRuns: 2000 },
     );
     expect(located).toBeGreaterThan(20); // the generator must reach the shortcut (~4% of its documents), or this proves nothing
+  });
+
+  it('listing by tokens, when it answers, is the list of the syntax tree: paths, values, lines, order', () => {
+    let answered = 0;
+    fc.assert(
+      fc.property(documentSpec, (spec) => {
+        const text = buildDocument(spec).text;
+        const byTokens = listStringValuesByTokens(parseTomlDocument('r.toml', Buffer.from(text, 'utf8')));
+        if (!byTokens) return;
+        answered += 1;
+        expect(byTokens).toEqual(listStringValues(parseTomlDocument('r.toml', Buffer.from(text, 'utf8'))));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(answered).toBeGreaterThan(20); // the generator must reach the shortcut, or this proves nothing
   });
 
   it('editing string values changes exactly their tokens, each in its own style', () => {

@@ -5,7 +5,7 @@
  * string values can be read from its data, and a value can be swapped for another by its token.
  */
 import { parse as parseData } from 'smol-toml';
-import { BOM, type FieldEdit, type FoundString, type TomlDocument } from './document.js';
+import { BOM, type FieldEdit, type FoundString, type StringValue, type TomlDocument } from './document.js';
 import { encodeTomlString, valueAt, type KeyPath } from './keys.js';
 import { fitsLiteral } from './token-style.js';
 import { dataWithEdits, isDeepEqual } from './verify.js';
@@ -150,6 +150,44 @@ export function locateStringTokens(doc: TomlDocument, values: readonly string[])
     starts.push(start);
   }
   return starts;
+}
+
+/**
+ * listStringValues without the syntax tree, when the text can answer for every value: findStringValues
+ * answers for the document and locateStringTokens finds each value's token (no value is empty, repeated or
+ * escaped). The same list then: paths, values, the line of each token, in document order. Undefined
+ * otherwise; the caller builds the tree.
+ */
+export function listStringValuesByTokens(doc: TomlDocument): StringValue[] | undefined {
+  const found = findStringValues(doc, () => true);
+  const starts =
+    found &&
+    locateStringTokens(
+      doc,
+      found.map((entry) => entry.value),
+    );
+  if (!found || !starts) return undefined;
+  const order = found.map((_, index) => index).sort((a, b) => starts[a] - starts[b]);
+  const lines = lineNumbersAt(
+    doc.text,
+    order.map((index) => starts[index]),
+  );
+  return order.map((index, rank) => ({ path: found[index].path, value: found[index].value, line: lines[rank] }));
+}
+
+/** 1-based line numbers of ascending offsets, in one pass (TOML's newline is LF, CRLF included). */
+function lineNumbersAt(text: string, ascendingOffsets: readonly number[]): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  let newline = text.indexOf('\n');
+  for (const offset of ascendingOffsets) {
+    while (newline !== -1 && newline < offset) {
+      line += 1;
+      newline = text.indexOf('\n', newline + 1);
+    }
+    lines.push(line);
+  }
+  return lines;
 }
 
 /**

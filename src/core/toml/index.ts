@@ -6,6 +6,7 @@
  *   listStringValues(doc: TomlDocument): StringValue[]
  *   findStringValues(doc: TomlDocument, accept): FoundString[] | undefined      from the data alone, unordered
  *   locateStringTokens(doc: TomlDocument, values): number[] | undefined       where each value's one quoted token starts
+ *   listStringValuesByTokens(doc: TomlDocument): StringValue[] | undefined     listStringValues's answer without the tree, or none
  *   readStringValue(doc: TomlDocument, path: KeyPath): StringValue            throws E_FIELD_NOT_FOUND
  *   applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): string        the new text, BOM included
  *   (from keys.ts) KeyPath, parseKeyPath, formatKeyPath, encodeTomlString
@@ -39,7 +40,7 @@ export { parseTomlDocument } from './parse.js';
 export { listStringValues, readStringValue } from './key-index.js';
 /** Whether the strict syntax tree of a document has been built: which path a shortcut took (for tests). */
 export { hasIndex as hasSyntaxTree } from './key-index.js';
-export { findStringValues, locateStringTokens } from './fast-path.js';
+export { findStringValues, listStringValuesByTokens, locateStringTokens } from './fast-path.js';
 
 import { BOM, type FieldEdit, type TomlDocument } from './document.js';
 import { swapTokensInPlace } from './fast-path.js';
