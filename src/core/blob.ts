@@ -52,9 +52,31 @@ function malformed(reason: string): LibertyError {
   });
 }
 
+/** The bytes of a base64 text whose alphabet, padding and length were checked, when it is their one encoding. */
 function decodeCanonical(text: string, encoding: 'base64' | 'base64url'): Buffer | undefined {
-  const bytes = Buffer.from(text, encoding);
-  return bytes.toString(encoding) === text ? bytes : undefined;
+  return hasZeroSpareBits(text) ? Buffer.from(text, encoding) : undefined;
+}
+
+/**
+ * Whether the bits the last character carries beyond the last whole byte are zero. With the alphabet,
+ * the padding and the length checked, that is the only way a decodable text differs from the encoding of
+ * its bytes (`AB` and `AA` both decode to one zero byte), and checking it spares encoding every blob again.
+ */
+function hasZeroSpareBits(text: string): boolean {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x3d) end -= 1; // '=' padding
+  const remainder = end % 4; // 2: one byte, 4 spare bits; 3: two bytes, 2 spare bits
+  if (remainder === 0) return true;
+  if (remainder === 1) return false;
+  return (sextet(text.charCodeAt(end - 1)) & (remainder === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** The 6-bit value of a base64 or base64url character. */
+function sextet(code: number): number {
+  if (code >= 0x41 && code <= 0x5a) return code - 0x41; // A-Z
+  if (code >= 0x61 && code <= 0x7a) return code - 0x61 + 26; // a-z
+  if (code >= 0x30 && code <= 0x39) return code - 0x30 + 52; // 0-9
+  return code === 0x2b || code === 0x2d ? 62 : 63; // + or -, / or _
 }
 
 /** Parses a blob; throws E_NOT_ENCRYPTED for a plain value, E_MALFORMED_BLOB for a broken one. */
