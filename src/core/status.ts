@@ -75,6 +75,8 @@ export interface StatusOptions {
   onProgress?: (done: number, total: number) => void;
   /** only these settings files (canonical names the crawl finds; see status-scope.ts), else every file */
   only?: readonly string[];
+  /** whether the process that made a temporary file still runs (its file is then a write in progress); the real check by default */
+  isWriterAlive?: (pid: number) => boolean;
 }
 
 export async function collectStatus(
@@ -105,7 +107,7 @@ export async function collectStatus(
     keysInFiles: [],
     unusedLegacyKeys: [],
     envOnlySecrets: [],
-    leftoverTempFiles: await findLeftoverTempFiles(settings.dir),
+    leftoverTempFiles: await findLeftoverTempFiles(settings.dir, options.isWriterAlive ?? isProcessAlive),
     problems: [],
     warnings: [],
   };
@@ -183,9 +185,9 @@ export async function collectStatus(
 }
 
 /** Temporary files whose writer is gone (a live writer's file is a write in progress). */
-async function findLeftoverTempFiles(dir: string): Promise<string[]> {
+async function findLeftoverTempFiles(dir: string, isAlive: (pid: number) => boolean): Promise<string[]> {
   const found = await findTempFiles(dir);
-  return found.filter((file) => !isProcessAlive(tempFileWriter(file.slice(file.lastIndexOf('/') + 1))!)).sort();
+  return found.filter((file) => !isAlive(tempFileWriter(file.slice(file.lastIndexOf('/') + 1))!)).sort();
 }
 
 function rank(entry: KeyUsage): number {
