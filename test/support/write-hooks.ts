@@ -1,0 +1,41 @@
+// Fake write-ahead hooks for unit tests: they record each call with the bytes the watched file held at
+// that moment, so a test can check that `before` saw the subjects while the file was still unchanged and
+// that `failed` followed a write that did not happen.
+import { readFileSync } from 'node:fs';
+import type { WriteHooks } from '../../src/core/write-ahead.js';
+
+export interface HookCall<T> {
+  hook: 'before' | 'failed';
+  subjects: T[];
+  /** the watched file's bytes when the hook ran */
+  bytes: string;
+}
+
+export interface RecordingHooks<T> extends WriteHooks<T> {
+  calls: Array<HookCall<T>>;
+}
+
+export interface RecordingOptions {
+  /** `before` throws this after recording its call: the change must then not happen */
+  failBefore?: Error;
+  /** runs at the end of `before` (e.g. swaps the file so that the write is refused) */
+  afterBefore?: () => void;
+}
+
+/** Hooks that record every call with the bytes of `watched` (one file) at that moment. */
+export function recordingHooks<T>(watched: string, options: RecordingOptions = {}): RecordingHooks<T> {
+  const calls: Array<HookCall<T>> = [];
+  const record = (hook: HookCall<T>['hook'], subjects: readonly T[]) =>
+    calls.push({ hook, subjects: [...subjects], bytes: readFileSync(watched, 'utf8') });
+  return {
+    calls,
+    before: async (subjects) => {
+      record('before', subjects);
+      if (options.failBefore) throw options.failBefore;
+      options.afterBefore?.();
+    },
+    failed: async (subjects) => {
+      record('failed', subjects);
+    },
+  };
+}
