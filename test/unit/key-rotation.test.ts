@@ -1,7 +1,7 @@
 // The rules of key rotation (key-rotation.ts), one row each: what keys rotate, add-legacy and drop-legacy
 // refuse, what they write into app.toml [crypto], and the write-ahead order around that write. The
 // environment is a plain object; the write hooks are fakes that record the file's bytes at each call.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addLegacyKey, dropLegacyKey, findLegacyKeyUsage, rotateMasterKey } from '../../src/core/key-rotation.js';
@@ -11,7 +11,7 @@ import type { WriteHooks } from '../../src/core/write-ahead.js';
 import { KEY_A, KEY_A_FP, KEY_B, KEY_B_FP, LEGACY_PASSPHRASE } from '../support/cli.js';
 import { rejection } from '../support/errors.js';
 import { appToml, seal, settingsPerTest } from '../support/settings.js';
-import { recordingHooks } from '../support/write-hooks.js';
+import { recordingHooks, swapFile } from '../support/write-hooks.js';
 
 const KEY_C = 'abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789';
 const PASSPHRASE = 'made-up-old-passphrase-of-a-test';
@@ -229,10 +229,7 @@ describe('the write-ahead order around the app.toml write', () => {
     // app.toml is swapped for another file after it was read: the write must refuse it (E_IO)
     const swapped = `${app}# swapped\n`;
     const hooks = recordingHooks<never>(appPath, {
-      afterBefore: () => {
-        writeFileSync(`${appPath}.new`, swapped);
-        renameSync(`${appPath}.new`, appPath);
-      },
+      afterBefore: () => swapFile(appPath, swapped),
     });
     expect((await rejection(operation(settings, env, hooks))).code).toBe('E_IO');
     expect(hooks.calls.map((call) => call.hook)).toEqual(['before', 'failed']);
