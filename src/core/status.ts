@@ -90,27 +90,8 @@ export async function collectStatus(
   const opener = createOpener(keyring, { skipFingerprintCheck: true });
   const only = options.only;
   const files = (await selectFiles(settings.dir)).filter((file) => !only || only.includes(file));
-  const report: StatusReport = {
-    keys,
-    format: { writes: keyring.format, explicit: settings.crypto.formatExplicit },
-    files: files.length,
-    empty: false,
-    blobs: { total: 0, v1: 0, v2: 0, malformed: 0 },
-    current: 0,
-    byKey: [],
-    unreadable: [],
-    invalidFiles: [],
-    plaintextSecrets: [],
-    envReferences: [],
-    urlPasswords: [],
-    nonStringSecrets: [],
-    keysInFiles: [],
-    unusedLegacyKeys: [],
-    envOnlySecrets: [],
-    leftoverTempFiles: await findLeftoverTempFiles(settings.dir, options.isWriterAlive ?? isProcessAlive),
-    problems: [],
-    warnings: [],
-  };
+  const report = emptyStatusReport(keys, { writes: keyring.format, explicit: settings.crypto.formatExplicit }, files.length);
+  report.leftoverTempFiles = await findLeftoverTempFiles(settings.dir, options.isWriterAlive ?? isProcessAlive);
   const usage = new Map<string, KeyUsage>();
   const use = (slotEnv: string | null, keyId: string | null, role: KeyUsage['role']) => {
     const id = `${slotEnv}|${keyId}`;
@@ -182,6 +163,31 @@ export async function collectStatus(
   sortNotes(report);
   judge(report, keyring, settings);
   return report;
+}
+
+/** A report of `files` files with nothing noted yet: what collectStatus fills in (and a test can build on). */
+export function emptyStatusReport(keys: KeyReport, format: StatusReport['format'], files: number): StatusReport {
+  return {
+    keys,
+    format,
+    files,
+    empty: false,
+    blobs: { total: 0, v1: 0, v2: 0, malformed: 0 },
+    current: 0,
+    byKey: [],
+    unreadable: [],
+    invalidFiles: [],
+    plaintextSecrets: [],
+    envReferences: [],
+    urlPasswords: [],
+    nonStringSecrets: [],
+    keysInFiles: [],
+    unusedLegacyKeys: [],
+    envOnlySecrets: [],
+    leftoverTempFiles: [],
+    problems: [],
+    warnings: [],
+  };
 }
 
 /** Temporary files whose writer is gone (a live writer's file is a write in progress). */

@@ -11,7 +11,7 @@ import { readFieldRules } from '../../src/core/secret-fields.js';
 import type { Settings } from '../../src/core/settings.js';
 import { loadSettings } from '../../src/core/settings.js';
 import { judge } from '../../src/core/status-judgement.js';
-import { collectStatus, type StatusReport } from '../../src/core/status.js';
+import { collectStatus, emptyStatusReport, type StatusReport } from '../../src/core/status.js';
 import { KEY_A, KEY_A_FP, KEY_B, LEGACY_PASSPHRASE } from '../support/cli.js';
 import { appToml, cryptoConfig, seal, settingsPerTest } from '../support/settings.js';
 
@@ -29,28 +29,7 @@ function judgeCase({ env, config = {}, report = {} }: JudgeCase): { problems: st
   const crypto = cryptoConfig({ masterEnv: 'M', legacyEnvs: [], ...config });
   const settings: Settings = { dir: '/nowhere', crypto, fields: readFieldRules(undefined) };
   const keyring = loadKeyring(crypto, env);
-  const full: StatusReport = {
-    keys: describeKeys(keyring),
-    format: { writes: keyring.format, explicit: true },
-    files: 1,
-    empty: false,
-    blobs: { total: 0, v1: 0, v2: 0, malformed: 0 },
-    current: 0,
-    byKey: [],
-    unreadable: [],
-    invalidFiles: [],
-    plaintextSecrets: [],
-    envReferences: [],
-    urlPasswords: [],
-    nonStringSecrets: [],
-    keysInFiles: [],
-    unusedLegacyKeys: [],
-    envOnlySecrets: [],
-    leftoverTempFiles: [],
-    problems: [],
-    warnings: [],
-    ...report,
-  };
+  const full: StatusReport = { ...emptyStatusReport(describeKeys(keyring), { writes: keyring.format, explicit: true }, 1), ...report };
   judge(full, keyring, settings);
   const text = JSON.stringify([full.problems, full.warnings]);
   return { problems: full.problems.map((f) => f.code), warnings: full.warnings.map((f) => f.code), text };
