@@ -16,15 +16,15 @@ import {
   statSync,
   symlinkSync,
   utimesSync,
-  watch,
   writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runningAsRoot, startReadableCli } from '../support/unprivileged.js';
 import { KEY_A, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { requires } from '../support/requires.js';
+import { holdAuditLock } from '../support/audit-lock.js';
 
 /** The CLI as root, from the copy of the build the directory's owner can read once root drops to it. */
 const runReadable = (args: string[], options: Parameters<typeof startReadableCli>[1] = {}) => startReadableCli(args, options).done;
@@ -158,32 +158,19 @@ describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto dr
       const { dir, outsideFile } = layout();
       writeFileSync(join(dir, 'audit.jsonl'), '');
       // mallory holds the audit log's lock, naming a live process (this one): root's write-ahead append waits
-      const auditLock = join(dir, 'audit.jsonl.lock');
-      const record = {
-        pid: process.pid,
-        host: hostname(),
-        user: 'mallory',
-        command: 'sleep',
-        since: new Date().toISOString(),
-        token: `${process.pid}-6d616c6c6f7279`,
-      };
-      writeFileSync(auditLock, `${JSON.stringify(record)}\n`);
+      const lock = holdAuditLock(dir);
+      cleanups.push(() => lock.release());
       chownTree(dir, MALLORY);
       // root tries the audit lock only after it has read the field: it stages a file named after the lock (seen
       // by inotify), and its first read of the lock moves the atime (seen on a relatime mount)
-      utimesSync(auditLock, 0, new Date());
-      let tried = false;
-      const watcher = watch(dir, (_event, name) => {
-        if (name !== null && name !== 'audit.jsonl.lock' && name.includes('audit.jsonl.lock')) tried = true;
-      });
-      cleanups.push(() => watcher.close());
+      utimesSync(lock.path, 0, new Date());
 
       const run = startReadableCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
       cleanups.push(() => run.child.kill('SIGKILL'));
       let exited = false;
       void run.done.then(() => (exited = true));
       const deadline = Date.now() + 15_000;
-      while (!exited && Date.now() < deadline && !tried && statSync(auditLock).atimeMs < 1000)
+      while (!exited && Date.now() < deadline && !lock.tried() && statSync(lock.path).atimeMs < 1000)
         await new Promise((resolve) => setTimeout(resolve, 10));
       expect(exited, 'the command ended before it waited on the audit lock').toBe(false);
       // the settings lock it holds while it waits, and the log it opened: checked at the end
@@ -192,7 +179,7 @@ describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto dr
       renameSync(join(dir, 'connectors.toml'), join(dir, 'connectors.toml.read'));
       symlinkSync(outsideFile, join(dir, 'connectors.toml'));
       lchownSync(join(dir, 'connectors.toml'), MALLORY, MALLORY);
-      rmSync(auditLock);
+      lock.release();
       const result = await run.done;
       expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
       expect(result.code, result.stdout + result.stderr).not.toBe(0);
