@@ -28,6 +28,7 @@ import { appToml, makeSettings, seal, type TempSettings } from '../support/setti
 import { requires } from '../support/requires.js';
 import { holdAuditLock } from '../support/audit-lock.js';
 import { NOBODY, runningAsRoot } from '../support/unprivileged.js';
+import { readAuditLog } from '../support/audit-entries.js';
 
 let settings: TempSettings | undefined;
 afterEach(() => {
@@ -79,13 +80,7 @@ function tempFiles(...dirs: string[]): string[] {
   );
 }
 
-const auditEvents = (dir: string) =>
-  existsSync(join(dir, 'audit.jsonl'))
-    ? readFileSync(join(dir, 'audit.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { event: string; outcome: string; field?: string })
-    : [];
+const auditEvents = (dir: string) => readAuditLog<{ event: string; outcome: string; field?: string }>(join(dir, 'audit.jsonl'));
 
 /** Runs `args` paused at its audit append, applies `swap`, releases, and returns how the command ended. */
 async function raceWrite(dir: string, args: string[], swap: () => void, env: Record<string, string> = {}) {
