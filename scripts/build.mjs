@@ -1,8 +1,9 @@
 // Build: bundle the commands and the library with esbuild (ESM, code splitting), emit type declarations,
 // write the oclif manifest and the man pages. A bundle plus a manifest is what keeps start-up near `node -e 0`.
+import { tokenizer } from 'acorn';
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
@@ -48,8 +49,19 @@ const DEFERRED_REQUIRES = {
     'const clean_stack_1 = __importDefault(require("clean-stack"));',
     'const indent_string_1 = __importDefault(require("indent-string"));',
     'const wrap_ansi_1 = __importDefault(require("wrap-ansi"));',
+    'const theme_1 = require("../../ux/theme");',
   ],
-  'node_modules/@oclif/core/lib/ux/theme.js': ['const ansis_1 = __importDefault(require("ansis"));'],
+  // supports-color loads os and tty: only when a colour is asked for
+  'node_modules/@oclif/core/lib/ux/theme.js': [
+    'const ansis_1 = __importDefault(require("ansis"));',
+    'const supports_color_1 = require("./supports-color");',
+  ],
+  // node built-ins a command rarely needs, each with a tail of modules node compiles on load: debug (only
+  // when oclif logs, e.g. under DEBUG=*) loads tty and net; readline only for a flag read from stdin;
+  // fs/promises only for oclif's file flags, which this CLI does not declare
+  'node_modules/@oclif/core/lib/logger.js': ['const debug_1 = __importDefault(require("debug"));'],
+  'node_modules/@oclif/core/lib/parser/parse.js': ['const node_readline_1 = require("node:readline");'],
+  'node_modules/@oclif/core/lib/util/fs.js': ['const promises_1 = require("node:fs/promises");'],
 };
 const LAZY_HELPER =
   'function __lcDeferred(load) { let loaded; const target = () => (loaded ??= load()); ' +
@@ -171,6 +183,36 @@ await build({
   logLevel: 'warning',
   plugins: [oclifHelpUtil, deferRequires, bundleSyntaxParser],
 });
+
+// The command bundle in ASCII only: src/run.ts then reads it as Latin-1 (a copy), not as UTF-8, which Node 20
+// decodes at ~20-30 ms for its 1.2 MB on every start. esbuild escapes every non-ASCII character except in
+// regular expression literals (a dependency strips terminal escapes with a raw U+009B); there `\uXXXX`
+// means the same code unit. Anything else non-ASCII fails the build, to be looked at.
+function escapeNonAscii(file) {
+  const source = readFileSync(file, 'utf8');
+  if (!/[^\0-\x7f]/.test(source)) return;
+  const escapable = []; // the ranges of string and regular expression tokens, and of comments (unminified builds)
+  const onComment = (_block, _text, start, end) => escapable.push({ start, end });
+  for (const token of tokenizer(source, { ecmaVersion: 'latest', sourceType: 'script', allowHashBang: true, onComment })) {
+    if (!/[^\0-\x7f]/.test(source.slice(token.start, token.end))) continue;
+    if (token.type.label !== 'regexp' && token.type.label !== 'string')
+      throw new Error(`build: a non-ASCII character outside a string or regular expression in ${file} at ${token.start}`);
+    escapable.push({ start: token.start, end: token.end });
+  }
+  escapable.sort((a, b) => a.start - b.start);
+  const escape = (text) => text.replace(/[^\0-\x7f]/g, (unit) => `\\u${unit.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const parts = [];
+  let cursor = 0;
+  for (const { start, end } of escapable) {
+    parts.push(source.slice(cursor, start), escape(source.slice(start, end)));
+    cursor = end;
+  }
+  parts.push(source.slice(cursor));
+  const ascii = parts.join('');
+  if (/[^\0-\x7f]/.test(ascii)) throw new Error(`build: ${file} still holds a non-ASCII character`);
+  writeFileSync(file, ascii);
+}
+escapeNonAscii(join(root, 'dist/command-bundle.cjs'));
 
 if (syntaxParserBundled !== 2)
   throw new Error(

@@ -1,6 +1,7 @@
 /**
- * The CLI side of auditing and permissions: who is running (operator, OS user, host, pid), where the
- * log is, and the rule that a denial is logged before it is reported.
+ * The mechanism of the audit log on the CLI side: who is running (operator, OS user, host, pid), where
+ * the log is, the append (one line or a batch) and the write-ahead hooks. Which event is written when is
+ * decided in audit-events.ts, the one place that builds events.
  */
 import {
   appendAuditEvent,
@@ -11,10 +12,8 @@ import {
   type AuditEvent,
 } from '../core/audit/index.js';
 import { isEnvName } from '../core/crypto-config.js';
-import { openValue, type Keyring } from '../core/keyring.js';
-import { LibertyError, locateError } from '../core/errors.js';
-import { checkPermission, resolveOperator, type Permission } from '../core/permissions.js';
-import { auditLogPath, permissionsTable, type Settings } from '../core/settings.js';
+import { resolveOperator } from '../core/permissions.js';
+import { auditLogPath, type Settings } from '../core/settings.js';
 import type { WriteHooks } from '../core/write-ahead.js';
 import { currentEnvironment, currentHost, invokingOsUser, systemClock, type Identity } from './context.js';
 import { checkAuditLogPlace } from './file-authority.js';
@@ -82,35 +81,4 @@ function auditLogOf(settings: Settings): { path: string; within: ReturnType<type
 export function envNameDetail(key: string, name: string, known: readonly string[] = []): Record<string, string> {
   const named = isEnvName(name) && (known.includes(name) || currentEnvironment()[name] !== undefined);
   return named ? { [key]: name } : {};
-}
-
-/** Checks a permission; a denial is audit-logged (as `event`, outcome denied) before it is thrown. */
-export async function requirePermission(settings: Settings, permission: Permission, event: Omit<AuditEvent, 'outcome'>): Promise<void> {
-  try {
-    checkPermission(permissionsTable(settings), currentIdentity().operator, permission);
-  } catch (error) {
-    if (error instanceof LibertyError && error.code === 'E_PERMISSION_DENIED') {
-      await recordAudit(settings, { ...event, outcome: 'denied', details: { ...event.details, permission } });
-    }
-    throw error;
-  }
-}
-
-/**
- * Opens the value of a field (or a blob given as such) for an operator; a value that does not open is
- * audit-logged as `failed` before the error goes on, named after the field. The caller logs the success
- * itself, before any plaintext leaves.
- */
-export async function openAudited(
-  settings: Settings,
-  keyring: Keyring,
-  value: string,
-  event: { event: 'decrypt' | 'reveal'; field?: string },
-): ReturnType<typeof openValue> {
-  try {
-    return await openValue(keyring, value);
-  } catch (error) {
-    await recordAudit(settings, { ...event, outcome: 'failed' }).catch(() => undefined);
-    throw event.field ? locateError(error, event.field) : error;
-  }
 }

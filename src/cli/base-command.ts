@@ -27,7 +27,17 @@ export const settingsFlag = {
 /** A piece of a line: a string (escaped when printed) or a text painted by colors.ts. */
 export type LinePart = string | Painted;
 
-export abstract class BaseCommand extends Command {
+/**
+ * How a workflow module (src/cli) speaks for its command: `say` to stdout, `note` to stderr, both silent
+ * under --json. A command passes itself.
+ */
+export interface CommandOutput {
+  say(...parts: LinePart[]): void;
+  sayLines(lines: ReadonlyArray<readonly LinePart[]>): void;
+  note(...parts: LinePart[]): void;
+}
+
+export abstract class BaseCommand extends Command implements CommandOutput {
   static override enableJsonFlag = true;
 
   /** Marks the result as "a check found problems": exit 1, the result is still printed. */
@@ -49,17 +59,17 @@ export abstract class BaseCommand extends Command {
    * Writes one line of human output to stdout, but never under --json. The parts are one line: a
    * newline or any other control character in them is shown escaped; say each line on its own.
    */
-  protected say(...parts: LinePart[]): void {
+  say(...parts: LinePart[]): void {
     if (!this.jsonEnabled()) process.stdout.write(`${terminalLine(parts)}\n`);
   }
 
   /** Like say for each line, written at once: a command listing a thousand fields makes one write, not a thousand. */
-  protected sayLines(lines: ReadonlyArray<readonly LinePart[]>): void {
+  sayLines(lines: ReadonlyArray<readonly LinePart[]>): void {
     if (!this.jsonEnabled() && lines.length > 0) process.stdout.write(lines.map((parts) => `${terminalLine(parts)}\n`).join(''));
   }
 
   /** Notes for the operator go to stderr, so stdout carries only the requested data (one line, as say). */
-  protected note(...parts: LinePart[]): void {
+  note(...parts: LinePart[]): void {
     if (!this.jsonEnabled()) process.stderr.write(`${terminalLine(parts)}\n`);
   }
 

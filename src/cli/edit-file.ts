@@ -24,7 +24,7 @@ import { createPrivateTempFile, privateTempBase, type PrivateTempFile } from '..
 import { sameFile } from '../core/safe-fs.js';
 import { APP_FILE, readSettingsFile, writeSettingsFile, type Settings, type SettingsDocument } from '../core/settings.js';
 import { writeAhead } from '../core/write-ahead.js';
-import { auditWrites, recordAudit } from './audit-trail.js';
+import { auditEditChanges, recordEditReveal, recordOpenFailed } from './audit-events.js';
 import { currentEnvironment } from './context.js';
 import { chooseEditor, runEditor } from './editor.js';
 import { promptConfirm } from './prompter.js';
@@ -83,13 +83,7 @@ async function editLocked(settings: Settings, keyring: Keyring, file: string, ed
     trap.throwIfReceived();
     if (!plan.changed) return unchanged;
     await checkUnchangedOnDisk(settings, document);
-    const hooks = auditWrites(settings, (change: EditChange) => ({
-      event: 'edit.change',
-      field: change.field,
-      ...(change.keyId ? { keyId: change.keyId } : {}),
-      details: { change: change.change, sealed: change.sealed },
-    }));
-    await writeAhead(hooks, plan.changes, () => writeSettingsFile(document, plan.text));
+    await writeAhead(auditEditChanges(settings), plan.changes, () => writeSettingsFile(document, plan.text));
     // as every first write of a blob does: from now on a wrong master key is refused, not used
     const sealed = plan.changes.some((change) => change.sealed);
     const storedFingerprint =
@@ -112,11 +106,11 @@ async function openAudited(settings: Settings, keyring: Keyring, document: Setti
     opening = await openForEdit(document, keyring);
   } catch (error) {
     if (!(error instanceof EditOpenError)) throw error;
-    await recordAudit(settings, { event: 'edit.reveal', outcome: 'failed', field: error.field }).catch(() => undefined);
+    await recordOpenFailed(settings, 'edit.reveal', error.field);
     throw locateError(error.reason, error.field, document.origin.file);
   }
   for (const entry of opening.opened) {
-    await recordAudit(settings, { event: 'edit.reveal', outcome: 'ok', field: entry.field, keyId: entry.keyId });
+    await recordEditReveal(settings, entry.field, entry.keyId);
   }
   return opening;
 }

@@ -6,7 +6,7 @@
 import { LibertyError } from '../core/errors.js';
 import { FINGERPRINT_MIN_PREFIX, fingerprintConfirms, fingerprintEntryTooShort, type Key } from '../core/keys.js';
 import type { Settings } from '../core/settings.js';
-import { recordAudit } from './audit-trail.js';
+import { recordWrongFingerprint } from './audit-events.js';
 import { promptSecret } from './prompter.js';
 
 export const FINGERPRINT_TRIES = 3;
@@ -22,7 +22,7 @@ export async function confirmFingerprint(settings: Settings, master: Key, field:
       continue;
     }
     if (fingerprintConfirms(typed, master.fingerprint)) return;
-    await recordAudit(settings, { event: 'reveal', outcome: 'wrong-fingerprint', field });
+    await recordWrongFingerprint(settings, field);
     if (attempt < FINGERPRINT_TRIES) note(`that is not the fingerprint of ${master.env}`);
     attempt += 1;
   }

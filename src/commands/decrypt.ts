@@ -1,25 +1,13 @@
 import { Args, Flags } from '../cli/oclif.js';
-import { auditWrites, openAudited, recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { printPlaintext, writeBackPlain, type ToPlainResult } from '../cli/decrypt-flow.js';
 import { loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
-import { dropTrailingNewline, readStdin, stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
-import { confirmOrRequireYes } from '../cli/confirm.js';
-import { printableSecret } from '../cli/secret-text.js';
-import { withSettingsLock } from '../cli/with-lock.js';
 import { LibertyError } from '../core/errors.js';
-import { formatFieldRef, looksLikeFieldRef, parseFieldRef, type FieldRef } from '../core/field-ref.js';
-import { stringAt } from '../core/field-value.js';
-import { writeFieldPlain } from '../core/field-writes.js';
-import type { Keyring } from '../core/keyring.js';
-import { readSettingsFile, settingsKeyring, type Settings } from '../core/settings.js';
+import { looksLikeFieldRef, parseFieldRef } from '../core/field-ref.js';
+import { settingsKeyring } from '../core/settings.js';
 
-export interface ToPlainResult {
-  field: string;
-  /** the key that opened the blob; null when the field was already plain */
-  keyId: string | null;
-  written: boolean;
-}
+export type { ToPlainResult };
 
 export default class Decrypt extends BaseCommand {
   static override summary = 'print the plaintext of a blob or of an encrypted field';
@@ -55,55 +43,9 @@ export default class Decrypt extends BaseCommand {
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettingsDirectory(location);
     const keyring = settingsKeyring(settings, currentEnvironment());
-    const isField = args.source !== undefined && looksLikeFieldRef(args.source);
-
-    if (flags['to-plain']) {
-      if (!isField) throw new LibertyError('E_USAGE', '--to-plain needs FILE:KEY');
-      return this.toPlain(settings, keyring, parseFieldRef(args.source!), flags.yes);
-    }
-
-    const ref = isField ? parseFieldRef(args.source!) : undefined;
-    const field = ref ? formatFieldRef(ref) : undefined;
-    await requirePermission(settings, 'settings:reveal-secrets', { event: 'decrypt', field });
-    const blob = await this.readBlob(settings, args.source, ref);
-    const opened = await openAudited(settings, keyring, blob, { event: 'decrypt', field });
-    // fail closed: the audit line is on disk before any plaintext leaves
-    await recordAudit(settings, { event: 'decrypt', outcome: 'ok', field, keyId: opened.opened[0].slot.key.kid });
-    // piped: the bytes exactly; on a terminal: control characters shown, never acted on (as reveal does)
-    if (!this.jsonEnabled()) process.stdout.write(stdoutIsTerminal() ? `${printableSecret(opened.text)}\n` : opened.text);
-    return { plaintext: opened.text };
-  }
-
-  private async readBlob(settings: Settings, source: string | undefined, ref: FieldRef | undefined): Promise<string> {
-    if (ref) return stringAt((await readSettingsFile(settings.dir, ref.file)).data, ref);
-    if (source !== undefined) return source;
-    if (stdinIsTerminal()) {
-      throw new LibertyError('E_USAGE', 'no blob given', { hint: 'pass a blob or FILE:KEY, or pipe the blob on stdin' });
-    }
-    return dropTrailingNewline(await readStdin());
-  }
-
-  private async toPlain(settings: Settings, keyring: Keyring, ref: FieldRef, yes: boolean): Promise<ToPlainResult> {
-    const field = formatFieldRef(ref);
-    await requirePermission(settings, 'settings:reveal-secrets', { event: 'to-plain', field });
-    await confirmOrRequireYes({
-      yes,
-      needs: `${field}: --to-plain writes the plaintext to disk`,
-      question: `write the plaintext of ${field} into ${ref.file}, unencrypted?`,
-      declined: `${field}: not confirmed; nothing written`,
-    });
-    const result = await withSettingsLock(settings, 'decrypt --to-plain', () =>
-      writeFieldPlain(
-        { settings, keyring },
-        ref,
-        auditWrites(settings, () => ({ event: 'to-plain', field })),
-      ),
-    );
-    if (!result) {
-      this.say(`${field} is already plain text; nothing written`);
-      return { field, keyId: null, written: false };
-    }
-    this.say(`${result.field} is now plain text in ${ref.file}`);
-    return { field: result.field, keyId: result.keyId, written: true };
+    const ref = args.source !== undefined && looksLikeFieldRef(args.source) ? parseFieldRef(args.source) : undefined;
+    if (!flags['to-plain']) return printPlaintext(settings, keyring, args.source, ref, this.jsonEnabled());
+    if (!ref) throw new LibertyError('E_USAGE', '--to-plain needs FILE:KEY');
+    return writeBackPlain(settings, keyring, ref, flags.yes, this);
   }
 }

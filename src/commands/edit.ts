@@ -1,11 +1,11 @@
 import { Args } from '../cli/oclif.js';
-import { requirePermission } from '../cli/audit-trail.js';
+import { requirePermission } from '../cli/audit-events.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
 import { editSettingsFile, type EditResult } from '../cli/edit-file.js';
+import { editResultLines } from '../cli/edit-view.js';
 import { stdinIsTerminal } from '../cli/io.js';
 import { requireMaster } from '../core/keyring.js';
-import { plural } from '../core/plural.js';
 import { selectFiles } from '../core/settings-scan.js';
 import { loadSettings, settingsKeyring } from '../core/settings.js';
 
@@ -50,16 +50,9 @@ export default class Edit extends BaseCommand {
     requireMaster(keyring);
     const interactive = stdinIsTerminal() && Boolean(process.stderr.isTTY);
     const result = await editSettingsFile(settings, keyring, file, { interactive, note: (text) => this.note(text) });
-    if (!result.written) {
-      this.say(`${file}: no change; nothing written`);
-      return result;
-    }
-    for (const change of result.changes) {
-      this.say(`${change.change} ${change.field}${change.sealed ? ` (sealed with key ${change.keyId})` : ''}`);
-    }
-    const sealed = result.changes.filter((change) => change.sealed).length;
-    this.say(`wrote ${file}: ${plural(result.changes.length, 'field')} changed, ${sealed} sealed`);
-    if (result.storedFingerprint) this.note('stored the master key fingerprint in app.toml [crypto]');
+    const { lines, notes } = editResultLines(result);
+    lines.forEach((line) => this.say(line));
+    notes.forEach((line) => this.note(line));
     return result;
   }
 }

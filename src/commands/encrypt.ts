@@ -1,28 +1,16 @@
 import { Args, Flags } from '../cli/oclif.js';
-import { auditWrites } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
+import { encryptEverySecretField, encryptField, printBlob, type EncryptResult } from '../cli/encrypt-flow.js';
 import { loadOptionalSettings, loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
 import { readNewPlaintext } from '../cli/plaintext-input.js';
-import { withSettingsLock } from '../cli/with-lock.js';
 import { LibertyError } from '../core/errors.js';
 import { parseFieldRef } from '../core/field-ref.js';
-import {
-  encryptAllSecretFields,
-  encryptExistingField,
-  encryptIntoField,
-  type EncryptAllResult,
-  type EncryptFieldResult,
-  type FieldWrite,
-} from '../core/field-writes.js';
-import { requireSealingKey, sealValue } from '../core/keyring.js';
-import { plural } from '../core/plural.js';
+import type { EncryptAllResult, EncryptFieldResult } from '../core/field-writes.js';
+import { requireSealingKey } from '../core/keyring.js';
 import { settingsKeyring } from '../core/settings.js';
 
-export interface EncryptResult {
-  blob: string;
-  keyId: string;
-}
+export type { EncryptResult };
 
 export default class Encrypt extends BaseCommand {
   static override summary = 'encrypt a secret under the current master key, to stdout or into a field';
@@ -75,38 +63,12 @@ export default class Encrypt extends BaseCommand {
     const settings = await (writes ? loadSettingsDirectory(location) : loadOptionalSettings(location));
     const keyring = settingsKeyring(settings, env);
     const key = requireSealingKey(keyring);
+    const readPlaintext = () => readNewPlaintext(flags['from-env'], env, { allowEmpty: flags['allow-empty'] });
 
-    if (!writes) {
-      const blob = sealValue(keyring, await readNewPlaintext(flags['from-env'], env, { allowEmpty: flags['allow-empty'] }));
-      this.say(blob);
-      return { blob, keyId: key.kid };
-    }
-    // one line per field, appended just before the file holding it is written
-    const audit = auditWrites(settings, (write: FieldWrite) => ({ event: 'encrypt', field: write.field, keyId: write.keyId }));
-    if (flags.all) {
-      const result = await withSettingsLock(settings, 'encrypt --all', () => encryptAllSecretFields({ settings, keyring }, audit));
-      this.sayLines(result.encrypted.map((write) => [`encrypted ${write.field}`]));
-      this.say(`${plural(result.encrypted.length, 'secret field')} encrypted with key ${key.kid}`);
-      if (result.storedFingerprint) this.note(`stored the master key fingerprint in app.toml [crypto]`);
-      if (result.skippedEmpty.length > 0) this.note(`left plain (empty): ${result.skippedEmpty.join(', ')}`);
-      if (result.skippedReferences.length > 0) this.note(`left as they are (from the environment): ${result.skippedReferences.join(', ')}`);
-      return result;
-    }
-
+    if (!writes) return printBlob(keyring, key.kid, await readPlaintext(), this);
+    if (flags.all) return encryptEverySecretField(settings, keyring, key.kid, this);
     const ref = parseFieldRef(args.field!);
-    const plaintext = flags.existing ? undefined : await readNewPlaintext(flags['from-env'], env, { allowEmpty: flags['allow-empty'] });
-    const noReplace = flags['no-replace'];
-    const result = await withSettingsLock(settings, 'encrypt', () =>
-      plaintext === undefined
-        ? encryptExistingField({ settings, keyring }, ref, audit)
-        : encryptIntoField({ settings, keyring }, ref, plaintext, audit, { noReplace }),
-    );
-    if (!result.written) {
-      this.say(`${result.field} is already encrypted; nothing written`);
-      return result;
-    }
-    this.say(`${result.replaced ? 'replaced' : 'encrypted'} ${result.field} with key ${result.keyId}`);
-    if (result.storedFingerprint) this.note(`stored the master key fingerprint in app.toml [crypto]`);
-    return result;
+    const plaintext = flags.existing ? undefined : await readPlaintext();
+    return encryptField(settings, keyring, ref, plaintext, flags['no-replace'], this);
   }
 }

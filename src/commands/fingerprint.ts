@@ -2,11 +2,10 @@ import { Args, Flags } from '../cli/oclif.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { loadOptionalSettings, loadSettingsDirectory } from '../cli/settings-directory.js';
 import { currentEnvironment } from '../cli/context.js';
+import { blobLines, keyReportLines } from '../cli/fingerprint-view.js';
 import { dropTrailingNewline, readStdin } from '../cli/io.js';
-import type { StoredFingerprint } from '../core/field-writes.js';
-import { describeBlob, describeKeys, type BlobDescription, type KeyDescription, type KeyReport } from '../core/key-report.js';
-import { requireMaster, type Keyring } from '../core/keyring.js';
-import { loadSettings, settingsKeyring, type Settings } from '../core/settings.js';
+import { describeBlob, describeKeys, type BlobDescription, type KeyReport } from '../core/key-report.js';
+import { loadSettings, settingsKeyring } from '../core/settings.js';
 
 export default class Fingerprint extends BaseCommand {
   static override summary = 'show the fingerprints of the configured keys, or which key opens a blob';
@@ -50,55 +49,18 @@ export default class Fingerprint extends BaseCommand {
     const keyring = settingsKeyring(settings, currentEnvironment());
 
     if (args.blob !== undefined) {
-      const text = args.blob === '-' ? dropTrailingNewline(await readStdin()) : args.blob;
-      const description = await describeBlob(keyring, text);
-      this.say(`format    ${description.format}`);
-      this.say(`key id    ${description.keyId ?? '(none: v1 blobs name no key)'}`);
-      this.say(`opens with ${description.opensWith} (${description.role})`);
+      const description = await describeBlob(keyring, args.blob === '-' ? dropTrailingNewline(await readStdin()) : args.blob);
+      blobLines(description).forEach((line) => this.say(line));
       return description;
     }
-
-    if (flags.write) await this.writeFingerprint(settings, keyring, flags.force);
+    if (flags.write) {
+      // loaded only here: reading fingerprints is what scripts call often, and it must start fast
+      const { writeFingerprint } = await import('../cli/fingerprint-write.js');
+      await writeFingerprint(settings, keyring, flags.force, this);
+    }
     const report = describeKeys(flags.write ? settingsKeyring(await loadSettings(settings.dir), currentEnvironment()) : keyring);
-    this.say(describeLine('master', report.master));
-    report.legacy.forEach((legacy) => this.say(describeLine('legacy', legacy)));
-    this.say(`stored  ${report.stored ?? '(none)'}  ${matchWord(report.matches)}`.trimEnd());
+    keyReportLines(report).forEach((line) => this.say(line));
     if (flags.check && report.matches !== true) this.reportProblems();
     return report;
   }
-
-  private async writeFingerprint(settings: Settings, keyring: Keyring, force: boolean): Promise<void> {
-    // loaded only here: reading fingerprints is what scripts call often, and it must start fast
-    const [{ auditWrites, requirePermission }, { withSettingsLock }, { storeMasterFingerprint }, { refuseOrphaningFingerprint }] =
-      await Promise.all([
-        import('../cli/audit-trail.js'),
-        import('../cli/with-lock.js'),
-        import('../core/field-writes.js'),
-        import('../core/fingerprint-guard.js'),
-      ]);
-    await requirePermission(settings, 'settings:framework', { event: 'fingerprint.write' });
-    const master = keyring.master.key;
-    if (!master) requireMaster(keyring);
-    if (!force) await refuseOrphaningFingerprint(settings, keyring, master!);
-    const audit = auditWrites(settings, (stored: StoredFingerprint) => ({
-      event: 'fingerprint.write',
-      keyId: stored.keyId,
-      details: { env: stored.env },
-    }));
-    const written = await withSettingsLock(settings, 'fingerprint --write', () =>
-      storeMasterFingerprint({ settings, keyring }, master!, audit),
-    );
-    this.note(written ? `stored the fingerprint of ${master!.env} in app.toml [crypto]` : 'app.toml already stores this fingerprint');
-  }
-}
-
-function describeLine(role: string, key: KeyDescription): string {
-  if (!key.set) return `${role}  ${key.env}  (not set)`;
-  const note = key.passphrase ? '  (passphrase key: v1 blobs only)' : '';
-  return `${role}  ${key.env}  ${key.keyId}  ${key.fingerprint}${note}`;
-}
-
-function matchWord(matches: boolean | null): string {
-  if (matches === null) return '';
-  return matches ? 'matches the master key' : 'MISMATCH: the loaded master key differs (wrong key for this host?)';
 }

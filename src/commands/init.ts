@@ -1,21 +1,11 @@
 import { Flags } from '../cli/oclif.js';
-import { auditWrites } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
-import { currentEnvironment } from '../cli/context.js';
-import { withSettingsLock } from '../cli/with-lock.js';
+import { initLines, initSettingsDirectory, type InitOutput } from '../cli/init-flow.js';
 import type { BlobFormat } from '../core/blob.js';
 import { BLOB_FORMATS, DEFAULT_MASTER_ENV } from '../core/crypto-config.js';
 import { checkEnvName } from '../core/key-rotation.js';
-import { auditLogPath, loadSettings } from '../core/settings.js';
-import { pathAsNamed } from '../core/settings-directory.js';
-import { checkInitTarget, createSettingsDir, initMasterKey, writeInitialApp, type InitResult } from '../core/settings-init.js';
 
-export interface InitOutput extends InitResult {
-  dir: string;
-  /** whether init created the settings directory (mode 0700) */
-  created: boolean;
-  auditLog: string;
-}
+export type { InitOutput };
 
 export default class Init extends BaseCommand {
   static override summary = 'start a new settings directory: a minimal app.toml and the first audit line';
@@ -52,32 +42,9 @@ export default class Init extends BaseCommand {
   async run(): Promise<InitOutput> {
     const { flags } = await this.parse(Init);
     checkEnvName(flags.master, '--master'); // a key typed in place of its name goes nowhere
-    const format = flags.format as BlobFormat;
-    const env = currentEnvironment();
     const location = this.settingsLocation(flags.settings);
-    checkInitTarget(location.dir, location.shown);
-    const master = initMasterKey(flags.master, format, env);
-    const created = await createSettingsDir(location.dir);
-    const settings = await loadSettings(location.dir, { mustExist: true });
-    const audit = auditWrites(settings, (result: InitResult) => ({
-      event: 'init',
-      ...(result.keyId ? { keyId: result.keyId } : {}),
-      details: { env: result.masterEnv, format: result.format },
-    }));
-    const result = await withSettingsLock(settings, 'init', () =>
-      writeInitialApp(settings, { masterEnv: flags.master, format, ...(master ? { master } : {}) }, location.shown, audit),
-    );
-    const output: InitOutput = { dir: location.dir, created, ...result, auditLog: auditLogPath(settings, env) };
-    this.say(
-      `${created ? 'created' : 'initialized'} ${location.shown}: app.toml [crypto] master_key = "\${${result.masterEnv}}", format = "${result.format}"`,
-    );
-    this.say(
-      result.keyId
-        ? `stored the fingerprint of ${result.masterEnv} (key id ${result.keyId})`
-        : `no fingerprint stored: ${result.masterEnv} is not set; the first write stores it`,
-    );
-    this.say(`audit log started: ${pathAsNamed(location.dir, location.shown, output.auditLog)}`);
-    this.say('next: grant [permissions] in app.toml, then liberty-crypto encrypt FILE:KEY');
+    const output = await initSettingsDirectory(location, flags.master, flags.format as BlobFormat);
+    initLines(output, location).forEach((line) => this.say(line));
     return output;
   }
 }

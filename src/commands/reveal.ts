@@ -1,25 +1,12 @@
 import { Args, Flags } from '../cli/oclif.js';
-import { openAudited, recordAudit, requirePermission } from '../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../cli/base-command.js';
 import { currentEnvironment } from '../cli/context.js';
-import { pickEncryptedField } from '../cli/field-picker.js';
-import { confirmFingerprint } from '../cli/fingerprint-prompt.js';
-import { stdinIsTerminal, stdoutIsTerminal } from '../cli/io.js';
-import { showOnAlternateScreen } from '../cli/reveal-screen.js';
+import { requireRevealTerminal, revealField, type RevealResult } from '../cli/reveal-flow.js';
 import { loadSettingsDirectory } from '../cli/settings-directory.js';
-import { readEncryptedValue } from '../core/encrypted-fields.js';
-import { LibertyError } from '../core/errors.js';
-import { formatFieldRef, parseFieldRef } from '../core/field-ref.js';
-import { requireMaster } from '../core/keyring.js';
+import { parseFieldRef } from '../core/field-ref.js';
 import { settingsKeyring } from '../core/settings.js';
 
-export interface RevealResult {
-  field: string;
-  keyId: string;
-  seconds: number;
-  auditSeq: number;
-  hiddenEarly: boolean;
-}
+export type { RevealResult };
 
 export default class Reveal extends BaseCommand {
   static override summary = 'show the plaintext of an encrypted field on the terminal for a few seconds, then wipe it';
@@ -49,33 +36,11 @@ export default class Reveal extends BaseCommand {
 
   async run(): Promise<RevealResult> {
     const { args, flags } = await this.parse(Reveal);
-    if (!stdinIsTerminal() || !stdoutIsTerminal()) {
-      throw new LibertyError('E_NO_TERMINAL', 'reveal shows a secret on the terminal screen: stdin and stdout must be a terminal', {
-        hint: 'to print a plaintext in a script, use liberty-crypto decrypt',
-      });
-    }
+    requireRevealTerminal();
     const location = this.settingsLocation(flags.settings);
     const settings = await loadSettingsDirectory(location);
     const keyring = settingsKeyring(settings, currentEnvironment());
     const given = args.field === undefined ? undefined : parseFieldRef(args.field);
-    await requirePermission(settings, 'settings:reveal-secrets', { event: 'reveal', field: given && formatFieldRef(given) });
-    const master = requireMaster(keyring);
-
-    const ref = given ?? (await pickEncryptedField(settings, (line) => this.note(line)));
-    const field = formatFieldRef(ref);
-    const value = await readEncryptedValue(settings, ref);
-    await confirmFingerprint(settings, master, field, (line) => this.note(line));
-    const opened = await openAudited(settings, keyring, value, { event: 'reveal', field });
-    const keyId = opened.opened[0].slot.key.kid;
-
-    // fail closed: the audit line is on disk before anything is shown
-    const entry = await recordAudit(settings, { event: 'reveal', outcome: 'ok', field, keyId });
-    const { hiddenEarly } = await showOnAlternateScreen(opened.text, { title: field, seconds: flags.seconds });
-    this.say(
-      hiddenEarly
-        ? `revealed ${field}, hidden early by a key press (audit entry ${entry.seq})`
-        : `revealed ${field} for ${flags.seconds} s (audit entry ${entry.seq})`,
-    );
-    return { field, keyId, seconds: flags.seconds, auditSeq: entry.seq, hiddenEarly };
+    return revealField(settings, keyring, given, flags.seconds, this);
   }
 }

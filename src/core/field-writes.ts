@@ -13,7 +13,7 @@ import { stringAt } from './field-value.js';
 import { openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField } from './secret-fields.js';
-import { mapLimit, scanFile, selectFiles, type ScannedField } from './settings-scan.js';
+import { mapLimit, scanFileWith, scanPlainSecrets, selectFiles, type PlainSecret } from './settings-scan.js';
 import { APP_FILE, readAppDocument, readSettingsFile, writeSettingsFile, type Settings, type SettingsDocument } from './settings.js';
 import { applyEdits, formatKeyPath, valueAt, type FieldEdit, type TomlDocument } from './toml/index.js';
 import { NO_WRITE_HOOKS, writeAhead, type WriteHooks } from './write-ahead.js';
@@ -138,14 +138,14 @@ export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHook
   const key = requireSealingKey(ctx.keyring);
   const files = await selectFiles(ctx.settings.dir);
   const result: EncryptAllResult = { encrypted: [], skippedEmpty: [], skippedReferences: [], storedFingerprint: false };
-  const scans = await mapLimit(files, 8, (file) => scanFile(ctx.settings.dir, file, ctx.settings.fields));
+  const scans = await mapLimit(files, 8, (file) => scanFileWith(ctx.settings.dir, file, ctx.settings.fields, scanPlainSecrets));
   for (const scan of scans) {
     if (!scan.ok) throw scan.error;
   }
   for (const scan of scans) {
     if (!scan.ok) continue;
-    const plain = scan.fields.filter((field) => !field.encrypted && field.fieldClass !== 'other');
-    const toSeal: ScannedField[] = [];
+    const plain = scan.fields;
+    const toSeal: PlainSecret[] = [];
     const writes: FieldWrite[] = [];
     for (const field of plain) {
       const label = `${scan.file}:${formatKeyPath(field.path)}`;

@@ -8,7 +8,15 @@ import { parseEnvReference, type EnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { classifyField, type FieldClass, type FieldRules } from './secret-fields.js';
 import { readSettingsFile, type SettingsDocument } from './settings.js';
-import { listStringValues, type KeyPath, type TomlDocument } from './toml/index.js';
+import {
+  findStringValues,
+  listStringValues,
+  locateStringTokens,
+  type FoundString,
+  type KeyPath,
+  type StringValue,
+  type TomlDocument,
+} from './toml/index.js';
 
 export interface ScannedField {
   path: KeyPath;
@@ -23,29 +31,75 @@ export interface ScannedField {
   fieldClass: FieldClass;
 }
 
-export type ScannedFile =
-  { file: string; ok: true; document: SettingsDocument; fields: ScannedField[] } | { file: string; ok: false; error: LibertyError };
+export type ScannedFile<Field = ScannedField> =
+  { file: string; ok: true; document: SettingsDocument; fields: Field[] } | { file: string; ok: false; error: LibertyError };
 
+/** Every string field of the document, in document order, classified. */
 export function scanDocument(document: TomlDocument, rules: FieldRules): ScannedField[] {
-  return listStringValues(document).map((entry) => {
-    const blobs = findBlobs(entry.value);
-    const reference = parseEnvReference(entry.value);
-    return {
-      path: entry.path,
-      value: entry.value,
-      line: entry.line,
-      blobs,
-      encrypted: blobs.length > 0,
-      ...(reference ? { reference } : {}),
-      fieldClass: classifyField(rules, entry.path),
-    };
-  });
+  return listStringValues(document).map((entry) => scannedField(entry, rules));
 }
 
-export async function scanFile(dir: string, file: string, rules: FieldRules): Promise<ScannedFile> {
+/** A field encrypt --all may seal: a plain value in a secret or locked field (the line is not needed there). */
+export type PlainSecret = Omit<ScannedField, 'line'>;
+
+/**
+ * The fields encrypt --all works on: plain values (no blob) in secret or locked fields, in document order.
+ * For a file of a thousand secrets the strict syntax tree is most of the command's work, so they are read
+ * from the parsed data when it can answer (findStringValues: smol-toml's acceptance then stands for both
+ * parsers) and put in order by where each value's one quoted occurrence is (locateStringTokens). An empty
+ * value cannot be located, but it is only ever listed as skipped, apart from the others: one is fine.
+ * Otherwise (two fields with the same value, two empty ones, ...) they come from the syntax tree.
+ */
+export function scanPlainSecrets(document: TomlDocument, rules: FieldRules): PlainSecret[] {
+  const isPlainSecret = (field: PlainSecret) => !field.encrypted && field.fieldClass !== 'other';
+  const candidates = findStringValues(document, () => true)
+    ?.map((entry) => classified(entry, rules))
+    .filter(isPlainSecret);
+  const empty = candidates?.filter((field) => field.value === '') ?? [];
+  const located = candidates?.filter((field) => field.value !== '') ?? [];
+  const starts =
+    candidates && empty.length <= 1
+      ? locateStringTokens(
+          document,
+          located.map((field) => field.value),
+        )
+      : undefined;
+  if (!starts) return scanDocument(document, rules).filter(isPlainSecret);
+  const order = located.map((_, index) => index).sort((a, b) => starts[a] - starts[b]);
+  return [...order.map((index) => located[index]), ...empty];
+}
+
+function scannedField(entry: StringValue, rules: FieldRules): ScannedField {
+  return { ...classified(entry, rules), line: entry.line };
+}
+
+function classified(entry: FoundString, rules: FieldRules): PlainSecret {
+  const blobs = findBlobs(entry.value);
+  const reference = parseEnvReference(entry.value);
+  return {
+    path: entry.path,
+    value: entry.value,
+    blobs,
+    encrypted: blobs.length > 0,
+    ...(reference ? { reference } : {}),
+    fieldClass: classifyField(rules, entry.path),
+  };
+}
+
+export function scanFile(dir: string, file: string, rules: FieldRules): Promise<ScannedFile> {
+  return scanFileWith(dir, file, rules, scanDocument);
+}
+
+/** scanFile with another listing of the fields (scanPlainSecrets). */
+export async function scanFileWith<Field>(
+  dir: string,
+  file: string,
+  rules: FieldRules,
+  list: (document: TomlDocument, rules: FieldRules) => Field[],
+): Promise<ScannedFile<Field>> {
   try {
     const document = await readSettingsFile(dir, file);
-    return { file, ok: true, document, fields: scanDocument(document, rules) };
+    return { file, ok: true, document, fields: list(document, rules) };
   } catch (error) {
     if (error instanceof LibertyError) return { file, ok: false, error };
     throw error;

@@ -4,6 +4,7 @@
  * of oclif's own path, forced with the internal LIBERTY_CRYPTO_FULL_OCLIF=1. And it must be taken: a run
  * of a command never loads oclif's main module, which oclif's path always does.
  */
+import { isAscii } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -192,6 +193,21 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
 
   it('--version and help do not load the bundle', async () => {
     for (const argv of [['--version'], ['status', '--help']]) expect((await runIn(REPO, argv)).scripts).toEqual([]);
+  });
+
+  it('the bundle is ASCII, read as Latin-1; a bundle that is not is decoded as UTF-8', async () => {
+    const bundle = join(copy, 'dist/command-bundle.cjs');
+    const built = readFileSync(bundle);
+    expect(isAscii(built)).toBe(true);
+    try {
+      // another length too: V8 tells a cache's source by its length
+      writeFileSync(bundle, built.toString('latin1').replace('ok: nothing to do', 'ok: nothing to do (\u00e9)'), 'utf8');
+      const { result, scripts } = await runIn(copy, ['status', '-s', settings.dir]);
+      expect(scripts).toEqual([`${bundle} cached=true rejected=true`]);
+      expect(result.stdout).toContain('ok: nothing to do (\u00e9)\n');
+    } finally {
+      writeFileSync(bundle, built);
+    }
   });
 
   it('a damaged cache is rejected and changes nothing; without the bundle the ES modules run the command', async () => {

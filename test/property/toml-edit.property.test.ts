@@ -7,6 +7,7 @@ import {
   findStringValues,
   formatKeyPath,
   listStringValues,
+  locateStringTokens,
   parseKeyPath,
   parseTomlDocument,
   type KeyPath,
@@ -238,6 +239,29 @@ describe('random documents', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('locating the string values without the syntax tree gives document order', () => {
+    let located = 0;
+    fc.assert(
+      fc.property(documentSpec, (spec) => {
+        const doc = parseTomlDocument('r.toml', Buffer.from(buildDocument(spec).text, 'utf8'));
+        const found = findStringValues(doc, (value) => value !== '');
+        const starts =
+          found &&
+          locateStringTokens(
+            doc,
+            found.map(({ value }) => value),
+          );
+        if (!found || !starts) return;
+        located += 1;
+        const byStart = found.map((entry, index) => ({ entry, start: starts[index] })).sort((a, b) => a.start - b.start);
+        const inDocument = listStringValues(doc).filter(({ value }) => value !== '');
+        expect(byStart.map(({ entry }) => formatKeyPath(entry.path))).toEqual(inDocument.map(({ path }) => formatKeyPath(path)));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(located).toBeGreaterThan(20); // the generator must reach the shortcut (~4% of its documents), or this proves nothing
   });
 
   it('editing string values changes exactly their tokens, each in its own style', () => {

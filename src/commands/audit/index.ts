@@ -1,10 +1,9 @@
 import { Flags } from '../../cli/oclif.js';
 import { locateAuditLog } from '../../cli/audit-location.js';
+import { auditFilter, auditTableLines, listingProblems } from '../../cli/audit-listing.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { systemClock } from '../../cli/context.js';
-import { renderTable } from '../../cli/table.js';
-import { filterAuditEntries, parseEventFilter, parseTimeBound, readAuditLog, type AuditEntry } from '../../core/audit/index.js';
-import { plural } from '../../core/plural.js';
+import { filterAuditEntries, readAuditLog, type AuditEntry } from '../../core/audit/index.js';
 
 export default class Audit extends BaseCommand {
   static override summary = 'list audit log events, newest first';
@@ -34,29 +33,12 @@ export default class Audit extends BaseCommand {
 
   async run(): Promise<AuditEntry[]> {
     const { flags } = await this.parse(Audit);
-    const now = systemClock();
-    const filter = {
-      since: flags.since ? parseTimeBound(flags.since, now) : undefined,
-      until: flags.until ? parseTimeBound(flags.until, now) : undefined,
-      event: flags.event === undefined ? undefined : parseEventFilter(flags.event),
-      operator: flags.operator,
-      field: flags.field,
-      limit: flags.limit,
-    };
+    const filter = auditFilter(flags, systemClock());
     const listing = await readAuditLog((await locateAuditLog(flags.settings)).path);
     const entries = filterAuditEntries(listing.entries, filter);
     if (entries.length === 0) this.note('no matching events');
-    const rows = entries.map((entry) => [String(entry.seq), entry.ts, entry.operator, entry.event, entry.field ?? '-', entry.outcome]);
-    if (rows.length > 0) renderTable(['seq', 'time', 'operator', 'event', 'field', 'outcome'], rows).forEach((line) => this.say(line));
-    for (const bad of listing.badLines)
-      this.note(`liberty-crypto: problem: audit log line ${bad.line} is not an entry (${bad.reason}): left out`);
-    const unnamed = listing.badLineCount - listing.badLines.length;
-    if (unnamed > 0) this.note(`liberty-crypto: problem: ${plural(unnamed, 'more audit log line')} left out: not entries either`);
-    const broken = listing.chainBreak;
-    // a line left out breaks the chain where it is: its reason was just given
-    const why = broken && broken.line !== listing.badLines[0]?.line ? ` (${broken.reason})` : '';
-    if (broken)
-      this.note(`liberty-crypto: warning: the audit log's hash chain breaks at line ${broken.line}${why}: run liberty-crypto audit verify`);
+    auditTableLines(entries).forEach((line) => this.say(line));
+    listingProblems(listing).forEach((line) => this.note(line));
     if (listing.badLineCount > 0) this.reportProblems();
     return entries;
   }

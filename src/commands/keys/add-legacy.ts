@@ -1,5 +1,6 @@
 import { Args } from '../../cli/oclif.js';
-import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-trail.js';
+import { auditAddLegacy, requirePermission } from '../../cli/audit-events.js';
+import { envNameDetail } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { loadSettingsDirectory } from '../../cli/settings-directory.js';
 import { currentEnvironment } from '../../cli/context.js';
@@ -34,9 +35,8 @@ export default class KeysAddLegacy extends BaseCommand {
     checkEnvName(args.name, 'NAME'); // before anything is logged: a key given as NAME goes nowhere
     const settings = await loadSettingsDirectory(this.settingsLocation(flags.settings));
     await requirePermission(settings, 'settings:framework', { event: 'keys.add-legacy', details: envNameDetail('env', args.name) });
-    const audit = auditWrites(settings, (legacy: string[]) => ({ event: 'keys.add-legacy', details: { env: args.name, legacy } }));
     const legacy = await withSettingsLock(settings, 'keys add-legacy', () =>
-      addLegacyKey(settings, currentEnvironment(), args.name, audit),
+      addLegacyKey(settings, currentEnvironment(), args.name, auditAddLegacy(settings, args.name)),
     );
     this.say(`${args.name} is now a legacy key (legacy keys: ${legacy.join(', ')})`);
     this.say('next: restart the framework, then run liberty-crypto rewrap');

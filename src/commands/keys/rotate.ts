@@ -1,5 +1,6 @@
 import { Flags } from '../../cli/oclif.js';
-import { auditWrites, envNameDetail, requirePermission } from '../../cli/audit-trail.js';
+import { auditRotation, requirePermission } from '../../cli/audit-events.js';
+import { envNameDetail } from '../../cli/audit-trail.js';
 import { BaseCommand, settingsFlag } from '../../cli/base-command.js';
 import { loadSettingsDirectory } from '../../cli/settings-directory.js';
 import { currentEnvironment } from '../../cli/context.js';
@@ -29,12 +30,9 @@ export default class KeysRotate extends BaseCommand {
     checkEnvName(flags.to, '--to'); // before anything is logged: a key given as NAME goes nowhere
     const settings = await loadSettingsDirectory(this.settingsLocation(flags.settings));
     await requirePermission(settings, 'settings:framework', { event: 'keys.rotate', details: envNameDetail('to', flags.to) });
-    const audit = auditWrites(settings, (rotation: RotationResult) => ({
-      event: 'keys.rotate',
-      keyId: rotation.keyId,
-      details: { from: rotation.from, to: rotation.to, legacy: rotation.legacy },
-    }));
-    const result = await withSettingsLock(settings, 'keys rotate', () => rotateMasterKey(settings, currentEnvironment(), flags.to, audit));
+    const result = await withSettingsLock(settings, 'keys rotate', () =>
+      rotateMasterKey(settings, currentEnvironment(), flags.to, auditRotation(settings)),
+    );
     this.say(`master key is now ${result.to} (key id ${result.keyId}); ${result.from} is the first legacy key`);
     this.say('next steps:');
     this.say('  1. restart the framework, so it loads the new master key');

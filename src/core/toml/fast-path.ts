@@ -89,29 +89,29 @@ function isPlainArray(items: readonly unknown[]): boolean {
 }
 
 /**
- * The common edit, a string value replaced by another (rewrap), without the strict syntax tree: when
- * findStringValues can answer for the document (smol-toml's acceptance stands for both parsers), each old
- * value occurs exactly once in the text, right between a pair of single quote characters (`"..."` or
- * `'...'`, not a multi-line string), that token is the candidate. The result must then parse to the old
- * data with exactly the edited fields changed; a candidate that was not the field's own token (the text of
- * a comment or of another string) changes some other data or leaves the field as it was, and fails that.
- * Undefined whenever any of this does not hold: applyEdits then takes the ranges from the syntax tree.
+ * The common edit, a string value replaced by another (rewrap, encrypt --all), without the strict syntax
+ * tree: when findStringValues can answer for the document (smol-toml's acceptance stands for both
+ * parsers) and each old value, quoted (`"..."` or `'...'`, not part of a multi-line string's quotes),
+ * occurs exactly once in the text, that occurrence is the candidate token. The result must then parse to
+ * the old data with exactly the edited fields changed; a candidate that was not the field's own token (the
+ * text of a comment or of another string) changes some other data or leaves the field as it was, and
+ * fails that. Undefined whenever any of this does not hold: applyEdits then takes the ranges from the
+ * syntax tree.
  */
 export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
   if (findStringValues(doc, () => false) === undefined) return undefined;
   const { text } = doc;
+  const quoted = new QuotedOccurrences(text);
   const splices: Array<{ start: number; end: number; token: string }> = [];
   for (const { path, value } of edits) {
     const old = valueAt(doc.data, path);
-    if (typeof value !== 'string' || typeof old !== 'string' || old === '') return undefined;
-    const at = text.indexOf(old);
-    if (at < 1 || text.indexOf(old, at + 1) !== -1) return undefined;
-    const end = at + old.length;
-    const quote = text[at - 1];
-    if ((quote !== '"' && quote !== "'") || text[end] !== quote || text[at - 2] === quote || text[end + 1] === quote) return undefined;
+    if (typeof value !== 'string' || typeof old !== 'string') return undefined;
+    const start = quoted.uniqueStart(old);
+    if (start === -1) return undefined;
+    const quote = text[start];
     // a literal string stays literal when the new value can be one
     const token = quote === "'" && fitsLiteral(value) ? `'${value}'` : encodeTomlString(value);
-    splices.push({ start: at - 1, end: end + 1, token });
+    splices.push({ start, end: start + old.length + 2, token });
   }
   splices.sort((a, b) => a.start - b.start);
   const parts: string[] = [];
@@ -130,4 +130,71 @@ export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]
     return undefined;
   }
   return isDeepEqual(dataWithEdits(doc.data, edits), actual) ? result : undefined;
+}
+
+/**
+ * Where the token of each value starts (its opening quote), for a document findStringValues answers for,
+ * by swapTokensInPlace's rule: the value, quoted, occurs exactly once. Undefined when one does not, and for
+ * a text with a backslash or a multi-line string's quotes. Without those every string token is `"value"` or
+ * `'value'` as it is, so a field's token is an occurrence of its quoted value, and the only one is it: the
+ * offsets are the tokens', and sorting by them gives the document order without the syntax tree.
+ */
+export function locateStringTokens(doc: TomlDocument, values: readonly string[]): number[] | undefined {
+  const { text } = doc;
+  if (text.includes('\\') || text.includes('"""') || text.includes("'''")) return undefined;
+  const quoted = new QuotedOccurrences(text);
+  const starts: number[] = [];
+  for (const value of values) {
+    const start = quoted.uniqueStart(value);
+    if (start === -1) return undefined;
+    starts.push(start);
+  }
+  return starts;
+}
+
+/**
+ * Where `"value"` and `'value'` occur in a text. A value without the quote character occurs quoted only
+ * between two consecutive quote characters, so one pass over the text's quotes finds every such
+ * occurrence; looking each value up is then a map access, not a search of the whole text (a file of a
+ * thousand secrets would otherwise be searched thousands of times).
+ */
+class QuotedOccurrences {
+  private readonly between = new Map<string, number[]>();
+
+  constructor(private readonly text: string) {
+    for (const quote of ['"', "'"]) {
+      for (
+        let open = text.indexOf(quote), close = text.indexOf(quote, open + 1);
+        close !== -1;
+        open = close, close = text.indexOf(quote, open + 1)
+      ) {
+        const token = text.slice(open, close + 1);
+        const starts = this.between.get(token);
+        if (starts) starts.push(open);
+        else this.between.set(token, [open]);
+      }
+    }
+  }
+
+  /** The offset of `"value"` or `'value'` when exactly one of them occurs, once, and not as part of `"""`/`'''`; else -1. */
+  uniqueStart(value: string): number {
+    if (value === '') return -1; // "" occurs wherever any string is empty: it cannot be told apart
+    const double = this.occurrences(`"${value}"`);
+    const single = this.occurrences(`'${value}'`);
+    if (double.length + single.length !== 1) return -1;
+    const start = double.length === 1 ? double[0] : single[0];
+    const quote = this.text[start];
+    // a quote right before or after: the start or end of a multi-line string, whose text is not the value's encoding
+    return this.text[start - 1] === quote || this.text[start + value.length + 2] === quote ? -1 : start;
+  }
+
+  /** Up to two offsets of `token` (quote, text, the same quote). */
+  private occurrences(token: string): number[] {
+    const quote = token[0];
+    if (!token.slice(1, -1).includes(quote)) return this.between.get(token) ?? [];
+    const first = this.text.indexOf(token);
+    if (first === -1) return [];
+    const second = this.text.indexOf(token, first + 1);
+    return second === -1 ? [first] : [first, second];
+  }
 }

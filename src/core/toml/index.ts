@@ -5,6 +5,7 @@
  *   parseTomlDocument(file: string, bytes: Uint8Array | string): TomlDocument      throws E_INVALID_TOML
  *   listStringValues(doc: TomlDocument): StringValue[]
  *   findStringValues(doc: TomlDocument, accept): FoundString[] | undefined      from the data alone, unordered
+ *   locateStringTokens(doc: TomlDocument, values): number[] | undefined       where each value's one quoted token starts
  *   readStringValue(doc: TomlDocument, path: KeyPath): StringValue            throws E_FIELD_NOT_FOUND
  *   applyEdits(doc: TomlDocument, edits: readonly FieldEdit[]): string        the new text, BOM included
  *   (from keys.ts) KeyPath, parseKeyPath, formatKeyPath, encodeTomlString
@@ -36,7 +37,9 @@ export type { FieldEdit, FoundString, StringValue, TomlDocument } from './docume
 export { encodeTomlString, formatKeyPath, hasLoneSurrogate, isTable, parseKeyPath, valueAt, type KeyPath } from './keys.js';
 export { parseTomlDocument } from './parse.js';
 export { listStringValues, readStringValue } from './key-index.js';
-export { findStringValues } from './fast-path.js';
+/** Whether the strict syntax tree of a document has been built: which path a shortcut took (for tests). */
+export { hasIndex as hasSyntaxTree } from './key-index.js';
+export { findStringValues, locateStringTokens } from './fast-path.js';
 
 import { BOM, type FieldEdit, type TomlDocument } from './document.js';
 import { swapTokensInPlace } from './fast-path.js';
