@@ -9,7 +9,7 @@
  * - anything else named `*.toml` (a FIFO, a device, a socket, a directory) is skipped: only regular files
  *   are settings files, and reading a FIFO or a device could hang or never end.
  */
-import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, type Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, posix, relative, resolve, sep, win32 } from 'node:path';
 
@@ -116,17 +116,25 @@ export function missingSettingsDir(dir: string): LibertyError {
   return new LibertyError('E_IO', `settings directory not found: ${dir}`, { hint: SETTINGS_HINT });
 }
 
-async function walk(root: string, abs: string, rel: string, found: string[]): Promise<void> {
-  let entries;
+/** The entries of the directory `abs` (links not followed); E_IO naming it when it cannot be read. */
+export async function readDirectory(abs: string): Promise<Dirent[]> {
   try {
-    entries = await readdir(abs, { withFileTypes: true });
+    return await readdir(abs, { withFileTypes: true });
   } catch (error) {
     throw ioError('read directory', abs, error);
   }
-  for (const entry of entries) {
+}
+
+/** `name` inside the relative path `rel` ('' for the root), with `/` separators on every platform. */
+export function childPath(rel: string, name: string): string {
+  return rel === '' ? name : `${rel}/${name}`;
+}
+
+async function walk(root: string, abs: string, rel: string, found: string[]): Promise<void> {
+  for (const entry of await readDirectory(abs)) {
     if (entry.name.startsWith('.')) continue;
     const childAbs = join(abs, entry.name);
-    const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    const childRel = childPath(rel, entry.name);
     if (entry.isDirectory()) {
       await walk(root, childAbs, childRel, found);
     } else if (entry.name.endsWith(SETTINGS_EXTENSION)) {

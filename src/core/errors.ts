@@ -5,6 +5,14 @@
  */
 
 /**
+ * A signal that ended edit: 128 + the signal number, as a shell reports a process a signal ended. edit
+ * is the one command that waits on another process (the editor) with a plaintext file open.
+ */
+function signalled<C extends number>(code: C, what: string): { readonly code: C; readonly meaning: string } {
+  return { code, meaning: `${what} while edit ran: its temporary file removed, the settings file untouched` };
+}
+
+/**
  * Every exit code and what it means: the one table that `EXIT`, the man pages (scripts/gen-man.mjs reads
  * the built module) and the README's check derive from.
  */
@@ -42,14 +50,9 @@ export const EXIT_STATUS = {
     meaning: 'already there: encrypt FILE:KEY --no-replace found a value in the field, init found an app.toml; nothing written',
   },
   INTERNAL: { code: 70, meaning: 'internal error' },
-  // 128 + the signal number, as a shell reports a process a signal ended
-  HANGUP: {
-    code: 129,
-    meaning:
-      'hung up (SIGHUP: the terminal or SSH session went away) while edit ran: its temporary file removed, the settings file untouched',
-  },
-  INTERRUPTED: { code: 130, meaning: 'interrupted (SIGINT) while edit ran: its temporary file removed, the settings file untouched' },
-  TERMINATED: { code: 143, meaning: 'terminated (SIGTERM) while edit ran: its temporary file removed, the settings file untouched' },
+  HANGUP: signalled(129, 'hung up (SIGHUP: the terminal or SSH session went away)'),
+  INTERRUPTED: signalled(130, 'interrupted (SIGINT)'),
+  TERMINATED: signalled(143, 'terminated (SIGTERM)'),
 } as const;
 
 type ExitName = keyof typeof EXIT_STATUS;

@@ -25,11 +25,11 @@ import {
   writeSync,
   type Stats,
 } from 'node:fs';
-import { readdir, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { basename, dirname, join } from 'node:path';
 
-import { isWithin } from './crawl.js';
+import { childPath, isWithin, readDirectory } from './crawl.js';
 import { ioError, LibertyError } from './errors.js';
 import { sameFile, type FileIdentity } from './safe-fs.js';
 import { shellQuote } from './shell-quote.js';
@@ -207,15 +207,8 @@ export async function removeStaleTempFiles(dir: string): Promise<number> {
  */
 export async function findTempFiles(dir: string, rel = ''): Promise<string[]> {
   const found: string[] = [];
-  const abs = rel === '' ? dir : join(dir, rel);
-  let entries;
-  try {
-    entries = await readdir(abs, { withFileTypes: true });
-  } catch (error) {
-    throw ioError('read directory', abs, error);
-  }
-  for (const entry of entries) {
-    const childRel = rel === '' ? entry.name : `${rel}/${entry.name}`;
+  for (const entry of await readDirectory(rel === '' ? dir : join(dir, rel))) {
+    const childRel = childPath(rel, entry.name);
     if (entry.isDirectory()) {
       if (!entry.name.startsWith('.')) found.push(...(await findTempFiles(dir, childRel)));
     } else if (isTempFileName(entry.name) && !entry.isSymbolicLink()) {

@@ -75,6 +75,8 @@ export interface StatusOptions {
   onProgress?: (done: number, total: number) => void;
   /** only these settings files (canonical names the crawl finds; see status-scope.ts), else every file */
   only?: readonly string[];
+  /** whether the process that made a temporary file still runs (its file is then a write in progress); the real check by default */
+  isWriterAlive?: (pid: number) => boolean;
 }
 
 export async function collectStatus(
@@ -88,27 +90,8 @@ export async function collectStatus(
   const opener = createOpener(keyring, { skipFingerprintCheck: true });
   const only = options.only;
   const files = (await selectFiles(settings.dir)).filter((file) => !only || only.includes(file));
-  const report: StatusReport = {
-    keys,
-    format: { writes: keyring.format, explicit: settings.crypto.formatExplicit },
-    files: files.length,
-    empty: false,
-    blobs: { total: 0, v1: 0, v2: 0, malformed: 0 },
-    current: 0,
-    byKey: [],
-    unreadable: [],
-    invalidFiles: [],
-    plaintextSecrets: [],
-    envReferences: [],
-    urlPasswords: [],
-    nonStringSecrets: [],
-    keysInFiles: [],
-    unusedLegacyKeys: [],
-    envOnlySecrets: [],
-    leftoverTempFiles: await findLeftoverTempFiles(settings.dir),
-    problems: [],
-    warnings: [],
-  };
+  const report = emptyStatusReport(keys, { writes: keyring.format, explicit: settings.crypto.formatExplicit }, files.length);
+  report.leftoverTempFiles = await findLeftoverTempFiles(settings.dir, options.isWriterAlive ?? isProcessAlive);
   const usage = new Map<string, KeyUsage>();
   const use = (slotEnv: string | null, keyId: string | null, role: KeyUsage['role']) => {
     const id = `${slotEnv}|${keyId}`;
@@ -182,10 +165,35 @@ export async function collectStatus(
   return report;
 }
 
+/** A report of `files` files with nothing noted yet: what collectStatus fills in (and a test can build on). */
+export function emptyStatusReport(keys: KeyReport, format: StatusReport['format'], files: number): StatusReport {
+  return {
+    keys,
+    format,
+    files,
+    empty: false,
+    blobs: { total: 0, v1: 0, v2: 0, malformed: 0 },
+    current: 0,
+    byKey: [],
+    unreadable: [],
+    invalidFiles: [],
+    plaintextSecrets: [],
+    envReferences: [],
+    urlPasswords: [],
+    nonStringSecrets: [],
+    keysInFiles: [],
+    unusedLegacyKeys: [],
+    envOnlySecrets: [],
+    leftoverTempFiles: [],
+    problems: [],
+    warnings: [],
+  };
+}
+
 /** Temporary files whose writer is gone (a live writer's file is a write in progress). */
-async function findLeftoverTempFiles(dir: string): Promise<string[]> {
+async function findLeftoverTempFiles(dir: string, isAlive: (pid: number) => boolean): Promise<string[]> {
   const found = await findTempFiles(dir);
-  return found.filter((file) => !isProcessAlive(tempFileWriter(file.slice(file.lastIndexOf('/') + 1))!)).sort();
+  return found.filter((file) => !isAlive(tempFileWriter(file.slice(file.lastIndexOf('/') + 1))!)).sort();
 }
 
 function rank(entry: KeyUsage): number {

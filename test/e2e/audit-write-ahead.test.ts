@@ -3,7 +3,7 @@
 // file changes; when the change fails after its line, a `failed` line follows and the file is unchanged.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import { runWrapped } from '../support/cli-process.js';
 import { KEY_A, KEY_A_FP, KEY_B, runCli } from '../support/cli.js';
 import { requires } from '../support/requires.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { readAuditLog } from '../support/audit-entries.js';
+import { snapshotTree } from '../support/snapshot.js';
 
 let settings: TempSettings | undefined;
 let immutable: string | undefined;
@@ -21,22 +23,7 @@ afterEach(() => {
   settings = undefined;
 });
 
-const readLog = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
-
-/** Every file under dir with its bytes, hidden ones included (a temporary file left behind shows too). */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const path = join(entry.parentPath, entry.name);
-    files[path.slice(dir.length + 1)] = readFileSync(path).toString('base64');
-  }
-  return files;
-}
+const readLog = readAuditLog;
 
 interface Case {
   name: string;
@@ -121,10 +108,10 @@ describe('a change does not happen when its audit line cannot be appended', () =
     const { dir, root } = settings;
     const log = join(root, 'full.jsonl');
     symlinkSync('/dev/full', log);
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = await runCli([...args, '-s', dir], { env: { ...env, LIBERTY_AUDIT_LOG: log } });
     expect(result.code).toBe(6);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 });
 
@@ -142,19 +129,23 @@ describe('the audit line comes first', () => {
   // an immutable file cannot be renamed over, not even by root: the write fails after the line was appended
   const noChattr = whyNoChattr();
   describe.runIf(requires(noChattr === undefined, `the immutable-file tests: ${noChattr}`))('a file made immutable (chattr +i)', () => {
-    it('when the write fails after the line, a failed line follows and the file is unchanged', async () => {
-      settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': '[db]\npassword = "plain"\n' });
+    /** Runs `args` on a directory whose c.toml (`cToml`) is immutable, the audit log outside it: exit 6, the directory unchanged. */
+    async function runOnImmutable(cToml: string, args: string[]): Promise<{ dir: string; audit: string }> {
+      settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': cToml });
       const { dir, root } = settings;
       const audit = join(root, 'audit.jsonl'); // outside the directory compared byte for byte
       const target = join(dir, 'c.toml');
       execFileSync('chattr', ['+i', target]);
       immutable = target;
-      const before = snapshot(dir);
-      const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir], {
-        env: { ...master, LIBERTY_AUDIT_LOG: audit },
-      });
+      const before = snapshotTree(dir);
+      const result = await runCli([...args, '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
       expect(result.code).toBe(6);
-      expect(snapshot(dir)).toEqual(before);
+      expect(snapshotTree(dir)).toEqual(before);
+      return { dir, audit };
+    }
+
+    it('when the write fails after the line, a failed line follows and the file is unchanged', async () => {
+      const { audit } = await runOnImmutable('[db]\npassword = "plain"\n', ['encrypt', 'c.toml:db.password', '--existing']);
       const lines = readLog(audit);
       expect(lines.map(({ event, outcome, field }) => ({ event, outcome, field }))).toEqual([
         { event: 'encrypt', outcome: 'ok', field: 'c.toml:db.password' },
@@ -163,19 +154,10 @@ describe('the audit line comes first', () => {
     });
 
     it('encrypt --all: the batch of a file is followed by one failed line per field, in the same order', async () => {
-      settings = makeSettings({
-        'app.toml': appToml({ fingerprint: KEY_A_FP }),
-        'c.toml': '[db]\npassword = "one"\n[cache]\npassword = "two"\n[queue]\napi_key = "three"\n',
-      });
-      const { dir, root } = settings;
-      const audit = join(root, 'audit.jsonl');
-      const target = join(dir, 'c.toml');
-      execFileSync('chattr', ['+i', target]);
-      immutable = target;
-      const before = snapshot(dir);
-      const result = await runCli(['encrypt', '--all', '-s', dir], { env: { ...master, LIBERTY_AUDIT_LOG: audit } });
-      expect(result.code).toBe(6);
-      expect(snapshot(dir)).toEqual(before);
+      const { dir, audit } = await runOnImmutable('[db]\npassword = "one"\n[cache]\npassword = "two"\n[queue]\napi_key = "three"\n', [
+        'encrypt',
+        '--all',
+      ]);
       const fields = ['c.toml:db.password', 'c.toml:cache.password', 'c.toml:queue.api_key'];
       const lines = readLog(audit);
       expect(lines.map(({ event, outcome, field }) => ({ event, outcome, field }))).toEqual([
@@ -188,18 +170,12 @@ describe('the audit line comes first', () => {
     });
 
     it('the same for decrypt --to-plain: ok then failed, the blob still in the file', async () => {
-      settings = makeSettings({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'pw')}"\n` });
-      const { dir, root } = settings;
-      const audit = join(root, 'audit.jsonl');
-      const target = join(dir, 'c.toml');
-      execFileSync('chattr', ['+i', target]);
-      immutable = target;
-      const before = snapshot(dir);
-      const result = await runCli(['decrypt', 'c.toml:db.password', '--to-plain', '--yes', '-s', dir], {
-        env: { ...master, LIBERTY_AUDIT_LOG: audit },
-      });
-      expect(result.code).toBe(6);
-      expect(snapshot(dir)).toEqual(before);
+      const { audit } = await runOnImmutable(`[db]\npassword = "${seal(KEY_A, 'pw')}"\n`, [
+        'decrypt',
+        'c.toml:db.password',
+        '--to-plain',
+        '--yes',
+      ]);
       expect(readLog(audit).map(({ event, outcome }) => ({ event, outcome }))).toEqual([
         { event: 'to-plain', outcome: 'ok' },
         { event: 'to-plain', outcome: 'failed' },

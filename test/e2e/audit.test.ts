@@ -3,16 +3,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { readAuditLog } from '../support/audit-entries.js';
 
 let settings: TempSettings | undefined;
 afterEach(() => settings?.cleanup());
 
 const env = { LIBERTY_MASTER_KEY: KEY_A };
-const readLog = (path: string) =>
-  readFileSync(path, 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
+const readLog = readAuditLog;
 
 describe('audit log through the CLI', () => {
   it('20 commands writing at once leave 20 lines and a valid chain', async () => {

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { OPERATOR, appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 import { giveToUnprivileged, runCliUnprivileged as runCliAsNobody, unprivilegedUserAvailable } from '../support/unprivileged.js';
+import { expectUnchanged, fileBytes } from '../support/snapshot.js';
 
 let settings: TempSettings | undefined;
 /** Paths a test made unreadable: their modes are given back before cleanup. */
@@ -29,15 +30,6 @@ const STACK_LINE = /^\s+at .+[(:]\d+/m;
 function setup(files: Record<string, string>): TempSettings {
   settings = makeSettings(files);
   return settings;
-}
-
-/** The bytes of every file a case must leave alone. */
-function snapshot(dir: string, files: string[]): Map<string, Buffer> {
-  return new Map(files.map((file) => [file, readFileSync(join(dir, file))]));
-}
-
-function expectUnchanged(dir: string, before: Map<string, Buffer>, label = ''): void {
-  for (const [file, bytes] of before) expect(readFileSync(join(dir, file)).equals(bytes), `${label} ${file} changed`).toBe(true);
 }
 
 /** What a user sees on an error: one error line (and a hint) on stderr, or the JSON error on stdout; never a stack. */
@@ -76,7 +68,7 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
 
   it('encrypt FILE:KEY --existing refuses each value, names the variable, writes nothing', async () => {
     const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': '# c\r\n[db]\r\npassword = "plain-pw-123"\r\n' });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     for (const [label, value, code] of values) {
       const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir, '--json'], {
         env: { LIBERTY_MASTER_KEY: value },
@@ -100,7 +92,7 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
       'app.toml': appToml({ legacy: ['OLD'] }),
       'c.toml': `[db]\npassword = "${blob}"\nold = "${seal(KEY_B, 'old-secret-2')}"\n`,
     });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     const outputs: string[] = [];
     for (const [value, what] of [
       [` ${KEY_A} `, 'starts with whitespace'],
@@ -136,7 +128,7 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
 
   it('a malformed fingerprint-checked key: the mismatch is exit 3 for every command that uses the key', async () => {
     const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP }), 'c.toml': `password = "${seal(KEY_A, 'fp-secret')}"\n` });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     const env = { LIBERTY_MASTER_KEY: `X${KEY_A.slice(1)}` }; // one character off: a passphrase with another fingerprint
     for (const args of [
       ['decrypt', 'c.toml:password', '--to-plain', '--yes'],
@@ -152,7 +144,7 @@ describe('malformed keys in the environment (exit 3, never echoed, nothing writt
 
   it('keys rotate --to a variable with surrounding whitespace or 64 non-hex characters: exit 3 naming it, app.toml unchanged', async () => {
     const { dir } = setup({ 'app.toml': appToml() });
-    const before = snapshot(dir, ['app.toml']);
+    const before = fileBytes(dir, ['app.toml']);
     for (const value of [` ${KEY_B}`, NOT_HEX]) {
       const result = await runCli(['keys', 'rotate', '--to', 'LIBERTY_NEXT_KEY', '-s', dir, '--json'], {
         env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_NEXT_KEY: value },
@@ -217,7 +209,7 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
         'app.toml': `# app\n[crypto]\n${crypto}\n\n[permissions]\n"settings:reveal-secrets" = ["${OPERATOR}"]\n`,
         'c.toml': `password = "plain-value-77"\nblob = "${seal(KEY_A, 'sealed-value-88')}"\n`,
       });
-      const before = snapshot(dir, ['app.toml', 'c.toml']);
+      const before = fileBytes(dir, ['app.toml', 'c.toml']);
       const env = { LIBERTY_MASTER_KEY: KEY_A, OLD: KEY_B };
       const result = await runCli([...command, '-s', dir, ...(json ? ['--json'] : [])], { env });
       const error = expectError(result, exitCode, `${label} ${command.join(' ')}`);
@@ -237,7 +229,7 @@ describe('malformed [crypto] in app.toml (nothing written, the value never echoe
       'app.toml': appToml({ legacy: ['OLD'], fingerprint: KEY_A_FP }),
       'c.toml': `password = "${seal(KEY_A, 'still-readable')}"\n`,
     });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     const env = { LIBERTY_MASTER_KEY: KEY_A, OLD: KEY_B, V: 'crypto-value' };
     for (const args of [
       ['app.toml:crypto.master_key', '--existing'],

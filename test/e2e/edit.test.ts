@@ -9,6 +9,7 @@ import { startCli } from '../support/cli-process.js';
 import { spawnCliPty } from '../support/pty.js';
 import { KEY_A, KEY_A_FP, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { readAuditLog } from '../support/audit-entries.js';
 
 const MAIN = 'main-db-Pa55word';
 const CACHE = 'cache-Pa55word';
@@ -61,11 +62,7 @@ function edit(editorPath: string, extra: string[] = []): Promise<RunResult> {
 
 const file = () => readFileSync(join(settings.dir, 'connectors.toml'), 'utf8');
 const auditText = () => (existsSync(settings.audit) ? readFileSync(settings.audit, 'utf8') : '');
-const auditLines = () =>
-  auditText()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+const auditLines = () => readAuditLog<Record<string, unknown>>(settings.audit);
 
 async function decrypt(field: string): Promise<string> {
   const result = await runCli(['decrypt', `connectors.toml:${field}`, '-s', settings.dir], { env: { LIBERTY_MASTER_KEY: KEY_A } });

@@ -6,13 +6,14 @@
  * `appToml({ format: null })` is a directory without a `format` line: v1, the framework's layout.
  * Every test asserts exit codes, error and finding codes, --json fields and file bytes; never wording.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KEY_A, KEY_B, LEGACY_PASSPHRASE, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { ANY_BLOB } from '../support/liberty-install.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 import { readVector } from '../support/vectors.js';
+import { readAuditLog } from '../support/audit-entries.js';
 
 // each test spawns the CLI several times, and v1 blobs cost a PBKDF2 each: room for a loaded machine
 vi.setConfig({ testTimeout: 120_000 });
@@ -43,13 +44,7 @@ function expectNotShown(results: RunResult[], text: string): void {
 const V1_BLOB = /^ENC:[A-Za-z0-9+/]+={0,2}$/;
 const blobsIn = (text: string) => [...text.matchAll(ANY_BLOB)].map((match) => match[0]);
 const masked = (text: string) => text.replace(ANY_BLOB, '<blob>');
-const auditLines = (settings: TempSettings): Array<Record<string, unknown>> =>
-  existsSync(settings.audit)
-    ? read(settings.dir, 'audit.jsonl')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line))
-    : [];
+const auditLines = (settings: TempSettings) => readAuditLog<Record<string, unknown>>(settings.audit);
 
 const MASTER = { LIBERTY_MASTER_KEY: KEY_A };
 

@@ -19,16 +19,16 @@ import {
   statSync,
   symlinkSync,
   unlinkSync,
-  watch,
   writeFileSync,
 } from 'node:fs';
-import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, collectOutput, KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
 import { requires } from '../support/requires.js';
+import { holdAuditLock } from '../support/audit-lock.js';
 import { NOBODY, runningAsRoot } from '../support/unprivileged.js';
+import { readAuditLog } from '../support/audit-entries.js';
 
 let settings: TempSettings | undefined;
 afterEach(() => {
@@ -80,50 +80,7 @@ function tempFiles(...dirs: string[]): string[] {
   );
 }
 
-const auditEvents = (dir: string) =>
-  existsSync(join(dir, 'audit.jsonl'))
-    ? readFileSync(join(dir, 'audit.jsonl'), 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as { event: string; outcome: string; field?: string })
-    : [];
-
-/**
- * Holds the audit log's lock as a live process of ours would (src/core/lock-file.ts LockRecord), so
- * a command pauses at its write-ahead append. `attempted` resolves once the command with pid `pid` tries
- * to take the lock (its staged lock file appears): by then it has read the file it is about to write.
- */
-function holdAuditLock(dir: string) {
-  const lockPath = join(dir, 'audit.jsonl.lock');
-  const record = {
-    pid: process.pid,
-    host: hostname(),
-    user: 'mallory',
-    command: 'sleep',
-    since: new Date().toISOString(),
-    token: `${process.pid}-5ca1ab1e`,
-  };
-  writeFileSync(lockPath, `${JSON.stringify(record)}\n`);
-  const seen = new Set<string>();
-  const waiters: Array<{ pid: number; resolve: () => void }> = [];
-  const watcher = watch(dir, (_event, name) => {
-    if (!name) return;
-    seen.add(String(name));
-    for (const waiter of waiters) if (String(name).startsWith(`.audit.jsonl.lock.lc-tmp-${waiter.pid}-`)) waiter.resolve();
-  });
-  return {
-    attempted(pid: number): Promise<void> {
-      return new Promise((resolve) => {
-        if ([...seen].some((name) => name.startsWith(`.audit.jsonl.lock.lc-tmp-${pid}-`))) resolve();
-        else waiters.push({ pid, resolve });
-      });
-    },
-    release(): void {
-      watcher.close();
-      unlinkSync(lockPath);
-    },
-  };
-}
+const auditEvents = (dir: string) => readAuditLog<{ event: string; outcome: string; field?: string }>(join(dir, 'audit.jsonl'));
 
 /** Runs `args` paused at its audit append, applies `swap`, releases, and returns how the command ended. */
 async function raceWrite(dir: string, args: string[], swap: () => void, env: Record<string, string> = {}) {

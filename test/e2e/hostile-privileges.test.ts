@@ -16,19 +16,20 @@ import {
   statSync,
   symlinkSync,
   utimesSync,
-  watch,
   writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runningAsRoot, startReadableCli } from '../support/unprivileged.js';
 import { KEY_A, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { requires } from '../support/requires.js';
+import { holdAuditLock } from '../support/audit-lock.js';
 
 /** The CLI as root, from the copy of the build the directory's owner can read once root drops to it. */
 const runReadable = (args: string[], options: Parameters<typeof startReadableCli>[1] = {}) => startReadableCli(args, options).done;
 import { appToml, seal } from '../support/settings.js';
+import { snapshotTree } from '../support/snapshot.js';
 
 const MALLORY = 4242;
 const OUTSIDE_TEXT = '# root only\n[pools.main]\npassword = ""\n';
@@ -74,18 +75,6 @@ function chownTree(path: string, uid: number, gid = uid): void {
     if (entry.isDirectory()) chownTree(child, uid, gid);
     else lchownSync(child, uid, gid);
   }
-}
-
-/** Every entry under dir (hidden ones too) with its bytes, or the link's target. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
-    const path = join(entry.parentPath, entry.name);
-    const key = path.slice(dir.length + 1);
-    if (entry.isFile()) files[key] = readFileSync(path).toString('base64');
-    else files[key] = entry.isDirectory() ? '(dir)' : '(other)';
-  }
-  return files;
 }
 
 function expectRefused(result: RunResult, label: string): void {
@@ -158,32 +147,19 @@ describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto dr
       const { dir, outsideFile } = layout();
       writeFileSync(join(dir, 'audit.jsonl'), '');
       // mallory holds the audit log's lock, naming a live process (this one): root's write-ahead append waits
-      const auditLock = join(dir, 'audit.jsonl.lock');
-      const record = {
-        pid: process.pid,
-        host: hostname(),
-        user: 'mallory',
-        command: 'sleep',
-        since: new Date().toISOString(),
-        token: `${process.pid}-6d616c6c6f7279`,
-      };
-      writeFileSync(auditLock, `${JSON.stringify(record)}\n`);
+      const lock = holdAuditLock(dir);
+      cleanups.push(() => lock.release());
       chownTree(dir, MALLORY);
       // root tries the audit lock only after it has read the field: it stages a file named after the lock (seen
       // by inotify), and its first read of the lock moves the atime (seen on a relatime mount)
-      utimesSync(auditLock, 0, new Date());
-      let tried = false;
-      const watcher = watch(dir, (_event, name) => {
-        if (name !== null && name !== 'audit.jsonl.lock' && name.includes('audit.jsonl.lock')) tried = true;
-      });
-      cleanups.push(() => watcher.close());
+      utimesSync(lock.path, 0, new Date());
 
       const run = startReadableCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env });
       cleanups.push(() => run.child.kill('SIGKILL'));
       let exited = false;
       void run.done.then(() => (exited = true));
       const deadline = Date.now() + 15_000;
-      while (!exited && Date.now() < deadline && !tried && statSync(auditLock).atimeMs < 1000)
+      while (!exited && Date.now() < deadline && !lock.tried() && statSync(lock.path).atimeMs < 1000)
         await new Promise((resolve) => setTimeout(resolve, 10));
       expect(exited, 'the command ended before it waited on the audit lock').toBe(false);
       // the settings lock it holds while it waits, and the log it opened: checked at the end
@@ -192,7 +168,7 @@ describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto dr
       renameSync(join(dir, 'connectors.toml'), join(dir, 'connectors.toml.read'));
       symlinkSync(outsideFile, join(dir, 'connectors.toml'));
       lchownSync(join(dir, 'connectors.toml'), MALLORY, MALLORY);
-      rmSync(auditLock);
+      lock.release();
       const result = await run.done;
       expect(readFileSync(outsideFile, 'utf8')).toBe(OUTSIDE_TEXT);
       expect(result.code, result.stdout + result.stderr).not.toBe(0);
@@ -204,9 +180,9 @@ describe.runIf(requires(runningAsRoot(), 'the privilege tests: liberty-crypto dr
     it('a directory of a uid /etc/passwd does not list, in group root, is refused: there is no group to act as', async () => {
       const { dir } = layout();
       chownTree(dir, MALLORY, 0);
-      const before = snapshot(dir);
+      const before = snapshotTree(dir);
       expectRefused(await runReadable(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env }), 'group root');
-      expect(snapshot(dir)).toEqual(before);
+      expect(snapshotTree(dir)).toEqual(before);
     });
   },
 );
@@ -221,11 +197,11 @@ describe.runIf(runningAsRoot())('root refuses places another local user can writ
     async (_name, mode, commands) => {
       const { dir } = layout();
       chmodSync(dir, mode);
-      const before = snapshot(dir);
+      const before = snapshotTree(dir);
       for (const args of commands) {
         const result = await runCli([...args, '-s', dir, '--json'], { env });
         expectRefused(result, args.join(' '));
-        expect(snapshot(dir), args.join(' ')).toEqual(before);
+        expect(snapshotTree(dir), args.join(' ')).toEqual(before);
       }
       expect(parseJson(await runCli(['status', '-s', dir, '--json'], { env })).error.hint).toBe(`chmod go-w ${dir}`);
     },
@@ -236,11 +212,11 @@ describe.runIf(runningAsRoot())('root refuses places another local user can writ
     const open = layout(['shared']);
     const shared = join(open.root, 'shared');
     chmodSync(shared, 0o777);
-    const before = snapshot(open.dir);
+    const before = snapshotTree(open.dir);
     for (const args of [['status'], ['encrypt', FIELD, '--from-env', 'V'], ['audit']]) {
       expectRefused(await runCli([...args, '-s', open.dir, '--json'], { env }), `0777 parent: ${args[0]}`);
     }
-    expect(snapshot(open.dir)).toEqual(before);
+    expect(snapshotTree(open.dir)).toEqual(before);
 
     // reached through a link that sits in that directory: the link could be swapped, so it counts too
     const viaLink = layout(['safe']);
@@ -265,7 +241,7 @@ describe.runIf(runningAsRoot())('root refuses places another local user can writ
     mkdirSync(logs);
     chmodSync(logs, 0o770);
     const log = join(logs, 'audit.jsonl');
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     for (const args of [
       ['encrypt', FIELD, '--from-env', 'V'],
       ['decrypt', 'connectors.toml:pools.old.password'],
@@ -277,7 +253,7 @@ describe.runIf(runningAsRoot())('root refuses places another local user can writ
       expect(result.stdout).not.toContain('old-secret');
     }
     expect(existsSync(log)).toBe(false);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
 
     // the log itself writable by others, in a directory only root can write
     chmodSync(logs, 0o755);
@@ -293,8 +269,8 @@ describe.runIf(runningAsRoot())('root refuses places another local user can writ
     mkdirSync(join(dir, 'logs'));
     chmodSync(join(dir, 'logs'), 0o777);
     writeFileSync(join(dir, 'app.toml'), `${appToml({ legacy: ['OLD'] })}\n[audit]\npath = "logs/audit.jsonl"\n`);
-    const configured = snapshot(dir);
+    const configured = snapshotTree(dir);
     expectRefused(await runCli(['encrypt', FIELD, '--from-env', 'V', '-s', dir, '--json'], { env }), '[audit] path in a 0777 folder');
-    expect(snapshot(dir)).toEqual(configured);
+    expect(snapshotTree(dir)).toEqual(configured);
   }, 60_000);
 });

@@ -8,12 +8,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hashLine } from '../../src/core/audit/index.js';
 import { KEY_A, KEY_B, REPO, baseEnv, collectOutput, parseJson, runCli, type RunResult } from '../support/cli.js';
-import { spawnCliPty, type PtySession } from '../support/pty.js';
+import { ptyPerTest } from '../support/pty.js';
 import { requires } from '../support/requires.js';
-import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { appToml, seal, settingsPerTest, type TempSettings } from '../support/settings.js';
 
 /** ESC ] 0 ; (retitle the window) ... BEL, ESC [ 2 J (clear the screen), and the one-byte C1 CSI */
 const HOSTILE = '\x1b]0;PWNED\x07\x1b[2J\u009b2J';
@@ -24,14 +24,8 @@ const RAW_CONTROL = /[\x1b\x07\u009b]/;
 
 const env = { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_MASTER_KEY_OLD: KEY_B };
 
-let settings: TempSettings | undefined;
-let session: PtySession | undefined;
-afterEach(() => {
-  session?.dispose();
-  session = undefined;
-  settings?.cleanup();
-  settings = undefined;
-});
+const makeSettings = settingsPerTest();
+const spawnCliPty = ptyPerTest();
 
 /** A directory with a hostile file name holding a plaintext secret and a blob on the legacy key. */
 function hostileSettings(extra: Record<string, string> = {}): TempSettings {
@@ -50,7 +44,7 @@ function expectNoRawControl(result: RunResult): void {
 
 describe('a settings file named with escape sequences', () => {
   it('status names it escaped, on stdout and in --json', async () => {
-    settings = hostileSettings();
+    const settings = hostileSettings();
     const result = await runCli(['status', '-s', settings.dir], { env });
     expect(result.code, result.stderr).toBe(1);
     expectNoRawControl(result);
@@ -63,7 +57,7 @@ describe('a settings file named with escape sequences', () => {
   });
 
   it('rewrap --check lists its blob on the legacy key escaped', async () => {
-    settings = hostileSettings();
+    const settings = hostileSettings();
     const result = await runCli(['rewrap', '--check', '-s', settings.dir], { env });
     expect(result.code, result.stderr).toBe(1);
     expectNoRawControl(result);
@@ -71,7 +65,7 @@ describe('a settings file named with escape sequences', () => {
   });
 
   it('keys drop-legacy names it escaped among the files that still need the key', async () => {
-    settings = hostileSettings();
+    const settings = hostileSettings();
     const result = await runCli(['keys', 'drop-legacy', 'LIBERTY_MASTER_KEY_OLD', '-s', settings.dir], { env });
     expect(result.code, result.stderr).toBe(1);
     expectNoRawControl(result);
@@ -79,7 +73,7 @@ describe('a settings file named with escape sequences', () => {
   });
 
   it('encrypt --all names the field it encrypted escaped', async () => {
-    settings = hostileSettings();
+    const settings = hostileSettings();
     const result = await runCli(['encrypt', '--all', '-s', settings.dir], { env });
     expect(result.code, result.stderr).toBe(0);
     expectNoRawControl(result);
@@ -87,7 +81,7 @@ describe('a settings file named with escape sequences', () => {
   });
 
   it('an error naming it shows it escaped, as text and as --json', async () => {
-    settings = hostileSettings();
+    const settings = hostileSettings();
     const result = await runCli(['decrypt', `${HOSTILE_FILE}:svc.nothing`, '-s', settings.dir], { env });
     expect(result.code).toBe(5);
     expectNoRawControl(result);
@@ -100,10 +94,10 @@ describe('a settings file named with escape sequences', () => {
   });
 
   it('the reveal picker lists it escaped, and so does the fingerprint prompt', async () => {
-    settings = hostileSettings();
+    const settings = hostileSettings();
     const encrypted = await runCli(['encrypt', `${HOSTILE_FILE}:svc.password`, '--existing', '-s', settings.dir], { env });
     expect(encrypted.code, encrypted.stderr).toBe(0);
-    session = spawnCliPty(['reveal', '-s', settings.dir], { env, cols: 160 });
+    const session = spawnCliPty(['reveal', '-s', settings.dir], { env, cols: 160 });
     await session.waitFor(`${SHOWN_FILE}:svc.password`);
     session.write('svc');
     await session.waitFor((s) => s.screen().includes(`${SHOWN_FILE}:svc.password`) && !s.screen().includes('db.password'));
@@ -131,7 +125,7 @@ describe('hints quote their words for the shell', () => {
 
   it('pasting the hint for a file named $(touch pwned).toml, or with escape sequences, runs nothing and names the file', async () => {
     const SUBSTITUTION_FILE = '$(touch pwned).toml';
-    settings = makeSettings({
+    const settings = makeSettings({
       'app.toml': appToml(),
       [SUBSTITUTION_FILE]: '[svc]\npassword = "hunter2"\n',
       [HOSTILE_FILE]: '[svc]\npassword = "hunter2"\n',
@@ -160,7 +154,7 @@ describe('hints quote their words for the shell', () => {
 
 describe('values from planted files', () => {
   it('a lock file whose holder carries escape sequences: E_LOCK_HELD shows them escaped', async () => {
-    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "p"\n' });
+    const settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "p"\n' });
     const record = {
       pid: process.pid, // alive: the lock is held
       host: `${HOSTILE}host`,
@@ -178,7 +172,7 @@ describe('values from planted files', () => {
   }, 60_000); // the command waits for the lock (5 s) before E_LOCK_HELD
 
   it('an audit log with a recomputed chain and escape sequences in operator: audit and audit verify show them escaped', async () => {
-    settings = makeSettings({ 'app.toml': appToml() });
+    const settings = makeSettings({ 'app.toml': appToml() });
     const lines: string[] = [];
     let prev = '0'.repeat(64);
     for (const [seq, operator] of [
@@ -243,7 +237,7 @@ describe('identity', () => {
   it.runIf(requires(hasSetpriv && noPasswdEntry, `the identity test: needs root, setpriv and no passwd entry for uid ${UID}`))(
     'a uid with no passwd entry is uid:<N>, not $USER: USER=root is denied and logged as uid:4242',
     async () => {
-      settings = makeSettings({
+      const settings = makeSettings({
         'app.toml': `[crypto]\nmaster_key = "\${LIBERTY_MASTER_KEY}"\n\n[permissions]\n"settings:reveal-secrets" = ["root"]\n`,
         'c.toml': `[db]\npassword = "${seal(KEY_A, 'root-only-secret', 'v1')}"\n`,
       });

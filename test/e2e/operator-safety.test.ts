@@ -6,11 +6,13 @@
  * spelled the shell's way, a key pasted into a settings file, a number where a secret belongs, a hand-edited
  * blob: each is refused or reported, never silently accepted, and no key is ever echoed.
  */
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { OPERATOR, appToml, seal, settingsPerTest } from '../support/settings.js';
+import { readAuditLog } from '../support/audit-entries.js';
+import { expectUnchanged, fileBytes } from '../support/snapshot.js';
 
 /** Every directory a test made: a test may need two. */
 const setup = settingsPerTest();
@@ -19,23 +21,7 @@ const env = { LIBERTY_MASTER_KEY: KEY_A };
 const KID_A = KEY_A_FP.slice(0, 8);
 const PERMISSIONS = `\n[permissions]\n"settings:reveal-secrets" = ["${OPERATOR}"]\n"settings:framework" = ["${OPERATOR}"]\n`;
 
-/** The bytes of every file a case must leave alone. */
-function snapshot(dir: string, files: string[]): Map<string, Buffer> {
-  return new Map(files.map((file) => [file, readFileSync(join(dir, file))]));
-}
-
-function expectUnchanged(dir: string, before: Map<string, Buffer>, label = ''): void {
-  for (const [file, bytes] of before) expect(readFileSync(join(dir, file)).equals(bytes), `${label}: ${file} changed`).toBe(true);
-}
-
-/** The audit log's lines (none when the log is absent or empty: a writable check may create it). */
-function auditLines(audit: string): Array<Record<string, unknown>> {
-  if (!existsSync(audit)) return [];
-  return readFileSync(audit, 'utf8')
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line));
-}
+const auditLines = (audit: string) => readAuditLog<Record<string, unknown>>(audit);
 
 /** The --json error of a failed run, after checking its exit code. */
 function jsonError(result: RunResult, exitCode: number, label = ''): { code: string; message: string; hint?: string } {
@@ -54,7 +40,7 @@ function tamperTag(blob: string): string {
 describe('an empty plaintext is refused unless --allow-empty', () => {
   it('encrypt FILE:KEY with an empty stdin (or a lone newline) exits 2, changes no byte and logs nothing', async () => {
     const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'kept-value')}"\n` });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     for (const input of ['', '\n']) {
       const label = JSON.stringify(input);
       const result = await runCli(['encrypt', 'c.toml:db.password', '-s', dir, '--json'], { env, input });
@@ -67,7 +53,7 @@ describe('an empty plaintext is refused unless --allow-empty', () => {
 
   it('encrypt FILE:KEY --from-env with an empty variable exits 2, changes no byte and logs nothing', async () => {
     const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "plain-before"\n' });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     const result = await runCli(['encrypt', 'c.toml:db.password', '--from-env', 'EMPTY_SECRET', '-s', dir, '--json'], {
       env: { ...env, EMPTY_SECRET: '' },
     });
@@ -78,7 +64,7 @@ describe('an empty plaintext is refused unless --allow-empty', () => {
 
   it('encrypt to stdout with an empty stdin exits 2 and prints no blob', async () => {
     const { dir } = setup({ 'app.toml': appToml() });
-    const before = snapshot(dir, ['app.toml']);
+    const before = fileBytes(dir, ['app.toml']);
     const text = await runCli(['encrypt', '-s', dir], { env, input: '' });
     expect(text.code).toBe(2);
     expect(text.stdout).toBe('');
@@ -136,7 +122,7 @@ describe('replacing a value says so; --no-replace refuses it', () => {
       'app.toml': appToml(),
       'c.toml': `[db]\npassword = "${seal(KEY_A, 'kept-blob')}"\n[cache]\npassword = "kept-plain"\n`,
     });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     for (const field of ['c.toml:db.password', 'c.toml:cache.password']) {
       const result = await runCli(['encrypt', field, '--no-replace', '-s', dir, '--json'], { env, input: 'pipeline-value\n' });
       expect(jsonError(result, 9, field).code, field).toBe('E_FIELD_EXISTS');
@@ -170,7 +156,7 @@ describe('a master key with stray whitespace is named, never trimmed', () => {
     'with %s: status, encrypt and decrypt FILE:KEY exit 3 E_KEY_MALFORMED, naming the variable, never the key',
     async (_, value, names) => {
       const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'ws-secret')}"\n` });
-      const before = snapshot(dir, ['app.toml', 'c.toml']);
+      const before = fileBytes(dir, ['app.toml', 'c.toml']);
       for (const [label, args] of commands) {
         const json = await runCli([...args, '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: value }, input: 'ws-new-value\n' });
         expect(jsonError(json, 3, label).code, label).toBe('E_KEY_MALFORMED');
@@ -335,7 +321,7 @@ describe('status finds what should not be in a settings file', () => {
 describe('idempotent toggles and counts', () => {
   it('decrypt FILE:KEY --to-plain --yes on a field already plain: exit 0, written: false, no byte changed, no audit line', async () => {
     const { dir, audit } = setup({ 'app.toml': appToml(), 'c.toml': '# plain\n[db]\npassword = "already-plain"\n' });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     const result = await runCli(['decrypt', 'c.toml:db.password', '--to-plain', '--yes', '-s', dir, '--json'], { env });
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(parseJson(result)).toMatchObject({ field: 'c.toml:db.password', written: false });
@@ -362,7 +348,7 @@ describe('idempotent toggles and counts', () => {
 describe('keys rotate --to a variable that holds the current master key', () => {
   it('is refused (exit 2, E_USAGE), app.toml unchanged, the key never echoed', async () => {
     const { dir } = setup({ 'app.toml': appToml({ fingerprint: KEY_A_FP }) });
-    const before = snapshot(dir, ['app.toml']);
+    const before = fileBytes(dir, ['app.toml']);
     const result = await runCli(['keys', 'rotate', '--to', 'LIBERTY_MASTER_KEY_NEW', '-s', dir, '--json'], {
       env: { LIBERTY_MASTER_KEY: KEY_A, LIBERTY_MASTER_KEY_NEW: KEY_A },
     });
@@ -386,7 +372,7 @@ describe('fingerprint --write with a key that opens none of the blobs of the sto
       'app.toml': appToml({ fingerprint: KEY_A_FP, format }),
       'c.toml': `[db]\npassword = "${blobs[0]}"\n[cache]\npassword = "${blobs[1]}"\n`,
     });
-    const before = snapshot(dir, ['app.toml', 'c.toml']);
+    const before = fileBytes(dir, ['app.toml', 'c.toml']);
     const refused = await runCli(['fingerprint', '--write', '-s', dir, '--json'], { env: { LIBERTY_MASTER_KEY: wrongKey } });
     const error = jsonError(refused, 3, format);
     expect(error.code).toBe('E_FINGERPRINT_MISMATCH');
@@ -409,7 +395,7 @@ describe('a read-only settings file (mode 0444)', () => {
   it('is not replaced: encrypt exits 8 naming it, with a chmod u+w hint, the file byte-identical', async () => {
     const { dir } = setup({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "plain-pw"\n' });
     chmodSync(join(dir, 'c.toml'), 0o444);
-    const before = snapshot(dir, ['c.toml']);
+    const before = fileBytes(dir, ['c.toml']);
     const result = await runCli(['encrypt', 'c.toml:db.password', '--existing', '-s', dir, '--json'], { env });
     const error = jsonError(result, 8);
     expect(error.code).toBe('E_PERMISSION_DENIED');

@@ -1,19 +1,13 @@
 // What reaches the screen: stdout carries only the requested data (notes, problems, progress and prompts go
 // to stderr), tables stay aligned with long and wide file names, and --json on a terminal is plain JSON.
 // (Colours on a terminal versus NO_COLOR and pipes are covered in interactive.test.ts.)
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KEY_A, KEY_B, parseJson, runCli } from '../support/cli.js';
-import { spawnCliPty, type PtySession } from '../support/pty.js';
-import { appToml, makeSettings, seal, type TempSettings } from '../support/settings.js';
+import { ptyPerTest } from '../support/pty.js';
+import { appToml, seal, settingsPerTest } from '../support/settings.js';
 
-let settings: TempSettings | undefined;
-let session: PtySession | undefined;
-afterEach(() => {
-  session?.dispose();
-  session = undefined;
-  settings?.cleanup();
-  settings = undefined;
-});
+const makeSettings = settingsPerTest();
+const spawnCliPty = ptyPerTest();
 
 const env = { LIBERTY_MASTER_KEY: KEY_A };
 const LONG_FILE = `${'payment-provider-connector-settings-'.repeat(2)}production-eu-west.toml`;
@@ -25,7 +19,7 @@ const columns = (text: string) => [...text].reduce((width, char) => width + (/[\
 describe('tables', () => {
   it('audit stays aligned with a 60+ character file name and with CJK file names', async () => {
     expect(LONG_FILE.length).toBeGreaterThan(60);
-    settings = makeSettings({
+    const settings = makeSettings({
       'app.toml': appToml(),
       [LONG_FILE]: '[gateway]\napi_key = "k1"\n',
       [WIDE_FILE]: '[gateway]\napi_key = "k2"\n',
@@ -48,7 +42,7 @@ describe('tables', () => {
 
   it('status keeps its key table aligned with long variable names', async () => {
     const longEnv = 'LIBERTY_MASTER_KEY_FOR_THE_PAYMENT_GATEWAY_CLUSTER_IN_EU_WEST_1';
-    settings = makeSettings({ 'app.toml': appToml({ legacy: [longEnv] }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'p')}"\n` });
+    const settings = makeSettings({ 'app.toml': appToml({ legacy: [longEnv] }), 'c.toml': `[db]\npassword = "${seal(KEY_A, 'p')}"\n` });
     const result = await runCli(['status', '-s', settings.dir], { env: { ...env, [longEnv]: KEY_A.replace(/^1f/, '2f') } });
     const [header, master, legacy] = result.stdout.split('\n');
     expect(legacy).toContain(longEnv);
@@ -61,7 +55,7 @@ describe('tables', () => {
 describe('stdout carries only the requested data', () => {
   it('rewrap: the counts on stdout, each unreadable blob as a problem on stderr', async () => {
     const other = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
-    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(other, 'p')}"\n` });
+    const settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(other, 'p')}"\n` });
     const result = await runCli(['rewrap', '-s', settings.dir], { env });
     expect(result.code).toBe(3);
     // a key no configured slot holds is not a legacy key: the blob counts as unreadable only
@@ -70,7 +64,7 @@ describe('stdout carries only the requested data', () => {
   });
 
   it('encrypt --all: what was encrypted on stdout, the fields left plain as a note on stderr', async () => {
-    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "p"\n[cache]\npassword = ""\n' });
+    const settings = makeSettings({ 'app.toml': appToml(), 'c.toml': '[db]\npassword = "p"\n[cache]\npassword = ""\n' });
     const result = await runCli(['encrypt', '--all', '-s', settings.dir], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toBe('encrypted c.toml:db.password\n1 secret field encrypted with key 439d87b0\n');
@@ -78,7 +72,7 @@ describe('stdout carries only the requested data', () => {
   });
 
   it('audit with no matching events: nothing on stdout, a note on stderr; --json gives []', async () => {
-    settings = makeSettings({ 'app.toml': appToml() });
+    const settings = makeSettings({ 'app.toml': appToml() });
     const text = await runCli(['audit', '-s', settings.dir], { env });
     expect(text).toMatchObject({ code: 0, stdout: '' });
     expect(text.stderr).toContain('no matching events');
@@ -94,11 +88,11 @@ describe('--json on a terminal', () => {
     ['rewrap', 3],
   ])('%s --json prints JSON only: no colour, no spinner, no note', async (command, code) => {
     const other = 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00';
-    settings = makeSettings({
+    const settings = makeSettings({
       'app.toml': appToml(),
       'c.toml': `[db]\npassword = "${seal(other, 'p')}"\n[slack]\nwebhook_url = "https://hooks"\n`,
     });
-    session = spawnCliPty([command, '-s', settings.dir, '--json'], { env, cols: 200 });
+    const session = spawnCliPty([command, '-s', settings.dir, '--json'], { env, cols: 200 });
     expect((await session.exited()).exitCode).toBe(code);
     const raw = session.raw();
     expect(raw).not.toContain('\x1b');
@@ -111,12 +105,12 @@ describe('decrypt of a hostile plaintext', () => {
   const PLAINTEXT = '\x1b]0;PWNED\x07\x1b[2Jfirst line\nsecond\tline\u009b2J';
 
   it('on a terminal: control characters shown escaped, line breaks kept; piped: the bytes exactly', async () => {
-    settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(KEY_A, PLAINTEXT)}"\n` });
+    const settings = makeSettings({ 'app.toml': appToml(), 'c.toml': `[db]\npassword = "${seal(KEY_A, PLAINTEXT)}"\n` });
     const piped = await runCli(['decrypt', 'c.toml:db.password', '-s', settings.dir], { env });
     expect(piped.code, piped.stderr).toBe(0);
     expect(piped.stdout).toBe(PLAINTEXT);
 
-    session = spawnCliPty(['decrypt', 'c.toml:db.password', '-s', settings.dir], { env, cols: 200 });
+    const session = spawnCliPty(['decrypt', 'c.toml:db.password', '-s', settings.dir], { env, cols: 200 });
     expect((await session.exited()).exitCode).toBe(0);
     const raw = session.raw();
     expect(raw).not.toContain('\x1b]0;');
@@ -136,15 +130,14 @@ describe('progress on a terminal', () => {
     makeSettings({ 'app.toml': appToml({ legacy: ['LIBERTY_OLD'] }), 'c.toml': `[db]\npassword = "${seal(KEY_B, 'p')}"\n` });
 
   it('rewrap --check says checking; the spinner is coloured, but not with NO_COLOR', async () => {
-    settings = legacyDir();
-    session = spawnCliPty(['rewrap', '--check', '-s', settings.dir], { env: { ...terminalEnv, LIBERTY_OLD: KEY_B } });
-    expect((await session.exited()).exitCode).toBe(1);
-    expect(session.raw()).toContain('checking');
-    expect(session.raw()).not.toContain('re-wrapping');
-    expect(session.raw()).toContain('\x1b[36m');
-    session.dispose();
+    const settings = legacyDir();
+    const coloured = spawnCliPty(['rewrap', '--check', '-s', settings.dir], { env: { ...terminalEnv, LIBERTY_OLD: KEY_B } });
+    expect((await coloured.exited()).exitCode).toBe(1);
+    expect(coloured.raw()).toContain('checking');
+    expect(coloured.raw()).not.toContain('re-wrapping');
+    expect(coloured.raw()).toContain('\x1b[36m');
 
-    session = spawnCliPty(['rewrap', '--check', '-s', settings.dir], { env: { ...terminalEnv, LIBERTY_OLD: KEY_B, NO_COLOR: '1' } });
+    const session = spawnCliPty(['rewrap', '--check', '-s', settings.dir], { env: { ...terminalEnv, LIBERTY_OLD: KEY_B, NO_COLOR: '1' } });
     expect((await session.exited()).exitCode).toBe(1);
     expect(session.raw()).toContain('checking');
     // no colour at all: no SGR sequence that sets a foreground or background colour
@@ -154,8 +147,8 @@ describe('progress on a terminal', () => {
   it('status shows progress on a large directory, not on a small one', async () => {
     const files: Record<string, string> = { 'app.toml': appToml() };
     for (let i = 0; i < 120; i++) files[`svc-${i}.toml`] = `[svc]\nhost = "h${i}"\n`;
-    settings = makeSettings(files);
-    session = spawnCliPty(['status', '-s', settings.dir], { env: terminalEnv });
+    const settings = makeSettings(files);
+    const session = spawnCliPty(['status', '-s', settings.dir], { env: terminalEnv });
     expect((await session.exited()).exitCode).toBe(0);
     expect(session.raw()).toContain('reading');
     expect(session.screen()).toContain('ok: nothing to do');
@@ -164,7 +157,7 @@ describe('progress on a terminal', () => {
 
     const small = makeSettings({ 'app.toml': appToml(), 'c.toml': '[svc]\nhost = "h"\n' });
     try {
-      session = spawnCliPty(['status', '-s', small.dir], { env: terminalEnv });
+      const session = spawnCliPty(['status', '-s', small.dir], { env: terminalEnv });
       expect((await session.exited()).exitCode).toBe(0);
       expect(session.raw()).not.toContain('reading');
     } finally {
@@ -175,7 +168,7 @@ describe('progress on a terminal', () => {
 
 describe('rewrap --check --quiet', () => {
   it('prints only the counts, with the same exit code', async () => {
-    settings = makeSettings({
+    const settings = makeSettings({
       'app.toml': appToml({ legacy: ['LIBERTY_OLD'] }),
       'c.toml': `[db]\npassword = "${seal(KEY_B, 'p')}"\n[cache]\npassword = "${seal(KEY_B, 'q')}"\n`,
     });

@@ -2,12 +2,13 @@
  * reveal in a real pseudo-terminal: what is on the emulator's screens during and after the display,
  * the exit code, and the audit log.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, runCli } from '../support/cli.js';
 import { spawnCliPty, type PtySession } from '../support/pty.js';
+import { readAuditLog } from '../support/audit-entries.js';
 
 const OPERATOR = userInfo().username;
 const MAIN = 'connectors.toml:pools.main.password';
@@ -68,13 +69,7 @@ function start(args: string[], audit: string): PtySession {
   return session;
 }
 
-function auditLines(path: string): Array<Record<string, unknown>> {
-  if (!existsSync(path)) return [];
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+const auditLines = (path: string) => readAuditLog<Record<string, unknown>>(path);
 
 const onAlternateScreenWith = (text: string) => (s: PtySession) => s.activeBuffer() === 'alternate' && s.screen().includes(text);
 

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KEY_A, KEY_A_FP, KEY_B, parseJson, runCli, type RunResult } from '../support/cli.js';
 import { appToml, seal, settingsPerTest } from '../support/settings.js';
+import { readAuditLog } from '../support/audit-entries.js';
 
 const setup = settingsPerTest();
 
@@ -32,13 +33,7 @@ function jsonError(result: RunResult, exitCode: number, label = ''): { code: str
   return error;
 }
 
-function auditLines(audit: string): Array<Record<string, any>> {
-  if (!existsSync(audit)) return [];
-  return readFileSync(audit, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-}
+const auditLines = readAuditLog;
 
 describe('a directory without app.toml is not a settings directory', () => {
   it('every command that needs settings refuses the parent of the real directory (exit 6), names config/app.toml, creates nothing', async () => {

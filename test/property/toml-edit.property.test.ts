@@ -13,10 +13,7 @@ import {
   parseTomlDocument,
   type KeyPath,
 } from '../../src/core/toml/index.js';
-
-function dataOf(text: string): Record<string, unknown> {
-  return parse(text.replace(/^\uFEFF/, ''), { integersAsBigInt: true });
-}
+import { dataOf } from '../support/toml-reference.js';
 
 /** Characters that matter to TOML (quotes, escapes, controls, comment and key syntax) and any code point. */
 const trickyChar = fc.oneof(

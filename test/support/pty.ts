@@ -5,6 +5,7 @@
  */
 import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
+import { afterEach } from 'vitest';
 import { BIN, REPO, baseEnv } from './cli.js';
 
 type Terminal = InstanceType<typeof xterm.Terminal>;
@@ -172,4 +173,17 @@ export function spawnCliPty(args: string[], options: PtyOptions = {}): PtySessio
     },
   };
   return session;
+}
+
+/** spawnCliPty for a test file whose tests each start their own sessions: each is disposed after its test. */
+export function ptyPerTest(): typeof spawnCliPty {
+  const started: PtySession[] = [];
+  afterEach(() => {
+    for (const session of started.splice(0)) session.dispose();
+  });
+  return (args, options) => {
+    const session = spawnCliPty(args, options);
+    started.push(session);
+    return session;
+  };
 }

@@ -5,7 +5,7 @@ import { Painted, type Paint } from '../../src/cli/colors.js';
 import type { LinePart } from '../../src/cli/base-command.js';
 import { describeFormat, statusLines } from '../../src/cli/status-view.js';
 import type { KeyDescription } from '../../src/core/key-report.js';
-import type { StatusReport } from '../../src/core/status.js';
+import { emptyStatusReport, type StatusReport } from '../../src/core/status.js';
 
 const PAINT: Paint = {
   problem: (text) => new Painted(`<red>${text}</red>`),
@@ -28,28 +28,9 @@ const key = (over: Partial<KeyDescription> = {}): KeyDescription => ({
 });
 
 function report(over: Partial<StatusReport> = {}): StatusReport {
-  return {
-    keys: { master: key(), legacy: [], stored: 'ab'.repeat(32), matches: true },
-    format: { writes: 'v1', explicit: false },
-    files: 2,
-    empty: false,
-    blobs: { total: 3, v1: 3, v2: 0, malformed: 0 },
-    current: 3,
-    byKey: [],
-    unreadable: [],
-    invalidFiles: [],
-    plaintextSecrets: [],
-    envReferences: [],
-    urlPasswords: [],
-    nonStringSecrets: [],
-    keysInFiles: [],
-    unusedLegacyKeys: [],
-    envOnlySecrets: [],
-    leftoverTempFiles: [],
-    problems: [],
-    warnings: [],
-    ...over,
-  };
+  const keys = { master: key(), legacy: [], stored: 'ab'.repeat(32), matches: true };
+  const base = emptyStatusReport(keys, { writes: 'v1', explicit: false }, 2);
+  return { ...base, blobs: { total: 3, v1: 3, v2: 0, malformed: 0 }, current: 3, ...over };
 }
 
 describe('statusLines', () => {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
-import { parse } from 'smol-toml';
 import { describe, expect, it } from 'vitest';
 import { isLibertyError, type ErrorCode } from '../../src/core/errors.js';
 import {
@@ -15,6 +14,7 @@ import {
   type FieldEdit,
   type TomlDocument,
 } from '../../src/core/toml/index.js';
+import { dataOf } from '../support/toml-reference.js';
 
 const FIXTURES = new URL('../fixtures/toml/', import.meta.url);
 const CRLF_BOM = 'nasty-crlf-bom.toml';
@@ -58,10 +58,6 @@ function errorOf(run: () => unknown): Error {
     return error as Error;
   }
   throw new Error('expected an error');
-}
-
-function dataOf(text: string): Record<string, unknown> {
-  return parse(text.replace(/^\uFEFF/, ''), { integersAsBigInt: true });
 }
 
 describe('encodeTomlString', () => {
