@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The oclif entry. `npm run build` bundles the commands and @oclif/core into dist/ and lists the commands
-// in oclif.manifest.json, so start-up loads no TypeScript tooling and scans no directories.
-import { execute } from '../dist/run.js';
-
-await execute({ dir: import.meta.url });
+// The liberty-crypto entry. CommonJS (bin/package.json), so that a command starts without Node's ES module
+// loader: dist/launch.cjs runs it from the code-cached command bundle and hands anything else to the ES
+// entry, dist/run.js (see src/launch.ts). `npm run build` makes both.
+require('../dist/launch.cjs').launch(__filename);

@@ -155,7 +155,7 @@ await build({
 // first use (the map below); oclif's CommonJS modules inside it likewise.
 const commandFiles = listEntries('src/commands');
 const commandBundleEntry = [
-  `export { compileCommandBundle } from './src/run.ts';`,
+  `export { compileCommandBundle } from './src/command-bundle.ts';`,
   `import { executeFast as execute } from './src/run.ts';`,
   'export const commands = {',
   ...commandFiles.map(
@@ -213,6 +213,21 @@ function escapeNonAscii(file) {
   writeFileSync(file, ascii);
 }
 escapeNonAscii(join(root, 'dist/command-bundle.cjs'));
+
+// The CommonJS entry bin/run.js requires (src/launch.ts): the fast-path check and the loading of the command
+// bundle, built-ins only, so a command reaches the bundle without Node's ES module loader.
+await build({
+  absWorkingDir: root,
+  entryPoints: ['src/launch.ts'],
+  outfile: 'dist/launch.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: false,
+  minify: process.env.LC_NO_MINIFY !== '1',
+  logLevel: 'warning',
+});
 
 if (syntaxParserBundled !== 2)
   throw new Error(

@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { environmentForOclif } from './command-argv.js';
 
 interface PackageJson {
   name: string;
@@ -49,29 +50,12 @@ interface Manifest {
   commands: Record<string, ManifestCommand>;
 }
 
-/** The environment variables that change what oclif does (its debug output, its settings): oclif's path. */
-function environmentForOclif(env: NodeJS.ProcessEnv): boolean {
-  if (env.DEBUG !== undefined) return true;
-  return Object.keys(env).some((name) => name.startsWith('OCLIF_') || name.startsWith('LIBERTY_CRYPTO_'));
-}
-
 function readJson<T>(path: string): T | undefined {
   try {
     return JSON.parse(readFileSync(path, 'utf8')) as T;
   } catch {
     return undefined;
   }
-}
-
-/**
- * Whether `argv` names a command the fast path may run: a first word that is not a flag, no `--help` before
- * `--`, nothing of oclif's in the environment. Only a cheap first test, so that help and `--version` do not
- * load the command bundle (src/run.ts); runFast decides.
- */
-export function mayRunCommand(argv: readonly string[]): boolean {
-  if (environmentForOclif(process.env) || argv.length === 0 || argv[0].startsWith('-')) return false;
-  const end = argv.indexOf('--');
-  return !(end === -1 ? argv : argv.slice(0, end)).includes('--help');
 }
 
 /** Loads a command's module from its manifest path (the package's files below `root`). */

@@ -114,18 +114,26 @@ describe('which path runs', () => {
   }
   const oclifMain = (urls: string[]) => urls.some((url) => /\/dist\/chunks\/oclif-main-[^/]+\.js$/.test(url));
 
-  it.each([['--version'], ['status', '-s', 'DIR'], ['fingerprint', '-s', 'DIR', '--json'], ['status', '--settingz', 'x']])(
-    "%s starts without oclif's main module",
-    async (...argv) => {
-      const { result, urls } = await importsOf(argv.map((arg) => arg.replace('DIR', settings.dir)));
-      expect(result.stderr).not.toContain('internal error');
-      expect(
-        urls.some((url) => url.endsWith('/dist/run.js')),
-        'the hook saw the entry',
-      ).toBe(true);
-      expect(oclifMain(urls)).toBe(false);
-    },
-  );
+  it("--version starts from the ES entry without oclif's main module", async () => {
+    const { result, urls } = await importsOf(['--version']);
+    expect(result.code).toBe(0);
+    expect(
+      urls.some((url) => url.endsWith('/dist/run.js')),
+      'the hook saw the entry',
+    ).toBe(true);
+    expect(oclifMain(urls)).toBe(false);
+  });
+
+  it.each([
+    ['status', '-s', 'DIR'],
+    ['fingerprint', '-s', 'DIR', '--json'],
+    ['status', '--settingz', 'x'],
+  ])('%s runs from the CommonJS entry: no ES module of the package is loaded', async (...argv) => {
+    const { result, urls } = await importsOf(argv.map((arg) => arg.replace('DIR', settings.dir)));
+    expect(result.stderr).not.toContain('internal error');
+    expect(result.stdout + result.stderr).not.toBe('');
+    expect(urls.filter((url) => url.includes('/dist/'))).toEqual([]); // the same hook sees dist/run.js for --version
+  });
 
   it('--version loads no command and no oclif runtime', async () => {
     const { result, urls } = await importsOf(['--version']);

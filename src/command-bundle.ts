@@ -1,0 +1,59 @@
+/** The code-cached command bundle: loading it, for the two entries (src/launch.ts, src/run.ts) and the build. */
+import { isAscii } from 'node:buffer';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+
+/**
+ * Start-up of a command: Node 20 keeps no compiled code between runs of an ES module (no compile cache
+ * before Node 22), and compiling the ~450 KB a command loads (oclif's runtime most of it) is the largest
+ * single cost of `status`. So the build also writes every command, the fast path and its error output as
+ * one CommonJS file, dist/command-bundle.cjs, and V8's code cache of it after loading every command once,
+ * dist/command-bundle.cjs.cache (scripts/build.mjs). It is compiled here with that cache: V8 checks the
+ * cache against the source and its own version and flags, and compiles the source as usual when the
+ * cache does not fit (`cachedDataRejected`), so a stale or damaged cache costs time, never correctness. A
+ * missing or failing bundle leaves the ES modules' fast path. The bundle is only for commands: a process
+ * that runs it never loads the ES modules' copies of the same classes, and what it does not run (help,
+ * unknown words) goes to oclif as before. Both entries use it: src/launch.ts (a command, without the ES module
+ * loader) and src/run.ts.
+ */
+export const COMMAND_BUNDLE = 'dist/command-bundle.cjs';
+const WRAPPER = ['(function (exports, require, module, __filename, __dirname) {', '\n})'] as const;
+
+export interface CommandBundle {
+  executeFast(argv: string[], root: string, dir: string): Promise<boolean>;
+  commands: Record<string, () => Promise<unknown>>;
+}
+
+/** Compiles and evaluates the command bundle (with `cachedData` when given); the build makes the cache with it. */
+export function compileCommandBundle(root: string, cachedData?: Buffer): { script: Script; bundle: CommandBundle } {
+  const file = join(root, COMMAND_BUNDLE);
+  const script = new Script(WRAPPER[0] + sourceText(readFileSync(file)) + WRAPPER[1], { filename: file, cachedData });
+  const module = { exports: {} as CommandBundle };
+  (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
+  return { script, bundle: module.exports };
+}
+
+/**
+ * The build writes the bundle in ASCII, which reads the same as Latin-1: a plain copy. (A single character
+ * beyond ASCII made Node 20 decode the 1.2 MB into a two-byte string, ~20 ms of every start.) Anything
+ * else is decoded as UTF-8.
+ */
+function sourceText(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
+}
+
+export function loadCommandBundle(root: string): CommandBundle | undefined {
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(join(root, `${COMMAND_BUNDLE}.cache`));
+  } catch {
+    // no cache: the bundle is compiled without one
+  }
+  try {
+    return compileCommandBundle(root, cachedData).bundle;
+  } catch {
+    return undefined;
+  }
+}
