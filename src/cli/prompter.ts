@@ -1,6 +1,7 @@
 /**
- * Interactive prompts on the terminal. @inquirer/prompts costs tens of milliseconds to import, so it
- * is loaded only when a prompt is really shown. Prompts draw on stderr: stdout stays for data. Messages
+ * Interactive prompts on the terminal. Each @inquirer prompt costs milliseconds to import, so it is
+ * loaded only when a prompt is really shown; only the three used are bundled (@inquirer/prompts would
+ * bring its editor prompt's character-set tables, a third of the command bundle). Prompts draw on stderr: stdout stays for data. Messages
  * and choices name fields and files, so their control characters are escaped before they are drawn.
  */
 import { LibertyError } from '../core/errors.js';
@@ -17,7 +18,7 @@ function notConfirmed(error: unknown): never {
 
 /** A masked prompt; ctrl+t cannot unmask it (@inquirer offers that by default): nothing typed is ever shown. */
 export async function promptSecret(message: string): Promise<string> {
-  const { password } = await import('@inquirer/prompts');
+  const { default: password } = await import('@inquirer/password');
   return password({ message: escapeControlChars(message), mask: '*', toggleMask: false }, context()).catch(notConfirmed);
 }
 
@@ -31,7 +32,7 @@ export async function promptNewSecret(label: string): Promise<string> {
 
 /** A yes/no question (default no); `signal` ends it early, as a cancel (E_NOT_CONFIRMED). */
 export async function promptConfirm(message: string, signal?: AbortSignal): Promise<boolean> {
-  const { confirm } = await import('@inquirer/prompts');
+  const { default: confirm } = await import('@inquirer/confirm');
   return confirm({ message: escapeControlChars(message), default: false }, { ...context(), ...(signal ? { signal } : {}) }).catch(
     notConfirmed,
   );
@@ -44,7 +45,7 @@ export interface Choice {
 
 /** A searchable list: typing filters the choices (by the name as shown); the picked choice's value is returned. */
 export async function promptSearch(message: string, choices: Choice[]): Promise<string> {
-  const { search } = await import('@inquirer/prompts');
+  const { default: search } = await import('@inquirer/search');
   const shown = choices.map((choice) => ({ name: escapeControlChars(choice.name), value: choice.value }));
   return search(
     {
