@@ -81,6 +81,16 @@ export function locateSettingsFile(dir: string, relFile: string): SettingsFileLo
   return { file, root, path };
 }
 
+/**
+ * Where a settings file is when no link is on its way: its name under the directory's real path, not
+ * resolved. Only what was opened can confirm it (readRegularFileAt); else locateSettingsFile.
+ */
+export function settingsFileWhereNamed(dir: string, relFile: string): SettingsFileLocation {
+  const file = canonicalSettingsPath(relFile);
+  const root = realRoot(resolve(dir));
+  return { file, root, path: join(root, file) };
+}
+
 /** `locateSettingsFile`, as a path inside `dir` (links not resolved). */
 export function resolveInside(dir: string, relFile: string): string {
   const { file } = locateSettingsFile(dir, relFile);

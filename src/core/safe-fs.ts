@@ -8,7 +8,7 @@
  * - the descriptor's device and inode are returned, so a writer can check later that the file it replaces
  *   is still the one it read.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, type Stats } from 'node:fs';
 import { ioError, LibertyError } from './errors.js';
 
 /** Settings files are small; anything larger is not one (or is an attack on memory). */
@@ -41,6 +41,33 @@ export function readRegularFile(
   options: { followLinks?: boolean } = {},
 ): RegularFile {
   const fd = openChecked(path, shown, options.followLinks ? READ_FOLLOWING_FLAGS : READ_FLAGS);
+  return readOpened(fd, shown, maxBytes);
+}
+
+/**
+ * readRegularFile (no link followed) of the file whose real path is `path`, known without resolving it
+ * first: the kernel names the file the descriptor opened (/proc/self/fd on Linux), and that must be `path`
+ * itself. Undefined when it is not (a link on the way), or when the name cannot be had (no /proc): the
+ * caller then resolves the path first, as before. Race-free where resolve-then-open is not: the name is
+ * that of what was opened.
+ */
+export function readRegularFileAt(path: string, shown: string): RegularFile | undefined {
+  const fd = openChecked(path, shown, READ_FLAGS);
+  let opened: string | undefined;
+  try {
+    opened = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    opened = undefined;
+  }
+  if (opened !== path) {
+    closeSync(fd);
+    return undefined;
+  }
+  return readOpened(fd, shown, MAX_SETTINGS_FILE_BYTES);
+}
+
+/** Reads what `fd` opened, when it is a regular file of at most `maxBytes`; closes `fd`. */
+function readOpened(fd: number, shown: string, maxBytes: number): RegularFile {
   try {
     const stats = checkRegular(fd, shown);
     if (stats.size > maxBytes) throw tooLarge(shown, maxBytes);

@@ -3,12 +3,12 @@
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
 import { resolveAuditLogPath } from './audit/index.js';
-import { checkSettingsDir, locateSettingsFile, missingSettingsDir } from './crawl.js';
+import { checkSettingsDir, locateSettingsFile, missingSettingsDir, settingsFileWhereNamed } from './crawl.js';
 import { readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
 import { writeFileAtomic, type ExpectedFile } from './fs-atomic.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
-import { readRegularFile, type RegularFile } from './safe-fs.js';
+import { readRegularFile, readRegularFileAt, type RegularFile } from './safe-fs.js';
 import { readFieldRules, type FieldRules } from './secret-fields.js';
 import { APP_FILE, findAppFilesBelow, hasAppFile, notSettingsDirectory } from './settings-directory.js';
 import { parseTomlDocument, type TomlDocument, isTable } from './toml/index.js';
@@ -52,6 +52,9 @@ export interface SettingsDocument extends TomlDocument {
  * file of bounded size: a FIFO, a device or a huge file is refused (E_IO) instead of hanging the command.
  */
 export async function readSettingsFile(dir: string, file: string): Promise<SettingsDocument> {
+  const named = readWhereNamed(dir, file);
+  if (named)
+    return withOrigin(parseTomlDocument(named.location.file, named.read.bytes), { ...named.location, identity: named.read.identity });
   const location = locateSettingsFile(dir, file);
   let read: RegularFile;
   try {
@@ -62,6 +65,22 @@ export async function readSettingsFile(dir: string, file: string): Promise<Setti
     throw ioError('read', location.file, error);
   }
   return withOrigin(parseTomlDocument(location.file, read.bytes), { ...location, identity: read.identity });
+}
+
+/**
+ * The common case of readSettingsFile without resolving the path first (a realpath per file was the
+ * largest cost of reading a thousand files): the file opened at its name under the directory's real path,
+ * when what was opened is that very file. Anything else, an error included: undefined, and the file is
+ * located and read the careful way, which reports what is wrong.
+ */
+function readWhereNamed(dir: string, file: string): { location: ReturnType<typeof settingsFileWhereNamed>; read: RegularFile } | undefined {
+  try {
+    const location = settingsFileWhereNamed(dir, file);
+    const read = readRegularFileAt(location.path, location.file);
+    return read && { location, read };
+  } catch {
+    return undefined;
+  }
 }
 
 /** app.toml as it is on disk now; an empty document when there is none yet (a write will create it). */

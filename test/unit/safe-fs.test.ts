@@ -1,0 +1,37 @@
+// readRegularFileAt: a settings file read without resolving its path first, only when the kernel names the
+// opened file by that very path; anything else is left to the careful path (undefined, or the refusal).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readRegularFileAt } from '../../src/core/safe-fs.js';
+
+let root: string;
+beforeEach(() => {
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'lc-safe-fs-')));
+  mkdirSync(join(root, 'group'));
+  writeFileSync(join(root, 'group', 'a.toml'), 'a = "1"\n');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('readRegularFileAt', () => {
+  it('reads a file that is where its real path says', () => {
+    expect(readRegularFileAt(join(root, 'group', 'a.toml'), 'group/a.toml')?.bytes.toString()).toBe('a = "1"\n');
+  });
+
+  it('gives undefined for a path through a linked directory (the opened file has another name)', () => {
+    symlinkSync(join(root, 'group'), join(root, 'linked'));
+    expect(readRegularFileAt(join(root, 'linked', 'a.toml'), 'linked/a.toml')).toBeUndefined();
+  });
+
+  it('refuses a link as the file itself, as readRegularFile does', () => {
+    symlinkSync(join(root, 'group', 'a.toml'), join(root, 'b.toml'));
+    expect(() => readRegularFileAt(join(root, 'b.toml'), 'b.toml')).toThrow(/symbolic link/);
+  });
+
+  it('refuses a FIFO at its real path, without hanging', () => {
+    execFileSync('mkfifo', [join(root, 'group', 'f.toml')]);
+    expect(() => readRegularFileAt(join(root, 'group', 'f.toml'), 'group/f.toml')).toThrow(/FIFO/);
+  });
+});
