@@ -10,7 +10,7 @@ import { parseEnvReference } from './env-reference.js';
 import { LibertyError } from './errors.js';
 import { formatFieldRef, type FieldRef } from './field-ref.js';
 import { stringAt } from './field-value.js';
-import { openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
+import { createOpener, openValue, requireSealingKey, sealVerified, type Keyring } from './keyring.js';
 import type { Key } from './keys.js';
 import { classifyField } from './secret-fields.js';
 import { mapLimit, scanFileWith, scanPlainSecrets, selectFiles, type PlainSecret } from './settings-scan.js';
@@ -139,6 +139,7 @@ export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHook
   const files = await selectFiles(ctx.settings.dir);
   const result: EncryptAllResult = { encrypted: [], skippedEmpty: [], skippedReferences: [], storedFingerprint: false };
   const scans = await mapLimit(files, 8, (file) => scanFileWith(ctx.settings.dir, file, ctx.settings.fields, scanPlainSecrets));
+  const opener = createOpener(ctx.keyring);
   for (const scan of scans) {
     if (!scan.ok) throw scan.error;
   }
@@ -157,7 +158,7 @@ export async function encryptAllSecretFields(ctx: WriteContext, hooks: WriteHook
       }
     }
     // sealed all at once: v1 derives each new key on the thread pool
-    const sealed = await Promise.all(toSeal.map((field) => sealVerified(ctx.keyring, key, field.value, scan.file)));
+    const sealed = await Promise.all(toSeal.map((field) => sealVerified(ctx.keyring, key, field.value, scan.file, opener)));
     const edits: FieldEdit[] = toSeal.map((field, index) => ({ path: field.path, value: sealed[index] }));
     if (edits.length > 0) {
       result.storedFingerprint = (await writeWithFingerprint(ctx, key, scan.document, edits, writes, hooks)) || result.storedFingerprint;

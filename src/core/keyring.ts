@@ -177,12 +177,18 @@ export function sealValue(keyring: Keyring, plaintext: string): string {
  * compares, so a write never carries a blob that fails. v1 derives once per blob, on the thread pool, and
  * the check reuses that derivation; v2 opens through the keyring as any reader would.
  */
-export async function sealVerified(keyring: Keyring, key: Key, plaintext: string, file: string): Promise<string> {
+export async function sealVerified(
+  keyring: Keyring,
+  key: Key,
+  plaintext: string,
+  file: string,
+  opener?: BlobOpener, // one for a run of many seals
+): Promise<string> {
   let blob: string;
   let reopened: string;
   if (keyring.format === 'v2') {
     blob = sealV2(key, plaintext);
-    reopened = (await openBlob(keyring, blob)).plaintext;
+    reopened = (await (opener ?? createOpener(keyring)).openText(blob)).plaintext;
   } else {
     plaintextBytes(plaintext);
     const salt = randomBytesOf(V1_SALT_BYTES);

@@ -271,7 +271,7 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
   outcome.onLegacy.push(...plan.onLegacy);
   outcome.rewrapped = plan.reseal.length;
   if (options.check || plan.reseal.length === 0) return outcome;
-  await applyPlan(document, keyring, plan.reseal, spansOf);
+  await applyPlan(document, keyring, opener, plan.reseal, spansOf);
   return outcome;
 }
 
@@ -279,13 +279,14 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
 async function applyPlan(
   document: SettingsDocument,
   keyring: Keyring,
+  opener: BlobOpener,
   toSeal: readonly OpenedSpan[],
   spansOf: ReadonlyMap<BlobField, BlobSpan[]>,
 ): Promise<void> {
   const { file } = document;
   const sealingKey = requireSealingKey(keyring);
   // sealed all at once: v1 derives each new key on the thread pool
-  const sealed = await Promise.all(toSeal.map((entry) => sealVerified(keyring, sealingKey, entry.plaintext, file)));
+  const sealed = await Promise.all(toSeal.map((entry) => sealVerified(keyring, sealingKey, entry.plaintext, file, opener)));
   const newText = new Map(toSeal.map((entry, index) => [entry.span, sealed[index]]));
   const edits: FieldEdit[] = [];
   for (const field of new Set(toSeal.map((entry) => entry.field))) {

@@ -25,10 +25,40 @@ import { dataWithEdits, isDeepEqual } from './verify.js';
  *     hold this), and the file is valid without the strict parse.
  */
 export function findStringValues(doc: TomlDocument, accept: (value: string) => boolean): FoundString[] | undefined {
-  const { text } = doc;
-  if (INLINE_TABLE_OPENER.test(text) || text.includes(BOM) || ESCAPE_NOT_IN_TOML_1_0.test(text)) return undefined;
+  const known = knownAnswer(ANSWERS, doc);
+  if (known === false || (known === undefined && !passesTextTests(doc.text))) {
+    remember(ANSWERS, doc, false);
+    return undefined;
+  }
   const found: FoundString[] = [];
-  return collectStrings(doc.data, [], accept, found) ? found : undefined;
+  return remember(ANSWERS, doc, collectStrings(doc.data, [], accept, found)) ? found : undefined;
+}
+
+/** The text shows nothing of TOML 1.1 (see findStringValues). */
+function passesTextTests(text: string): boolean {
+  return !INLINE_TABLE_OPENER.test(text) && !text.includes(BOM) && !ESCAPE_NOT_IN_TOML_1_0.test(text);
+}
+
+/**
+ * Whether findStringValues answers for a document, asked once per document: encrypt --all asks three
+ * times of the same one (the listing, the locating, the token swap).
+ */
+function dataCanAnswer(doc: TomlDocument): boolean {
+  return knownAnswer(ANSWERS, doc) ?? findStringValues(doc, () => false) !== undefined;
+}
+
+const ANSWERS = new WeakMap<TomlDocument, { text: string; value: boolean }>();
+const QUOTED = new WeakMap<TomlDocument, { text: string; value: QuotedOccurrences }>();
+
+/** What was remembered of `doc`, while its text is the same. */
+function knownAnswer<T>(memo: WeakMap<TomlDocument, { text: string; value: T }>, doc: TomlDocument): T | undefined {
+  const kept = memo.get(doc);
+  return kept !== undefined && kept.text === doc.text ? kept.value : undefined;
+}
+
+function remember<T>(memo: WeakMap<TomlDocument, { text: string; value: T }>, doc: TomlDocument, value: T): T {
+  memo.set(doc, { text: doc.text, value });
+  return value;
 }
 
 /**
@@ -99,9 +129,9 @@ function isPlainArray(items: readonly unknown[]): boolean {
  * syntax tree.
  */
 export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
-  if (findStringValues(doc, () => false) === undefined) return undefined;
+  if (!dataCanAnswer(doc)) return undefined;
   const { text } = doc;
-  const quoted = new QuotedOccurrences(text);
+  const quoted = knownAnswer(QUOTED, doc) ?? remember(QUOTED, doc, new QuotedOccurrences(doc.text));
   const splices: Array<{ start: number; end: number; token: string }> = [];
   for (const { path, value } of edits) {
     const old = valueAt(doc.data, path);
@@ -142,7 +172,7 @@ export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]
 export function locateStringTokens(doc: TomlDocument, values: readonly string[]): number[] | undefined {
   const { text } = doc;
   if (text.includes('\\') || text.includes('"""') || text.includes("'''")) return undefined;
-  const quoted = new QuotedOccurrences(text);
+  const quoted = knownAnswer(QUOTED, doc) ?? remember(QUOTED, doc, new QuotedOccurrences(doc.text));
   const starts: number[] = [];
   for (const value of values) {
     const start = quoted.uniqueStart(value);
