@@ -243,11 +243,11 @@ run(process.execPath, [join(root, 'scripts/gen-man.mjs')]);
 // their code is compiled and in the cache), then checked in another one: V8 must accept it.
 const cacheScript = (check) => `
   import { readFileSync, writeFileSync } from 'node:fs';
-  const { compileCommandBundle, COMMAND_BUNDLE } = await import(${JSON.stringify(new URL('../dist/run.js', import.meta.url).href)});
+  const { cacheFileFor, compileCommandBundle, COMMAND_BUNDLE } = await import(${JSON.stringify(new URL('../dist/run.js', import.meta.url).href)});
   const root = ${JSON.stringify(root)};
   const cacheFile = root + '/' + COMMAND_BUNDLE + '.cache';
   const { script, bundle } = compileCommandBundle(root, ${check} ? readFileSync(cacheFile) : undefined);
-  if (${check}) { if (script.cachedDataRejected !== false) throw new Error('build: V8 rejected the code cache of ' + COMMAND_BUNDLE); }
+  if (${check}) { if (script.cachedDataRejected !== false) throw new Error('build: the code cache of ' + COMMAND_BUNDLE + ' was not used (not made for it, or V8 rejected it)'); }
   else {
     for (const load of Object.values(bundle.commands)) await load();
     // and run status and fingerprint once on a scratch directory, so what a command calls is compiled too
@@ -259,7 +259,7 @@ const cacheScript = (check) => `
     for (const argv of [['status', '--settings', dir], ['fingerprint', '--settings', dir], ['status', '--settings', dir, '--json']]) await bundle.executeFast(argv, root, dist);
     rmSync(dir, { recursive: true, force: true });
     process.exitCode = 0;
-    writeFileSync(cacheFile, script.createCachedData());
+    writeFileSync(cacheFile, cacheFileFor(readFileSync(root + '/' + COMMAND_BUNDLE), script.createCachedData()));
   }
 `;
 // stdout and stderr of the warming runs are not the build's

@@ -1,5 +1,6 @@
 /** The code-cached command bundle: loading it, for the two entries (src/launch.ts, src/run.ts) and the build. */
 import { isAscii } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -11,8 +12,10 @@ import { Script } from 'node:vm';
  * single cost of `status`. So the build also writes every command, the fast path and its error output as
  * one CommonJS file, dist/command-bundle.cjs, and V8's code cache of it after loading every command once,
  * dist/command-bundle.cjs.cache (scripts/build.mjs). It is compiled here with that cache: V8 checks the
- * cache against the source and its own version and flags, and compiles the source as usual when the
- * cache does not fit (`cachedDataRejected`), so a stale or damaged cache costs time, never correctness. A
+ * cache against its own version and flags, and compiles the source as usual when the cache does not fit
+ * (`cachedDataRejected`); of the source it checks only the length, so the cache file also names the bundle
+ * it was made from by its SHA-256, and a cache of another bundle is not used. A stale or damaged cache
+ * costs time, never correctness. A
  * missing or failing bundle leaves the ES modules' fast path. The bundle is only for commands: a process
  * that runs it never loads the ES modules' copies of the same classes, and what it does not run (help,
  * unknown words) goes to oclif as before. Both entries use it: src/launch.ts (a command, without the ES module
@@ -26,10 +29,15 @@ export interface CommandBundle {
   commands: Record<string, () => Promise<unknown>>;
 }
 
-/** Compiles and evaluates the command bundle (with `cachedData` when given); the build makes the cache with it. */
-export function compileCommandBundle(root: string, cachedData?: Buffer): { script: Script; bundle: CommandBundle } {
+/**
+ * Compiles and evaluates the command bundle, with the code cache in `cacheFile` (the contents of
+ * dist/command-bundle.cjs.cache) when it was made from this bundle; the build makes the cache with it.
+ */
+export function compileCommandBundle(root: string, cacheFile?: Buffer): { script: Script; bundle: CommandBundle } {
   const file = join(root, COMMAND_BUNDLE);
-  const script = new Script(WRAPPER[0] + sourceText(readFileSync(file)) + WRAPPER[1], { filename: file, cachedData });
+  const bytes = readFileSync(file);
+  const cachedData = cacheFile && cachedDataFor(bytes, cacheFile);
+  const script = new Script(WRAPPER[0] + sourceText(bytes) + WRAPPER[1], { filename: file, cachedData });
   const module = { exports: {} as CommandBundle };
   (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(file), module, file, dirname(file));
   return { script, bundle: module.exports };
@@ -44,15 +52,30 @@ function sourceText(bytes: Buffer): string {
   return isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
 }
 
+/** The cache file for `bundle`: its SHA-256, then V8's data. */
+export function cacheFileFor(bundle: Buffer, v8Data: Buffer): Buffer {
+  return Buffer.concat([digest(bundle), v8Data]);
+}
+
+/** V8's data in a cache file, when the file was made for `bundle`. */
+function cachedDataFor(bundle: Buffer, cacheFile: Buffer): Buffer | undefined {
+  const name = digest(bundle);
+  return cacheFile.length > name.length && name.equals(cacheFile.subarray(0, name.length)) ? cacheFile.subarray(name.length) : undefined;
+}
+
+function digest(bytes: Buffer): Buffer {
+  return createHash('sha256').update(bytes).digest();
+}
+
 export function loadCommandBundle(root: string): CommandBundle | undefined {
-  let cachedData: Buffer | undefined;
+  let cacheFile: Buffer | undefined;
   try {
-    cachedData = readFileSync(join(root, `${COMMAND_BUNDLE}.cache`));
+    cacheFile = readFileSync(join(root, `${COMMAND_BUNDLE}.cache`));
   } catch {
     // no cache: the bundle is compiled without one
   }
   try {
-    return compileCommandBundle(root, cachedData).bundle;
+    return compileCommandBundle(root, cacheFile).bundle;
   } catch {
     return undefined;
   }

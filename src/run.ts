@@ -14,7 +14,7 @@ import { ensureShellKnown } from './cli/login-shell.js';
 import { loadCommandBundle } from './command-bundle.js';
 import type { ThrownError } from './cli/error-output.js';
 
-export { COMMAND_BUNDLE, compileCommandBundle } from './command-bundle.js';
+export { COMMAND_BUNDLE, cacheFileFor, compileCommandBundle } from './command-bundle.js';
 
 /**
  * `dir`: the entry (bin/run.js), as a file URL. `bundleTried`: src/launch.ts has offered `argv` to the

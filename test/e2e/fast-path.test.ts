@@ -6,6 +6,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -208,11 +209,24 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
     const built = readFileSync(bundle);
     expect(isAscii(built)).toBe(true);
     try {
-      // another length too: V8 tells a cache's source by its length
       writeFileSync(bundle, built.toString('latin1').replace('ok: nothing to do', 'ok: nothing to do (\u00e9)'), 'utf8');
       const { result, scripts } = await runIn(copy, ['status', '-s', settings.dir]);
-      expect(scripts).toEqual([`${bundle} cached=true rejected=true`]);
+      expect(scripts).toEqual([`${bundle} cached=false rejected=undefined`]); // the cache names another bundle
       expect(result.stdout).toContain('ok: nothing to do (\u00e9)\n');
+    } finally {
+      writeFileSync(bundle, built);
+    }
+  });
+
+  it('a cache made for another bundle of the same length is not used (V8 would take it: it checks the length only)', async () => {
+    const bundle = join(copy, 'dist/command-bundle.cjs');
+    const built = readFileSync(bundle);
+    try {
+      writeFileSync(bundle, built.toString('latin1').replace('ok: nothing to do', 'ok: nothing to DO'), 'latin1');
+      expect(readFileSync(bundle).length).toBe(built.length);
+      const { result, scripts } = await runIn(copy, ['status', '-s', settings.dir]);
+      expect(scripts).toEqual([`${bundle} cached=false rejected=undefined`]);
+      expect(result.stdout).toContain('ok: nothing to DO\n');
     } finally {
       writeFileSync(bundle, built);
     }
@@ -228,11 +242,20 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
     const intact = await Promise.all(cases.map((argv) => runIn(copy, argv)));
     expect(intact.map((run) => run.scripts[0]?.split(' ').slice(1).join(' '))).toEqual(cases.map(() => 'cached=true rejected=false'));
 
-    writeFileSync(join(copy, 'dist/command-bundle.cjs.cache'), Buffer.alloc(4096, 7));
-    for (const [i, argv] of cases.entries()) {
-      const damaged = await runIn(copy, argv);
-      expect(damaged.scripts[0]?.split(' ').slice(1).join(' ')).toBe('cached=true rejected=true');
-      expect(seen(damaged.result)).toEqual(seen(intact[i].result));
+    // V8's data damaged under the right name (the bundle's SHA-256 first): V8 rejects it; a wrong name: not used
+    const bundleDigest = createHash('sha256')
+      .update(readFileSync(join(copy, 'dist/command-bundle.cjs')))
+      .digest();
+    for (const [name, expected] of [
+      [bundleDigest, 'cached=true rejected=true'],
+      [Buffer.alloc(32, 7), 'cached=false rejected=undefined'],
+    ] as const) {
+      writeFileSync(join(copy, 'dist/command-bundle.cjs.cache'), Buffer.concat([name, Buffer.alloc(4096, 7)]));
+      for (const [i, argv] of cases.entries()) {
+        const damaged = await runIn(copy, argv);
+        expect(damaged.scripts[0]?.split(' ').slice(1).join(' ')).toBe(expected);
+        expect(seen(damaged.result)).toEqual(seen(intact[i].result));
+      }
     }
 
     rmSync(join(copy, 'dist/command-bundle.cjs'));
