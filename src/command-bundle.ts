@@ -1,6 +1,5 @@
 /** The code-cached command bundle: loading it, for the two entries (src/launch.ts, src/run.ts) and the build. */
 import { isAscii } from 'node:buffer';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -64,7 +63,8 @@ function cachedDataFor(bundle: Buffer, cacheFile: Buffer): Buffer | undefined {
 }
 
 function digest(bytes: Buffer): Buffer {
-  return createHash('sha256').update(bytes).digest();
+  // node:crypto on first use, not at load: `--version` and help load this module too, and need no hash
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest();
 }
 
 export function loadCommandBundle(root: string): CommandBundle | undefined {
