@@ -69,9 +69,9 @@ export function canonicalSettingsPath(relFile: string): string {
  * when a symbolic link on the way leads outside the directory; a link that stays inside is followed.
  */
 export function locateSettingsFile(dir: string, relFile: string): SettingsFileLocation {
-  const file = canonicalSettingsPath(relFile);
-  const root = realRoot(resolve(dir));
-  const path = realpathOfExistingPart(join(root, file));
+  const named = settingsFileWhereNamed(dir, relFile);
+  const { file, root } = named;
+  const path = realpathOfExistingPart(named.path);
   if (!isWithin(root, path)) {
     throw new LibertyError('E_BAD_SETTINGS', `${file}: a symbolic link leads outside the settings directory`, {
       hint: 'replace the link with the file itself or a link that stays inside the directory',

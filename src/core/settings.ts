@@ -3,7 +3,7 @@
  * from it, and reading one settings file. All paths given to users are relative to the directory.
  */
 import { resolveAuditLogPath } from './audit/index.js';
-import { checkSettingsDir, locateSettingsFile, missingSettingsDir, settingsFileWhereNamed } from './crawl.js';
+import { checkSettingsDir, locateSettingsFile, missingSettingsDir, settingsFileWhereNamed, type SettingsFileLocation } from './crawl.js';
 import { readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
 import { writeFileAtomic, type ExpectedFile } from './fs-atomic.js';
@@ -52,34 +52,39 @@ export interface SettingsDocument extends TomlDocument {
  * file of bounded size: a FIFO, a device or a huge file is refused (E_IO) instead of hanging the command.
  */
 export async function readSettingsFile(dir: string, file: string): Promise<SettingsDocument> {
-  const named = readWhereNamed(dir, file);
-  if (named)
-    return withOrigin(parseTomlDocument(named.location.file, named.read.bytes), { ...named.location, identity: named.read.identity });
-  const location = locateSettingsFile(dir, file);
-  let read: RegularFile;
-  try {
-    read = readRegularFile(location.path, location.file); // settings files are small: a sync read costs less
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw fileNotFound(location.file);
-    if (error instanceof LibertyError) throw error;
-    throw ioError('read', location.file, error);
-  }
+  const { location, read } = readWhereNamed(dir, file) ?? readLocated(dir, file);
   return withOrigin(parseTomlDocument(location.file, read.bytes), { ...location, identity: read.identity });
 }
 
+interface LocatedRead {
+  location: SettingsFileLocation;
+  read: RegularFile;
+}
+
 /**
- * The common case of readSettingsFile without resolving the path first (a realpath per file was the
- * largest cost of reading a thousand files): the file opened at its name under the directory's real path,
- * when what was opened is that very file. Anything else, an error included: undefined, and the file is
- * located and read the careful way, which reports what is wrong.
+ * The common case without resolving the path first (a realpath per file was the largest cost of reading a
+ * thousand files): the file opened at its name under the directory's real path, when what was opened is
+ * that very file. Anything else, an error included: undefined, and readLocated reports what is wrong.
  */
-function readWhereNamed(dir: string, file: string): { location: ReturnType<typeof settingsFileWhereNamed>; read: RegularFile } | undefined {
+function readWhereNamed(dir: string, file: string): LocatedRead | undefined {
   try {
     const location = settingsFileWhereNamed(dir, file);
     const read = readRegularFileAt(location.path, location.file);
     return read && { location, read };
   } catch {
     return undefined;
+  }
+}
+
+/** The careful way: the real path resolved and checked to be inside the directory, then opened. */
+function readLocated(dir: string, file: string): LocatedRead {
+  const location = locateSettingsFile(dir, file);
+  try {
+    return { location, read: readRegularFile(location.path, location.file) }; // settings files are small: a sync read costs less
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw fileNotFound(location.file);
+    if (error instanceof LibertyError) throw error;
+    throw ioError('read', location.file, error);
   }
 }
 
