@@ -5,7 +5,18 @@
  */
 import { pbkdf2Sync } from 'node:crypto';
 import { KEY_BYTES, authFailed, deriveV1Key, openGcm, randomBytesOf, randomNonce, sealGcm, V1_PBKDF2_ITERATIONS } from './aead.js';
-import { findBlobs, formatBlob, parseBlob, replaceBlobs, V1_IV_BYTES, V1_SALT_BYTES, v2Aad, type Blob, type BlobFormat } from './blob.js';
+import {
+  findBlobs,
+  formatBlob,
+  parseBlob,
+  replaceBlobs,
+  V1_IV_BYTES,
+  V1_SALT_BYTES,
+  v2Aad,
+  type Blob,
+  type BlobFormat,
+  type V2Blob,
+} from './blob.js';
 import { DEFAULT_FORMAT, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, where } from './errors.js';
 import { readKeyText, type KeySource } from './key-sources.js';
@@ -256,6 +267,8 @@ export interface OpenerOptions {
 /** Opens blobs with the configured keys, for one run: it learns which key opens v1 blobs (see trialOrder). */
 export interface BlobOpener {
   open(blob: Blob): Promise<OpenedBlob>;
+  /** A v2 blob, opened at once: it names its key, so nothing waits on the thread pool (no promise per blob). */
+  openV2(blob: V2Blob): OpenedBlob;
   openText(text: string): Promise<OpenedBlob>;
   /**
    * A string value with every blob in it opened, as the framework reads it: the plaintext of a whole-value
@@ -288,17 +301,31 @@ export function createOpener(keyring: Keyring, options: OpenerOptions = {}): Blo
     throw v1Unopened(keyring, slots);
   };
 
-  const open = async (blob: Blob): Promise<OpenedBlob> => {
+  const checkMaster = () => {
     if (options.only === undefined) {
       if (options.skipFingerprintCheck) requireLoadedMaster(keyring);
       else requireMaster(keyring);
     }
-    if (blob.format === 'v2') {
+  };
+
+  // the key a v2 key id names, and its additional data, found once per key id (trialOrder's rule)
+  const byKid = new Map<string, { slot: KeySlot & { key: Key }; aad: Buffer } | null>();
+  const openV2 = (blob: V2Blob): OpenedBlob => {
+    checkMaster();
+    let known = byKid.get(blob.kid);
+    if (known === undefined) {
       const [slot] = trialOrder(slots, blob);
-      if (!slot) throw noMatchingKey(keyring, blob.kid);
-      const bytes = openGcm(slot.key.aesKey!, blob.nonce, blob, v2Aad(slot.key.kid));
-      return { plaintext: decodePlaintext(bytes), format: 'v2', slot };
+      known = slot ? { slot, aad: v2Aad(slot.key.kid) } : null;
+      byKid.set(blob.kid, known);
     }
+    if (!known) throw noMatchingKey(keyring, blob.kid);
+    const bytes = openGcm(known.slot.key.aesKey!, blob.nonce, blob, known.aad);
+    return { plaintext: decodePlaintext(bytes), format: 'v2', slot: known.slot };
+  };
+
+  const open = async (blob: Blob): Promise<OpenedBlob> => {
+    if (blob.format === 'v2') return openV2(blob);
+    checkMaster();
     if (lastV1Opener === undefined) {
       if (firstV1Probe === undefined) {
         const attempt = tryV1(blob);
@@ -316,6 +343,7 @@ export function createOpener(keyring: Keyring, options: OpenerOptions = {}): Blo
   const openText = (text: string) => open(parseBlob(text));
   return {
     open,
+    openV2,
     openText,
     async openValue(value) {
       const spans = findBlobs(value);

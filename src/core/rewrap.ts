@@ -10,7 +10,16 @@
  */
 import { findBlobs, holdsBlob, parseBlob, replaceBlobs, type BlobFormat, type BlobSpan } from './blob.js';
 import { LibertyError } from './errors.js';
-import { createOpener, isCurrent, requireMaster, requireSealingKey, sealVerified, type BlobOpener, type Keyring } from './keyring.js';
+import {
+  createOpener,
+  isCurrent,
+  requireMaster,
+  requireSealingKey,
+  sealVerified,
+  type BlobOpener,
+  type Keyring,
+  type OpenedBlob,
+} from './keyring.js';
 import { mapLimit, selectFiles } from './settings-scan.js';
 import { isEmptySettingsDir } from './settings-directory.js';
 import { readSettingsFile, writeSettingsFile, type SettingsDocument } from './settings.js';
@@ -228,33 +237,35 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
   outcome.blobs = sites.length;
   // problems by site, so they come out in the order of the sites, not in the order the opens finish
   const failures: Array<RewrapProblem | undefined> = [];
-  const opened = await Promise.all(
-    sites.map(async ({ field, span, name }, index): Promise<OpenedSpan | undefined> => {
-      let kid: string | null = null;
-      try {
-        const blob = parseBlob(span.text);
-        kid = blob.format === 'v2' ? blob.kid : null;
-        const result = await opener.open(blob);
-        const current = isCurrent(keyring, result);
-        return {
-          field,
-          span,
-          name,
-          plaintext: result.plaintext,
-          current,
-          kid,
-          format: blob.format,
-          opensWith: result.slot.env,
-          byMaster: result.slot.role === 'master',
-        };
-      } catch (error) {
-        outcome.unreadable += 1;
-        if (kid !== master.kid) outcome.legacy += 1;
-        failures[index] = problemOf(file, name, kid, error);
-        return undefined;
+  const fail = (index: number, kid: string | null, error: unknown) => {
+    outcome.unreadable += 1;
+    if (kid !== master.kid) outcome.legacy += 1;
+    failures[index] = problemOf(file, sites[index].name, kid, error);
+  };
+  const opened: Array<OpenedSpan | undefined> = [];
+  // v2 blobs open at once: a promise each was a large share of what a check of many blobs allocates; v1
+  // blobs wait together for their key derivations on the thread pool
+  const v1Opens: Array<Promise<void>> = [];
+  sites.forEach((site, index) => {
+    let kid: string | null = null;
+    try {
+      const blob = parseBlob(site.span.text);
+      if (blob.format === 'v2') {
+        kid = blob.kid;
+        opened[index] = classified(keyring, site, kid, opener.openV2(blob));
+      } else {
+        v1Opens.push(
+          opener.open(blob).then(
+            (result) => void (opened[index] = classified(keyring, site, null, result)),
+            (error: unknown) => fail(index, null, error),
+          ),
+        );
       }
-    }),
-  );
+    } catch (error) {
+      fail(index, kid, error);
+    }
+  });
+  await Promise.all(v1Opens);
   outcome.problems.push(...failures.filter((failure) => failure !== undefined));
   if (outcome.problems.length > 1 && !inOrder) {
     const failure = sortInDocumentOrder(document, outcome.problems);
@@ -273,6 +284,26 @@ async function rewrapFile(dir: string, file: string, keyring: Keyring, opener: B
   if (options.check || plan.reseal.length === 0) return outcome;
   await applyPlan(document, keyring, opener, plan.reseal, spansOf);
   return outcome;
+}
+
+interface BlobSite {
+  field: BlobField;
+  span: BlobSpan;
+  name: string;
+}
+
+function classified(keyring: Keyring, { field, span, name }: BlobSite, kid: string | null, result: OpenedBlob): OpenedSpan {
+  return {
+    field,
+    span,
+    name,
+    plaintext: result.plaintext,
+    current: isCurrent(keyring, result),
+    kid,
+    format: result.format,
+    opensWith: result.slot.env,
+    byMaster: result.slot.role === 'master',
+  };
 }
 
 /** Seals each planned blob anew (verified), splices the new blobs into their values, writes the file. */
