@@ -71,17 +71,16 @@ function readOpened(fd: number, shown: string, maxBytes: number): RegularFile {
   try {
     const stats = checkRegular(fd, shown);
     if (stats.size > maxBytes) throw tooLarge(shown, maxBytes);
-    // one byte more than the bound: a file that grew since fstat is still caught
-    const buffer = Buffer.allocUnsafe(Math.min(stats.size, maxBytes) + 1);
+    // one byte more than fstat said: a file that grew since is caught, not read in part
+    const buffer = Buffer.allocUnsafe(stats.size + 1);
     let length = 0;
     for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
+      const wanted = buffer.length - length;
+      const read = readSync(fd, buffer, length, wanted, null);
       length += read;
-      if (length === buffer.length) {
-        if (length > maxBytes) throw tooLarge(shown, maxBytes);
-        break;
-      }
+      if (length === buffer.length) throw length > maxBytes ? tooLarge(shown, maxBytes) : changedWhileRead(shown);
+      // a regular file reads short only at its end: no second read to see 0 (a syscall per file)
+      if (read < wanted) break;
     }
     return { bytes: buffer.subarray(0, length), identity: { dev: stats.dev, ino: stats.ino }, stats };
   } finally {
@@ -137,6 +136,12 @@ function describeType(stats: Stats): string {
 function notRegular(shown: string, what: string): LibertyError {
   return new LibertyError('E_IO', `refusing ${shown}: it is ${what}, not a regular file`, {
     hint: 'someone may have planted it: check who can write to the settings directory, remove it, and run again',
+  });
+}
+
+function changedWhileRead(shown: string): LibertyError {
+  return new LibertyError('E_IO', `${shown} changed while it was read`, {
+    hint: 'something is writing to it: run again when it is done',
   });
 }
 
