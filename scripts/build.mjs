@@ -250,14 +250,18 @@ const cacheScript = (check) => `
   if (${check}) { if (script.cachedDataRejected !== false) throw new Error('build: the code cache of ' + COMMAND_BUNDLE + ' was not used (not made for it, or V8 rejected it)'); }
   else {
     for (const load of Object.values(bundle.commands)) await load();
-    // and run status and fingerprint once on a scratch directory, so what a command calls is compiled too
+    // and run the commands that start-up and bulk work wait on, on scratch directories (one per format),
+    // so what they call is compiled too and in the cache
     const { mkdtempSync, rmSync } = await import('node:fs');
-    const dir = mkdtempSync(${JSON.stringify(join(tmpdir(), 'lc-build-cache-'))});
-    writeFileSync(dir + '/app.toml', '[app]\\nname = "cache"\\n\\n[crypto]\\nmaster_key = "\${LIBERTY_MASTER_KEY}"\\n');
-    writeFileSync(dir + '/db.toml', '[db]\\nuser = "u"\\npassword = "p"\\n');
     const dist = ${JSON.stringify(new URL('../bin/run.js', import.meta.url).href)};
-    for (const argv of [['status', '--settings', dir], ['fingerprint', '--settings', dir], ['status', '--settings', dir, '--json']]) await bundle.executeFast(argv, root, dist);
-    rmSync(dir, { recursive: true, force: true });
+    for (const format of ['v1', 'v2']) {
+      const dir = mkdtempSync(${JSON.stringify(join(tmpdir(), 'lc-build-cache-'))});
+      writeFileSync(dir + '/app.toml', '[app]\\nname = "cache"\\n\\n[crypto]\\nmaster_key = "\${LIBERTY_MASTER_KEY}"\\nformat = "' + format + '"\\n');
+      writeFileSync(dir + '/db.toml', '[db]\\nuser = "u"\\npassword = "p"\\n');
+      for (const argv of [['status'], ['fingerprint'], ['status', '--json'], ['encrypt', '--all'], ['rewrap', '--check'], ['rewrap', '--all']])
+        await bundle.executeFast([...argv, '--settings', dir], root, dist);
+      rmSync(dir, { recursive: true, force: true });
+    }
     process.exitCode = 0;
     writeFileSync(cacheFile, cacheFileFor(readFileSync(root + '/' + COMMAND_BUNDLE), script.createCachedData()));
   }
