@@ -40,6 +40,13 @@ export interface CommandOutput {
 export abstract class BaseCommand extends Command implements CommandOutput {
   static override enableJsonFlag = true;
 
+  constructor(...args: ConstructorParameters<typeof Command>) {
+    super(...args);
+    // oclif's debug lines show only under DEBUG; without it, its logger (the debug package, which loads
+    // tty) need not be loaded by the line init() writes on every run
+    if (!process.env.DEBUG) this.debug = () => {};
+  }
+
   /** Marks the result as "a check found problems": exit 1, the result is still printed. */
   protected reportProblems(): void {
     process.exitCode = EXIT.CHECK_FAILED;

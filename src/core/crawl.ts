@@ -9,8 +9,7 @@
  * - anything else named `*.toml` (a FIFO, a device, a socket, a directory) is skipped: only regular files
  *   are settings files, and reading a FIFO or a device could hang or never end.
  */
-import { lstatSync, readlinkSync, realpathSync, type Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, posix, relative, resolve, sep, win32 } from 'node:path';
 
 import { ioError, LibertyError } from './errors.js';
@@ -21,9 +20,9 @@ const SETTINGS_HINT = 'pass --settings <dir> or set LIBERTY_SETTINGS_DIR';
 
 /** Every settings file under `dir` (see the module comment for the rules). */
 export async function crawlSettings(dir: string): Promise<string[]> {
-  const root = await resolveSettingsDir(dir);
+  const root = resolveSettingsDir(dir);
   const found: string[] = [];
-  await walk(root, root, '', found);
+  walk(root, root, '', found);
   return found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -98,20 +97,20 @@ export function resolveInside(dir: string, relFile: string): string {
 }
 
 /** The real path of the settings directory; E_IO when it is missing or not a directory. */
-async function resolveSettingsDir(dir: string): Promise<string> {
-  if (!(await checkSettingsDir(dir))) throw missingSettingsDir(dir);
+function resolveSettingsDir(dir: string): string {
+  if (!checkSettingsDir(dir)) throw missingSettingsDir(dir);
   try {
-    return await realpath(dir);
+    return realpathSync.native(dir);
   } catch (error) {
     throw ioError('read the settings directory', dir, error);
   }
 }
 
 /** True when the settings directory exists, false when it is missing; E_IO when it is not a directory. */
-export async function checkSettingsDir(dir: string): Promise<boolean> {
+export function checkSettingsDir(dir: string): boolean {
   let info;
   try {
-    info = await stat(dir);
+    info = statSync(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw ioError('read the settings directory', dir, error);
@@ -127,9 +126,9 @@ export function missingSettingsDir(dir: string): LibertyError {
 }
 
 /** The entries of the directory `abs` (links not followed); E_IO naming it when it cannot be read. */
-export async function readDirectory(abs: string): Promise<Dirent[]> {
+export function readDirectory(abs: string): Dirent[] {
   try {
-    return await readdir(abs, { withFileTypes: true });
+    return readdirSync(abs, { withFileTypes: true });
   } catch (error) {
     throw ioError('read directory', abs, error);
   }
@@ -140,15 +139,15 @@ export function childPath(rel: string, name: string): string {
   return rel === '' ? name : `${rel}/${name}`;
 }
 
-async function walk(root: string, abs: string, rel: string, found: string[]): Promise<void> {
-  for (const entry of await readDirectory(abs)) {
+function walk(root: string, abs: string, rel: string, found: string[]): void {
+  for (const entry of readDirectory(abs)) {
     if (entry.name.startsWith('.')) continue;
     const childAbs = join(abs, entry.name);
     const childRel = childPath(rel, entry.name);
     if (entry.isDirectory()) {
-      await walk(root, childAbs, childRel, found);
+      walk(root, childAbs, childRel, found);
     } else if (entry.name.endsWith(SETTINGS_EXTENSION)) {
-      if (entry.isFile() || (entry.isSymbolicLink() && (await isFileLinkInside(root, childAbs)))) {
+      if (entry.isFile() || (entry.isSymbolicLink() && isFileLinkInside(root, childAbs))) {
         found.push(childRel);
       }
     }
@@ -156,10 +155,10 @@ async function walk(root: string, abs: string, rel: string, found: string[]): Pr
 }
 
 /** True when the link at `linkPath` resolves to a regular file inside `root`; broken links give false. */
-async function isFileLinkInside(root: string, linkPath: string): Promise<boolean> {
+function isFileLinkInside(root: string, linkPath: string): boolean {
   try {
-    const real = await realpath(linkPath);
-    return isWithin(root, real) && (await stat(real)).isFile();
+    const real = realpathSync.native(linkPath);
+    return isWithin(root, real) && statSync(real).isFile();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR') return false;

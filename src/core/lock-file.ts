@@ -20,8 +20,9 @@
  * takes only a small regular file, so a link, FIFO or device there is refused at once (E_LOCK_HELD: nobody
  * can take the lock until it is removed), never followed, waited on or read without end.
  */
+// fs.promises, not node:fs/promises: the getter loads it on first use (importing it costs every run ~2 ms)
+import { promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { link, open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ioError, LibertyError } from './errors.js';
@@ -91,7 +92,7 @@ export interface AcquireLockOptions {
 /** Takes the settings lock of `dir` (see the module comment); E_LOCK_HELD after `waitMs`. */
 export async function acquireSettingsLock(dir: string, options: AcquireLockOptions): Promise<HeldLock> {
   try {
-    const info = await stat(dir);
+    const info = await fsp.stat(dir);
     if (!info.isDirectory()) {
       throw new LibertyError('E_IO', `settings path is not a directory: ${dir}`);
     }
@@ -179,7 +180,7 @@ async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean>
   const staged = makeTempName(lockPath);
   await writeLockRecord(staged, record);
   try {
-    await link(staged, lockPath);
+    await fsp.link(staged, lockPath);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -188,7 +189,7 @@ async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean>
     if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return tryCreateExclusive(lockPath, record);
     throw ioError('create the lock file', lockPath, error);
   } finally {
-    await unlink(staged).catch(() => undefined);
+    await fsp.unlink(staged).catch(() => undefined);
   }
 }
 
@@ -207,7 +208,7 @@ async function tryCreateExclusive(lockPath: string, record: LockRecord): Promise
 async function writeLockRecord(path: string, record: LockRecord): Promise<void> {
   let handle;
   try {
-    handle = await open(path, 'wx', 0o600);
+    handle = await fsp.open(path, 'wx', 0o600);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
     throw ioError('create the lock file', path, error);
@@ -218,7 +219,7 @@ async function writeLockRecord(path: string, record: LockRecord): Promise<void> 
     await handle.close();
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await unlink(path).catch(() => undefined);
+    await fsp.unlink(path).catch(() => undefined);
     throw ioError('write the lock file', path, error);
   }
 }
@@ -319,7 +320,7 @@ async function breakStale(
 
 async function removeFile(path: string): Promise<void> {
   try {
-    await unlink(path);
+    await fsp.unlink(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('remove the lock file', path, error);
   }

@@ -123,7 +123,7 @@ function fileNotFound(file: string): LibertyError {
 }
 
 export async function loadSettings(dir: string, options: LoadOptions = { mustExist: true }): Promise<Settings> {
-  const exists = await checkSettingsDir(dir);
+  const exists = checkSettingsDir(dir);
   if (!exists) {
     if (options.mustExist) throw missingSettingsDir(dir);
     return { dir, crypto: readCryptoConfig(undefined), fields: readFieldRules(undefined) };
