@@ -52,28 +52,31 @@ export interface SettingsDocument extends TomlDocument {
  * file of bounded size: a FIFO, a device or a huge file is refused (E_IO) instead of hanging the command.
  */
 export async function readSettingsFile(dir: string, file: string): Promise<SettingsDocument> {
-  const { location, read } = readWhereNamed(dir, file) ?? readLocated(dir, file);
+  const named = readWhereNamed(dir, file);
+  if (named) return named;
+  const { location, read } = readLocated(dir, file);
   return withOrigin(parseTomlDocument(location.file, read.bytes), { ...location, identity: read.identity });
-}
-
-interface LocatedRead {
-  location: SettingsFileLocation;
-  read: RegularFile;
 }
 
 /**
  * The common case without resolving the path first (a realpath per file was the largest cost of reading a
  * thousand files): the file opened at its name under the directory's real path, when what was opened is
- * that very file. Anything else, an error included: undefined, and readLocated reports what is wrong.
+ * that very file. Anything else, an error included: undefined, and readLocated reads it again and reports
+ * what is wrong.
  */
-function readWhereNamed(dir: string, file: string): LocatedRead | undefined {
+function readWhereNamed(dir: string, file: string): SettingsDocument | undefined {
   try {
     const location = settingsFileWhereNamed(dir, file);
-    const read = readRegularFileAt(location.path, location.file);
-    return read && { location, read };
+    const read = readRegularFileAt(location.path, location.file, (bytes) => parseTomlDocument(location.file, bytes));
+    return read && withOrigin(read.value, { ...location, identity: read.identity });
   } catch {
     return undefined;
   }
+}
+
+interface LocatedRead {
+  location: SettingsFileLocation;
+  read: RegularFile;
 }
 
 /** The careful way: the real path resolved and checked to be inside the directory, then opened. */
