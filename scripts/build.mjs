@@ -239,37 +239,53 @@ run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsc
 run(process.execPath, [join(root, 'node_modules/oclif/bin/run.js'), 'manifest']);
 run(process.execPath, [join(root, 'scripts/gen-man.mjs')]);
 
-// The code cache of the command bundle: made in a fresh node after evaluating every command module (so
-// their code is compiled and in the cache), then checked in another one: V8 must accept it.
-const cacheScript = (check) => `
+// The code caches of the command bundle, each made in a fresh node by running commands on scratch
+// directories (one per format), so that what they call is compiled and in the cache; then checked in
+// another node: V8 must accept it. A cache holds what its runs compiled, and deserializing more costs
+// every start, so the commands that start-up and bulk work wait on have their own, named by the command's
+// first word (src/command-bundle.ts); the general one also evaluates every command module, for the others.
+const STARTUP_RUNS = [['status'], ['fingerprint'], ['status', '--json']];
+const CODE_CACHES = [
+  { word: undefined, loadAll: true, runs: STARTUP_RUNS },
+  { word: 'status', runs: [['status'], ['status', '--json']] },
+  { word: 'fingerprint', runs: [['fingerprint']] },
+  { word: 'encrypt', runs: [['encrypt', '--all']] },
+  {
+    word: 'rewrap',
+    runs: [
+      ['rewrap', '--check'],
+      ['rewrap', '--all'],
+    ],
+  },
+];
+const cacheScript = ({ word, loadAll = false, runs }, check) => `
   import { readFileSync, writeFileSync } from 'node:fs';
-  const { cacheFileFor, compileCommandBundle, COMMAND_BUNDLE } = await import(${JSON.stringify(new URL('../dist/run.js', import.meta.url).href)});
+  const { cacheFileFor, cacheFileName, compileCommandBundle, COMMAND_BUNDLE } = await import(${JSON.stringify(new URL('../dist/run.js', import.meta.url).href)});
   const root = ${JSON.stringify(root)};
-  const cacheFile = root + '/' + COMMAND_BUNDLE + '.cache';
+  const cacheFile = root + '/' + cacheFileName(${JSON.stringify(word)});
   const { script, bundle } = compileCommandBundle(root, ${check} ? readFileSync(cacheFile) : undefined);
-  if (${check}) { if (script.cachedDataRejected !== false) throw new Error('build: the code cache of ' + COMMAND_BUNDLE + ' was not used (not made for it, or V8 rejected it)'); }
+  if (${check}) { if (script.cachedDataRejected !== false) throw new Error('build: the code cache ' + cacheFile + ' was not used (not made for the bundle, or V8 rejected it)'); }
   else {
-    for (const load of Object.values(bundle.commands)) await load();
-    // and run the commands that start-up and bulk work wait on, on scratch directories (one per format),
-    // so what they call is compiled too and in the cache
+    if (${loadAll}) for (const load of Object.values(bundle.commands)) await load();
     const { mkdtempSync, rmSync } = await import('node:fs');
     const dist = ${JSON.stringify(new URL('../bin/run.js', import.meta.url).href)};
     for (const format of ['v1', 'v2']) {
       const dir = mkdtempSync(${JSON.stringify(join(tmpdir(), 'lc-build-cache-'))});
       writeFileSync(dir + '/app.toml', '[app]\\nname = "cache"\\n\\n[crypto]\\nmaster_key = "\${LIBERTY_MASTER_KEY}"\\nformat = "' + format + '"\\n');
       writeFileSync(dir + '/db.toml', '[db]\\nuser = "u"\\npassword = "p"\\n');
-      for (const argv of [['status'], ['fingerprint'], ['status', '--json'], ['encrypt', '--all'], ['rewrap', '--check'], ['rewrap', '--all']])
-        await bundle.executeFast([...argv, '--settings', dir], root, dist);
+      for (const argv of ${JSON.stringify(runs)}) await bundle.executeFast([...argv, '--settings', dir], root, dist);
       rmSync(dir, { recursive: true, force: true });
     }
     process.exitCode = 0;
     writeFileSync(cacheFile, cacheFileFor(readFileSync(root + '/' + COMMAND_BUNDLE), script.createCachedData()));
   }
 `;
-// stdout and stderr of the warming runs are not the build's
-execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(false)], {
-  cwd: root,
-  stdio: 'ignore',
-  env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) },
-});
-run(process.execPath, ['--input-type=module', '-e', cacheScript(true)]);
+for (const cache of CODE_CACHES) {
+  // stdout and stderr of the warming runs are not the build's
+  execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(cache, false)], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) },
+  });
+  run(process.execPath, ['--input-type=module', '-e', cacheScript(cache, true)]);
+}

@@ -67,12 +67,26 @@ function digest(bytes: Buffer): Buffer {
   return process.getBuiltinModule('node:crypto').createHash('sha256').update(bytes).digest();
 }
 
-export function loadCommandBundle(root: string): CommandBundle | undefined {
+/**
+ * The code cache for a run whose first word is `word`: the build makes one of its own for the commands
+ * that start-up and bulk work wait on (it holds only what that command compiles, and the less V8
+ * deserializes, the sooner a command starts), and one for every other command, without `word`.
+ */
+export function cacheFileName(word?: string): string {
+  return word === undefined ? `${COMMAND_BUNDLE}.cache` : `${COMMAND_BUNDLE}.${word}.cache`;
+}
+
+/** The command bundle with the code cache for `word` (argv's first word), else the general one, else none. */
+export function loadCommandBundle(root: string, word?: string): CommandBundle | undefined {
   let cacheFile: Buffer | undefined;
-  try {
-    cacheFile = readFileSync(join(root, `${COMMAND_BUNDLE}.cache`));
-  } catch {
-    // no cache: the bundle is compiled without one
+  // a command word only: argv is not a path to read from
+  for (const name of word !== undefined && /^[a-z][a-z-]*$/.test(word) ? [cacheFileName(word), cacheFileName()] : [cacheFileName()]) {
+    try {
+      cacheFile = readFileSync(join(root, name));
+      break;
+    } catch {
+      // none of that name: the next, else the bundle is compiled without one
+    }
   }
   try {
     return compileCommandBundle(root, cacheFile).bundle;

@@ -16,7 +16,7 @@ export async function launch(entryFile: string): Promise<void> {
   const dir = pathToFileURL(entryFile).href;
   if (mayRunCommand(argv)) {
     ensureShellKnown();
-    const bundle = loadCommandBundle(root);
+    const bundle = loadCommandBundle(root, argv[0]);
     if (bundle && (await bundle.executeFast(argv, root, dir))) return;
   }
   // a computed specifier: the build leaves it a real import() of the ES entry

@@ -14,7 +14,7 @@ import { ensureShellKnown } from './cli/login-shell.js';
 import { loadCommandBundle } from './command-bundle.js';
 import type { ThrownError } from './cli/error-output.js';
 
-export { COMMAND_BUNDLE, cacheFileFor, compileCommandBundle } from './command-bundle.js';
+export { COMMAND_BUNDLE, cacheFileFor, cacheFileName, compileCommandBundle } from './command-bundle.js';
 
 /**
  * `dir`: the entry (bin/run.js), as a file URL. `bundleTried`: src/launch.ts has offered `argv` to the
@@ -27,7 +27,7 @@ export async function execute(options: { dir: string; bundleTried?: boolean }): 
   try {
     // no process.exit, so Node writes out stdout before it ends (oclif's flush() would wait for a 'drain'
     // that never comes once the reader has gone, as with `| head`)
-    const bundle = mayRunCommand(argv) && !options.bundleTried ? loadCommandBundle(root) : undefined;
+    const bundle = mayRunCommand(argv) && !options.bundleTried ? loadCommandBundle(root, argv[0]) : undefined;
     if (bundle ? await bundle.executeFast(argv, root, options.dir) : await runFast(argv, root)) return;
     const { run } = await import('./cli/oclif-main.js');
     // the package root, not the entry: oclif looks for the root package.json upwards from what it is given,

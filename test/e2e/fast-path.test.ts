@@ -7,7 +7,7 @@
 import { isAscii } from 'node:buffer';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -191,6 +191,11 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
     return out;
   }
   const seen = (result: RunResult) => ({ code: result.code, stdout: result.stdout, stderr: result.stderr });
+  /** The code caches in a package: the general one and those of single commands (command-bundle.cjs.status.cache). */
+  const codeCaches = (root: string) =>
+    readdirSync(join(root, 'dist'))
+      .filter((name) => /^command-bundle\.cjs(\.[a-z-]+)?\.cache$/.test(name))
+      .map((name) => join(root, 'dist', name));
   const esmCommand = (imports: string[]) => imports.some((url) => url.endsWith('/dist/commands/status.js'));
 
   it('a command runs from the bundle, with the code cache V8 accepted, and loads no ES module of a command', async () => {
@@ -198,6 +203,39 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
     expect(result.code).toBe(0);
     expect(scripts).toEqual([`${join(REPO, 'dist/command-bundle.cjs')} cached=true rejected=false`]);
     expect(esmCommand(imports)).toBe(false);
+  });
+
+  it('a command with a code cache of its own runs with it, any other command with the general one', async () => {
+    const names = codeCaches(REPO).map((file) => file.slice(join(REPO, 'dist/').length));
+    expect(names.sort()).toEqual(
+      ['encrypt', 'fingerprint', 'rewrap', 'status']
+        .map((word) => `command-bundle.cjs.${word}.cache`)
+        .concat('command-bundle.cjs.cache')
+        .sort(),
+    );
+    const general = join(copy, 'dist/command-bundle.cjs.cache');
+    const built = readFileSync(general);
+    try {
+      // the general cache damaged: status keeps its own, keys rotate compiles with the damaged one (rejected)
+      writeFileSync(general, Buffer.concat([built.subarray(0, 32), Buffer.alloc(4096, 7)]));
+      const status = await runIn(copy, ['status', '-s', settings.dir]);
+      expect(status.scripts[0]?.split(' ').slice(1).join(' ')).toBe('cached=true rejected=false');
+      const rotate = await runIn(copy, ['keys', 'rotate']);
+      expect(rotate.scripts[0]?.split(' ').slice(1).join(' ')).toBe('cached=true rejected=true');
+      // without its own cache, status takes the general one
+      const own = join(copy, 'dist/command-bundle.cjs.status.cache');
+      const ownBytes = readFileSync(own);
+      rmSync(own);
+      try {
+        const fallback = await runIn(copy, ['status', '-s', settings.dir]);
+        expect(fallback.scripts[0]?.split(' ').slice(1).join(' ')).toBe('cached=true rejected=true');
+        expect(seen(fallback.result)).toEqual(seen(status.result));
+      } finally {
+        writeFileSync(own, ownBytes);
+      }
+    } finally {
+      writeFileSync(general, built);
+    }
   });
 
   it('--version and help do not load the bundle', async () => {
@@ -250,7 +288,7 @@ describe('the code-cached command bundle (dist/command-bundle.cjs)', () => {
       [bundleDigest, 'cached=true rejected=true'],
       [Buffer.alloc(32, 7), 'cached=false rejected=undefined'],
     ] as const) {
-      writeFileSync(join(copy, 'dist/command-bundle.cjs.cache'), Buffer.concat([name, Buffer.alloc(4096, 7)]));
+      for (const cache of codeCaches(copy)) writeFileSync(cache, Buffer.concat([name, Buffer.alloc(4096, 7)]));
       for (const [i, argv] of cases.entries()) {
         const damaged = await runIn(copy, argv);
         expect(damaged.scripts[0]?.split(' ').slice(1).join(' ')).toBe(expected);
