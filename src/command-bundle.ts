@@ -9,8 +9,8 @@ import { Script } from 'node:vm';
  * Start-up of a command: Node 20 keeps no compiled code between runs of an ES module (no compile cache
  * before Node 22), and compiling the ~450 KB a command loads (oclif's runtime most of it) is the largest
  * single cost of `status`. So the build also writes every command, the fast path and its error output as
- * one CommonJS file, dist/command-bundle.cjs, and V8's code cache of it after loading every command once,
- * dist/command-bundle.cjs.cache (scripts/build.mjs). It is compiled here with that cache: V8 checks the
+ * one CommonJS file, dist/command-bundle.cjs, and V8's code caches of it (scripts/build.mjs; which one a
+ * run takes: cacheFileName). It is compiled here with a cache: V8 checks the
  * cache against its own version and flags, and compiles the source as usual when the cache does not fit
  * (`cachedDataRejected`); of the source it checks only the length, so the cache file also names the bundle
  * it was made from by its SHA-256, and a cache of another bundle is not used. A stale or damaged cache
