@@ -179,7 +179,7 @@ await build({
   banner: { js: "const __lcImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   sourcemap: false,
   minify: process.env.LC_NO_MINIFY !== '1',
-  keepNames: true,
+  keepNames: false,
   logLevel: 'warning',
   plugins: [oclifHelpUtil, deferRequires, bundleSyntaxParser],
 });
