@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readRegularFileAt } from '../../src/core/safe-fs.js';
+import { readRegularFile, readRegularFileAt } from '../../src/core/safe-fs.js';
 
 let root: string;
 beforeEach(() => {
@@ -47,5 +47,12 @@ describe('readRegularFileAt', () => {
   it('refuses a FIFO at its real path, without hanging', () => {
     execFileSync('mkfifo', [join(root, 'group', 'f.toml')]);
     expect(() => readRegularFileAt(join(root, 'group', 'f.toml'), 'group/f.toml', text)).toThrow(/FIFO/);
+  });
+});
+
+describe('readRegularFile', () => {
+  it('refuses a file with more bytes than fstat gave it (it grew, or procfs says 0) instead of reading part of it', () => {
+    // /proc files are regular files whose fstat size is 0 whatever they hold: a stand-in for a file that grew
+    expect(() => readRegularFile('/proc/self/status', 'status')).toThrow(/status changed while it was read/);
   });
 });
