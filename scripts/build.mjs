@@ -244,9 +244,8 @@ run(process.execPath, [join(root, 'scripts/gen-man.mjs')]);
 // another node: V8 must accept it. A cache holds what its runs compiled, and deserializing more costs
 // every start, so the commands that start-up and bulk work wait on have their own, named by the command's
 // first word (src/command-bundle.ts); the general one also evaluates every command module, for the others.
-const STARTUP_RUNS = [['status'], ['fingerprint'], ['status', '--json']];
 const CODE_CACHES = [
-  { word: undefined, loadAll: true, runs: STARTUP_RUNS },
+  { word: undefined, loadAll: true, runs: [['status'], ['fingerprint'], ['status', '--json']] },
   { word: 'status', runs: [['status'], ['status', '--json']] },
   { word: 'fingerprint', runs: [['fingerprint']] },
   { word: 'encrypt', runs: [['encrypt', '--all']] },

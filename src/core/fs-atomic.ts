@@ -10,7 +10,6 @@
  * just before the rename: still the file that was read (device and inode), its folder still where it was.
  */
 import { randomBytes } from 'node:crypto';
-// fs.promises, not node:fs/promises: the getter loads it on first use (importing it costs every run ~2 ms)
 import {
   closeSync,
   constants,
@@ -20,10 +19,10 @@ import {
   lstatSync,
   open,
   openSync,
-  promises as fsp,
   realpathSync,
   rename,
   rmSync,
+  unlinkSync,
   writeSync,
   type Stats,
 } from 'node:fs';
@@ -189,10 +188,10 @@ function refused(path: string, why: string): LibertyError {
  */
 export async function removeStaleTempFiles(dir: string): Promise<number> {
   let removed = 0;
-  for (const rel of await findTempFiles(dir)) {
+  for (const rel of findTempFiles(dir)) {
     const full = join(dir, rel);
     try {
-      await fsp.unlink(full);
+      unlinkSync(full);
       removed += 1;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError('remove', full, error);
@@ -206,12 +205,12 @@ export async function removeStaleTempFiles(dir: string): Promise<number> {
  * without following symbolic links and without entering hidden directories; a link with such a name is
  * not one of ours and is left out.
  */
-export async function findTempFiles(dir: string, rel = ''): Promise<string[]> {
+export function findTempFiles(dir: string, rel = ''): string[] {
   const found: string[] = [];
   for (const entry of readDirectory(rel === '' ? dir : join(dir, rel))) {
     const childRel = childPath(rel, entry.name);
     if (entry.isDirectory()) {
-      if (!entry.name.startsWith('.')) found.push(...(await findTempFiles(dir, childRel)));
+      if (!entry.name.startsWith('.')) found.push(...findTempFiles(dir, childRel));
     } else if (isTempFileName(entry.name) && !entry.isSymbolicLink()) {
       found.push(childRel);
     }

@@ -4,8 +4,7 @@
  * the master key's variable and the blob format, and the fingerprint of the key when it is already set;
  * never a key. An existing app.toml is never touched (E_ALREADY_INITIALIZED, exit 9).
  */
-// fs.promises, not node:fs/promises: the getter loads it on first use (importing it costs every run ~2 ms)
-import { promises as fsp } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import type { BlobFormat } from './blob.js';
 import { checkSettingsDir } from './crawl.js';
 import { formatEnvRef, readCryptoConfig } from './crypto-config.js';
@@ -44,7 +43,7 @@ export interface InitResult {
 export async function createSettingsDir(dir: string): Promise<boolean> {
   if (checkSettingsDir(dir)) return false;
   try {
-    await fsp.mkdir(dir, { mode: NEW_SETTINGS_DIR_MODE });
+    mkdirSync(dir, { mode: NEW_SETTINGS_DIR_MODE });
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

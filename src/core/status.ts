@@ -91,7 +91,7 @@ export async function collectStatus(
   const only = options.only;
   const files = (await selectFiles(settings.dir)).filter((file) => !only || only.includes(file));
   const report = emptyStatusReport(keys, { writes: keyring.format, explicit: settings.crypto.formatExplicit }, files.length);
-  report.leftoverTempFiles = await findLeftoverTempFiles(settings.dir, options.isWriterAlive ?? isProcessAlive);
+  report.leftoverTempFiles = findLeftoverTempFiles(settings.dir, options.isWriterAlive ?? isProcessAlive);
   const usage = new Map<string, KeyUsage>();
   const use = (slotEnv: string | null, keyId: string | null, role: KeyUsage['role']) => {
     const id = `${slotEnv}|${keyId}`;
@@ -191,9 +191,10 @@ export function emptyStatusReport(keys: KeyReport, format: StatusReport['format'
 }
 
 /** Temporary files whose writer is gone (a live writer's file is a write in progress). */
-async function findLeftoverTempFiles(dir: string, isAlive: (pid: number) => boolean): Promise<string[]> {
-  const found = await findTempFiles(dir);
-  return found.filter((file) => !isAlive(tempFileWriter(file.slice(file.lastIndexOf('/') + 1))!)).sort();
+function findLeftoverTempFiles(dir: string, isAlive: (pid: number) => boolean): string[] {
+  return findTempFiles(dir)
+    .filter((file) => !isAlive(tempFileWriter(file.slice(file.lastIndexOf('/') + 1))!))
+    .sort();
 }
 
 function rank(entry: KeyUsage): number {

@@ -293,7 +293,7 @@ describe('findTempFiles', () => {
     for (const rel of ['app.toml', '.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb', '.hidden/.c.toml.lc-tmp-1-ab'])
       writeFileSync(join(dir, rel), 'x');
     symlinkSync('/etc/passwd', join(dir, '.x.toml.lc-tmp-13-cc'));
-    expect((await findTempFiles(dir)).sort()).toEqual(['.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb']);
+    expect(findTempFiles(dir).sort()).toEqual(['.app.toml.lc-tmp-11-aa', 'sub/.a.toml.lc-tmp-12-bb']);
     expect(tempFileWriter('.app.toml.lc-tmp-11-aa')).toBe(11);
     expect(tempFileWriter('app.toml')).toBeUndefined();
   });

@@ -56,6 +56,11 @@ function knownAnswer<T>(memo: WeakMap<TomlDocument, { text: string; value: T }>,
   return kept !== undefined && kept.text === doc.text ? kept.value : undefined;
 }
 
+/** The document's QuotedOccurrences, made once: encrypt --all locates and then swaps in the same text. */
+function quotedOccurrencesOf(doc: TomlDocument): QuotedOccurrences {
+  return knownAnswer(QUOTED, doc) ?? remember(QUOTED, doc, new QuotedOccurrences(doc.text));
+}
+
 function remember<T>(memo: WeakMap<TomlDocument, { text: string; value: T }>, doc: TomlDocument, value: T): T {
   memo.set(doc, { text: doc.text, value });
   return value;
@@ -131,7 +136,7 @@ function isPlainArray(items: readonly unknown[]): boolean {
 export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]): string | undefined {
   if (!dataCanAnswer(doc)) return undefined;
   const { text } = doc;
-  const quoted = knownAnswer(QUOTED, doc) ?? remember(QUOTED, doc, new QuotedOccurrences(doc.text));
+  const quoted = quotedOccurrencesOf(doc);
   const splices: Array<{ start: number; end: number; token: string }> = [];
   for (const { path, value } of edits) {
     const old = valueAt(doc.data, path);
@@ -172,7 +177,7 @@ export function swapTokensInPlace(doc: TomlDocument, edits: readonly FieldEdit[]
 export function locateStringTokens(doc: TomlDocument, values: readonly string[]): number[] | undefined {
   const { text } = doc;
   if (text.includes('\\') || text.includes('"""') || text.includes("'''")) return undefined;
-  const quoted = knownAnswer(QUOTED, doc) ?? remember(QUOTED, doc, new QuotedOccurrences(doc.text));
+  const quoted = quotedOccurrencesOf(doc);
   const starts: number[] = [];
   for (const value of values) {
     const start = quoted.uniqueStart(value);
