@@ -8,7 +8,7 @@ import { readCryptoConfig, type CryptoConfig } from './crypto-config.js';
 import { LibertyError, ioError } from './errors.js';
 import { writeFileAtomic, type ExpectedFile } from './fs-atomic.js';
 import { loadKeyring, type Environment, type Keyring } from './keyring.js';
-import { readRegularFile, readRegularFileAt, type RegularFile } from './safe-fs.js';
+import { readRegularFile, readRegularFileAt, type RegularFile, type UsedFile } from './safe-fs.js';
 import { readFieldRules, type FieldRules } from './secret-fields.js';
 import { APP_FILE, findAppFilesBelow, hasAppFile, notSettingsDirectory } from './settings-directory.js';
 import { parseTomlDocument, type TomlDocument, isTable } from './toml/index.js';
@@ -61,16 +61,28 @@ export async function readSettingsFile(dir: string, file: string): Promise<Setti
 /**
  * The common case without resolving the path first (a realpath per file was the largest cost of reading a
  * thousand files): the file opened at its name under the directory's real path, when what was opened is
- * that very file. Anything else, an error included: undefined, and readLocated reads it again and reports
- * what is wrong.
+ * that very file. Its parse error is then the file's own and stands; anything else (a link on the way, an
+ * open that fails): undefined, and readLocated finds out what is wrong.
  */
 function readWhereNamed(dir: string, file: string): SettingsDocument | undefined {
+  let location: SettingsFileLocation;
+  let read: UsedFile<TomlDocument | LibertyError> | undefined;
   try {
-    const location = settingsFileWhereNamed(dir, file);
-    const read = readRegularFileAt(location.path, location.file, (bytes) => parseTomlDocument(location.file, bytes));
-    return read && withOrigin(read.value, { ...location, identity: read.identity });
+    location = settingsFileWhereNamed(dir, file);
+    read = readRegularFileAt(location.path, location.file, (bytes) => parsedOrRefused(location.file, bytes));
   } catch {
     return undefined;
+  }
+  if (read?.value instanceof LibertyError) throw read.value;
+  return read && withOrigin(read.value, { ...location, identity: read.identity });
+}
+
+function parsedOrRefused(file: string, bytes: Buffer): TomlDocument | LibertyError {
+  try {
+    return parseTomlDocument(file, bytes);
+  } catch (error) {
+    if (error instanceof LibertyError) return error;
+    throw error;
   }
 }
 
