@@ -51,9 +51,10 @@ export async function run() {
   const fresh = () => freshCopy(template, 'migrate-run');
   const drop = (dir) => removeDir(dirname(dir));
 
-  // A reference, not a target: as many PBKDF2 derivations as the rewrap does (two per blob: the master is
-  // tried first, then the legacy key) and nothing else, default pool vs one thread, alternated with the
-  // rewrap runs: the speed-up the machine offers at that moment (at most ~2x on 2 idle cores).
+  // A reference, not a target: 4,000 PBKDF2 derivations and nothing else, default pool vs one thread,
+  // alternated with the rewrap runs: the speed-up the cores offer at that moment (at most ~2x on 2 idle
+  // cores). 4,000 is what rewrap derived before it learned which key opens the v1 blobs (the master first,
+  // then the legacy key); today it derives 2,001, and floor-migrate.mjs derives 2,000.
   const derivations = 2 * blobs;
   const pbkdf2Only = [
     `const { pbkdf2, randomBytes } = require('node:crypto'); let left = ${derivations};`,
