@@ -272,7 +272,15 @@ const cacheScript = ({ word, loadAll = false, runs }, check) => `
       const dir = mkdtempSync(${JSON.stringify(join(tmpdir(), 'lc-build-cache-'))});
       writeFileSync(dir + '/app.toml', '[app]\\nname = "cache"\\n\\n[crypto]\\nmaster_key = "\${LIBERTY_MASTER_KEY}"\\nformat = "' + format + '"\\n');
       writeFileSync(dir + '/db.toml', '[db]\\nuser = "u"\\npassword = "p"\\n');
-      for (const argv of ${JSON.stringify(runs)}) await bundle.executeFast([...argv, '--settings', dir], root, dist);
+      for (const argv of ${JSON.stringify(runs)}) {
+        const ran = await bundle.executeFast([...argv, '--settings', dir], root, dist);
+        // a failing run would only leave the cache smaller, unnoticed: the build stops instead
+        if (!ran || (process.exitCode ?? 0) !== 0) {
+          const outcome = ran ? 'exited ' + process.exitCode : 'did not run in the bundle';
+          writeFileSync(3, 'build: the warming run "' + argv.join(' ') + '" (' + format + ') for ' + cacheFile + ' ' + outcome + '\\n');
+          process.exit(1);
+        }
+      }
       rmSync(dir, { recursive: true, force: true });
     }
     process.exitCode = 0;
@@ -280,10 +288,10 @@ const cacheScript = ({ word, loadAll = false, runs }, check) => `
   }
 `;
 for (const cache of CODE_CACHES) {
-  // stdout and stderr of the warming runs are not the build's
+  // stdout and stderr of the warming runs are not the build's; a failed run says so on descriptor 3
   execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(cache, false)], {
     cwd: root,
-    stdio: 'ignore',
+    stdio: ['ignore', 'ignore', 'ignore', 'inherit'],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) },
   });
   run(process.execPath, ['--input-type=module', '-e', cacheScript(cache, true)]);
