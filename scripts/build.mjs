@@ -277,7 +277,7 @@ const cacheScript = ({ word, loadAll = false, runs }, check) => `
         // a failing run would only leave the cache smaller, unnoticed: the build stops instead
         if (!ran || (process.exitCode ?? 0) !== 0) {
           const outcome = ran ? 'exited ' + process.exitCode : 'did not run in the bundle';
-          writeFileSync(3, 'build: the warming run "' + argv.join(' ') + '" (' + format + ') for ' + cacheFile + ' ' + outcome + '\\n');
+          writeFileSync(2, 'build: the warming run "' + argv.join(' ') + '" (' + format + ') for ' + cacheFile + ' ' + outcome + '\\n');
           process.exit(1);
         }
       }
@@ -288,11 +288,18 @@ const cacheScript = ({ word, loadAll = false, runs }, check) => `
   }
 `;
 for (const cache of CODE_CACHES) {
-  // stdout and stderr of the warming runs are not the build's; a failed run says so on descriptor 3
-  execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(cache, false)], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'ignore', 'inherit'],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) },
-  });
+  // stdout and stderr of the warming runs are not the build's, but a failed run's own line is
+  try {
+    execFileSync(process.execPath, ['--input-type=module', '-e', cacheScript(cache, false)], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LIBERTY_MASTER_KEY: 'ab'.repeat(32) },
+    });
+  } catch (error) {
+    const said = String(error.stderr ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('build: '));
+    throw new Error(said.join('\n') || `build: making the code cache for ${cache.word ?? 'every other command'} failed`, { cause: error });
+  }
   run(process.execPath, ['--input-type=module', '-e', cacheScript(cache, true)]);
 }
