@@ -120,11 +120,11 @@ export async function acquireLockFile(lockPath: string, options: AcquireLockOpti
     token: makeToken(options.holder.pid),
   };
   for (;;) {
-    if (await tryCreate(lockPath, record)) return makeHeldLock(lockPath, record.token);
-    const current = await readLockFile(lockPath);
+    if (tryCreate(lockPath, record)) return makeHeldLock(lockPath, record.token);
+    const current = readLockFile(lockPath);
     if (current === undefined) continue; // released between our create and our read
     if (isStale(current, options.holder.host, world)) {
-      if (await breakStale(lockPath, current, options.holder, clock, world)) continue;
+      if (breakStale(lockPath, current, options.holder, clock, world)) continue;
       // another live contender is breaking it: give it a moment
       if (world.now() - started >= waitMs) throw lockHeldError(lockPath, current);
       await world.sleep(5 + Math.random() * 10);
@@ -160,11 +160,13 @@ function makeHeldLock(lockPath: string, token: string): HeldLock {
     async release() {
       if (released) return;
       // something planted in place of our lock is not ours to remove, and the work is done: leave it
-      const current = await readLockFile(lockPath).catch((error: unknown) => {
-        if (error instanceof LibertyError && error.code === 'E_LOCK_HELD') return undefined;
-        throw error;
-      });
-      if (current?.token === token) await removeFile(lockPath);
+      let current: LockState | undefined;
+      try {
+        current = readLockFile(lockPath);
+      } catch (error) {
+        if (!(error instanceof LibertyError && error.code === 'E_LOCK_HELD')) throw error;
+      }
+      if (current?.token === token) removeFile(lockPath);
       released = true;
     },
   };
@@ -176,9 +178,9 @@ function makeHeldLock(lockPath: string, token: string): HeldLock {
  * mid-create leaves at most a temporary file (removed by the next holder), never an empty lock that
  * others must wait out. File systems without hard links fall back to O_EXCL. False when the lock exists.
  */
-async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean> {
+function tryCreate(lockPath: string, record: LockRecord): boolean {
   const staged = makeTempName(lockPath);
-  await writeLockRecord(staged, record);
+  writeLockRecord(staged, record);
   try {
     linkSync(staged, lockPath);
     return true;
@@ -194,9 +196,9 @@ async function tryCreate(lockPath: string, record: LockRecord): Promise<boolean>
 }
 
 /** Creates the lock file with O_EXCL, then writes it; false when it already exists. */
-async function tryCreateExclusive(lockPath: string, record: LockRecord): Promise<boolean> {
+function tryCreateExclusive(lockPath: string, record: LockRecord): boolean {
   try {
-    await writeLockRecord(lockPath, record);
+    writeLockRecord(lockPath, record);
     return true;
   } catch (error) {
     if (error instanceof LibertyError) throw error;
@@ -205,7 +207,7 @@ async function tryCreateExclusive(lockPath: string, record: LockRecord): Promise
 }
 
 /** Writes `record` into the new file `path` (O_EXCL, mode 0600, fsynced). */
-async function writeLockRecord(path: string, record: LockRecord): Promise<void> {
+function writeLockRecord(path: string, record: LockRecord): void {
   let fd;
   try {
     fd = openSync(path, 'wx', 0o600);
@@ -236,7 +238,7 @@ async function writeLockRecord(path: string, record: LockRecord): Promise<void> 
  * Reads a lock (or claim) file; undefined when it does not exist. E_LOCK_HELD when something other than a
  * small regular file is there (see the module comment).
  */
-async function readLockFile(lockPath: string): Promise<LockState | undefined> {
+function readLockFile(lockPath: string): LockState | undefined {
   let file;
   try {
     file = readRegularFile(lockPath, lockPath, MAX_LOCK_FILE_BYTES);
@@ -300,33 +302,26 @@ export function isProcessAlive(pid: number): boolean {
  * `<lockBase>.lc-tmp-<token>`. Returns false when another live contender holds the claim, true when the
  * caller should simply try again (the stale file, or a dead claimant's claim, is gone).
  */
-async function breakStale(
-  path: string,
-  stale: LockState,
-  holder: LockHolder,
-  clock: () => Date,
-  world: LockWorld,
-  depth = 0,
-): Promise<boolean> {
+function breakStale(path: string, stale: LockState, holder: LockHolder, clock: () => Date, world: LockWorld, depth = 0): boolean {
   if (depth > 8) return false; // a chain of dead claimants this long is not worth chasing; the wait times out
   const claimPath = `${path.replace(/\.lc-tmp-[^/]*$/, '')}${TEMP_MARKER}${stale.token}`;
   const claim: LockRecord = { ...pickHolder(holder), since: clock().toISOString(), token: makeToken(holder.pid) };
-  if (!(await tryCreate(claimPath, claim))) {
-    const other = await readLockFile(claimPath);
+  if (!tryCreate(claimPath, claim)) {
+    const other = readLockFile(claimPath);
     if (other === undefined) return true; // that claimant just finished
     if (isStale(other, holder.host, world)) return breakStale(claimPath, other, holder, clock, world, depth + 1);
     return false;
   }
   try {
-    const current = await readLockFile(path);
-    if (current?.token === stale.token) await removeFile(path);
+    const current = readLockFile(path);
+    if (current?.token === stale.token) removeFile(path);
   } finally {
-    await removeFile(claimPath);
+    removeFile(claimPath);
   }
   return true;
 }
 
-async function removeFile(path: string): Promise<void> {
+function removeFile(path: string): void {
   try {
     unlinkSync(path);
   } catch (error) {
